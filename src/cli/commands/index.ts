@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Every subcommand registers itself through one of these. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];
