@@ -42,6 +42,8 @@ export interface ServicePort {
   name: string;
   port: number;
   targetPort?: number | string;
+  /** Allocated for NodePort and LoadBalancer services. */
+  nodePort?: number;
   protocol: Protocol;
 }
 
@@ -87,3 +89,38 @@ export interface NetworkView {
 }
 
 export const emptyLocality: Locality = Object.freeze({ region: '', zone: '', subzone: '' });
+
+/** A service as one cluster declares it. */
+export interface ServiceInfo {
+  hostname: Hostname;
+  name: string;
+  namespace: string;
+  cluster: ClusterId;
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+  ports: readonly ServicePort[];
+  clusterIPs: readonly string[];
+  /** `spec.externalIPs`. */
+  externalIPs: readonly string[];
+  /** `status.loadBalancer.ingress`: where a LoadBalancer service is reachable from outside. */
+  loadBalancerIngress: readonly { ip?: string; hostname?: string }[];
+  labels: Readonly<Record<string, string>>;
+  /** Absent for selector-less services (their EndpointSlices are managed by someone else). */
+  selector?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An endpoint as its cluster reports it, before the topology decides its network: the pod's own
+ * `topology.istio.io/network` label is the only network fact a single cluster knows per endpoint.
+ */
+export interface EndpointRecord extends Omit<Endpoint, 'network'> {
+  /** The pod's `topology.istio.io/network` label, '' when absent. */
+  podNetwork: NetworkId;
+}
+
+/** A node, as far as locality and NodePort gateways care. */
+export interface NodeInfo {
+  name: string;
+  cluster: ClusterId;
+  labels: Readonly<Record<string, string>>;
+  addresses: readonly { type: string; address: string }[];
+}

@@ -1,0 +1,485 @@
+// One watched cluster: informers on Services, EndpointSlices, Pods, Nodes, Namespaces and Istio config,
+// turned into Horizon's types and kept current. Changes are batched per event-loop turn and announced
+// as one `changes` event naming what changed, so consumers recompute only that.
+import { EventEmitter } from 'node:events';
+import type {
+  KubeConfig,
+  KubernetesObject,
+  V1EndpointSlice,
+  V1Namespace,
+  V1Node,
+  V1Pod,
+  V1Service,
+} from '@kubernetes/client-node';
+import type { DestinationRule, VirtualService } from '../model/istio-config.js';
+import { NETWORK_LABEL, SERVICE_NAME_LABEL } from '../model/labels.js';
+import type { ClusterId, EndpointRecord, Hostname, NodeInfo, ServiceInfo } from '../model/types.js';
+import { logger } from '../log.js';
+import {
+  endpointsFromSlices,
+  hostnameOf,
+  type NodeFacts,
+  type PodFacts,
+  toNodeInfo,
+  toServiceInfo,
+} from './convert.js';
+import { type IstioObject, toDestinationRule, toVirtualService } from './convert-istio.js';
+import { type InformerState, ResilientInformer } from './informer.js';
+import { KubeRest } from './rest.js';
+
+export type SyncStatus = 'syncing' | 'synced' | 'timeout' | 'closed';
+
+export interface ClusterSourceOptions {
+  id: ClusterId;
+  kubeConfig: KubeConfig;
+  domain: string;
+  systemNamespace: string;
+  /** After this long without a full sync the cluster is marked `timeout` (it may still sync later). */
+  syncTimeoutMs: number;
+  /** Liveness probe of the API server (watches can hang silently); 0 disables it. */
+  probeIntervalMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+/** What changed in one batch. */
+export interface ClusterChanges {
+  cluster: ClusterId;
+  /** Services whose definition appeared, changed or went away. */
+  services: ReadonlySet<Hostname>;
+  /** Services whose endpoints changed. */
+  endpoints: ReadonlySet<Hostname>;
+  /** Hosts named by changed DestinationRules / VirtualServices. */
+  configHosts: ReadonlySet<Hostname>;
+  /** Something network-wide changed: system namespace network, nodes' addresses, gateway services. */
+  topology: boolean;
+}
+
+export interface ConfigError {
+  kind: 'DestinationRule' | 'VirtualService';
+  namespace: string;
+  name: string;
+  error: string;
+}
+
+const nsName = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+function sameRecord(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  const ak = Object.keys(a ?? {});
+  if (ak.length !== Object.keys(b ?? {}).length) return false;
+  return ak.every((k) => a![k] === b?.[k]);
+}
+
+export class ClusterSource extends EventEmitter {
+  readonly id: ClusterId;
+  readonly rest: KubeRest;
+  readonly kubeConfig: KubeConfig;
+  private readonly log;
+  private readonly opts: ClusterSourceOptions;
+  private readonly informers: ResilientInformer<KubernetesObject>[] = [];
+
+  private readonly services = new Map<string, ServiceInfo>(); // ns/name
+  private readonly slices = new Map<string, Map<string, V1EndpointSlice>>(); // service ns/name -> slice name -> slice
+  private readonly sliceOwner = new Map<string, string>(); // slice ns/name -> service ns/name
+  private readonly pods = new Map<string, PodFacts>(); // ns/name
+  private readonly podRefs = new Map<string, Set<string>>(); // pod ns/name -> services
+  private readonly nodes = new Map<string, NodeInfo>();
+  private readonly nodeRefs = new Map<string, Set<string>>(); // node name -> services
+  private readonly endpointsByService = new Map<string, readonly EndpointRecord[]>();
+  private readonly destinationRules = new Map<string, DestinationRule>();
+  private readonly virtualServices = new Map<string, VirtualService>();
+  private readonly configErrorsByKey = new Map<string, ConfigError>();
+  private systemNetwork = '';
+
+  private dirtyEndpoints = new Set<string>();
+  private pending: { services: Set<Hostname>; endpoints: Set<Hostname>; configHosts: Set<Hostname>; topology: boolean } = {
+    services: new Set(),
+    endpoints: new Set(),
+    configHosts: new Set(),
+    topology: false,
+  };
+  private flushScheduled = false;
+
+  private _status: SyncStatus = 'syncing';
+  private staleSinceMs: number | undefined;
+  private probeFailing = false;
+  private _lastError: string | undefined;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private readonly syncedWaiters: Array<() => void> = [];
+
+  constructor(options: ClusterSourceOptions) {
+    super();
+    this.opts = options;
+    this.id = options.id;
+    this.kubeConfig = options.kubeConfig;
+    this.rest = new KubeRest(options.kubeConfig);
+    this.log = logger('cluster').child({ cluster: options.id });
+  }
+
+  // ---- read side -------------------------------------------------------------------------------
+
+  get status(): SyncStatus {
+    return this._status;
+  }
+  /** Milliseconds since epoch when the API server stopped answering; undefined while healthy. */
+  get staleSince(): number | undefined {
+    return this.staleSinceMs;
+  }
+  get lastError(): string | undefined {
+    return this._lastError;
+  }
+  get server(): string {
+    return this.rest.server;
+  }
+  get systemNamespaceNetwork(): string {
+    return this.systemNetwork;
+  }
+  allServices(): IterableIterator<ServiceInfo> {
+    return this.services.values();
+  }
+  service(namespace: string, name: string): ServiceInfo | undefined {
+    return this.services.get(`${namespace}/${name}`);
+  }
+  /** Endpoints of a service (by namespace/name) as this cluster reports them. */
+  endpoints(namespace: string, name: string): readonly EndpointRecord[] {
+    return this.endpointsByService.get(`${namespace}/${name}`) ?? [];
+  }
+  /** Every service key (namespace/name) that has endpoints, with or without a Service object. */
+  endpointKeys(): IterableIterator<string> {
+    return this.endpointsByService.keys();
+  }
+  allNodes(): IterableIterator<NodeInfo> {
+    return this.nodes.values();
+  }
+  allDestinationRules(): IterableIterator<DestinationRule> {
+    return this.destinationRules.values();
+  }
+  allVirtualServices(): IterableIterator<VirtualService> {
+    return this.virtualServices.values();
+  }
+  configErrors(): ConfigError[] {
+    return [...this.configErrorsByKey.values()];
+  }
+  informerStates(): Array<{ path: string; state: InformerState; lastError?: string }> {
+    return this.informers.map((i) => ({ path: i.path, state: i.state, ...(i.lastError ? { lastError: i.lastError } : {}) }));
+  }
+  /** Resolves once every informer has listed once (never rejects; see `status` for timeouts). */
+  whenSynced(): Promise<void> {
+    if (this._status === 'synced') return Promise.resolve();
+    return new Promise((resolve) => this.syncedWaiters.push(resolve));
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  start(): void {
+    const sys = this.opts.systemNamespace;
+    this.watch<V1Service>('/api/v1/services', { upsert: (s) => this.onService(s), remove: (s) => this.onServiceGone(s) });
+    this.watch<V1EndpointSlice>('/apis/discovery.k8s.io/v1/endpointslices', {
+      upsert: (s) => this.onSlice(s),
+      remove: (s) => this.onSliceGone(s),
+    });
+    this.watch<V1Pod>('/api/v1/pods', { upsert: (p) => this.onPod(p), remove: (p) => this.onPodGone(p) });
+    this.watch<V1Node>('/api/v1/nodes', { upsert: (n) => this.onNode(n), remove: (n) => this.onNodeGone(n) });
+    this.watch<V1Namespace>(
+      '/api/v1/namespaces',
+      { upsert: (n) => this.onNamespace(n, false), remove: (n) => this.onNamespace(n, true) },
+      { fieldSelector: `metadata.name=${sys}` },
+    );
+    this.watch<IstioObject & KubernetesObject>('/apis/networking.istio.io/v1/destinationrules', {
+      upsert: (o) => this.onIstio('DestinationRule', o, false),
+      remove: (o) => this.onIstio('DestinationRule', o, true),
+    });
+    this.watch<IstioObject & KubernetesObject>('/apis/networking.istio.io/v1/virtualservices', {
+      upsert: (o) => this.onIstio('VirtualService', o, false),
+      remove: (o) => this.onIstio('VirtualService', o, true),
+    });
+    for (const i of this.informers) i.start();
+    this.syncTimer = setTimeout(() => {
+      if (this._status === 'syncing') {
+        this._status = 'timeout';
+        this.log.warn({ timeoutMs: this.opts.syncTimeoutMs }, 'cluster not synced in time; serving without it');
+        this.emit('status');
+      }
+    }, this.opts.syncTimeoutMs);
+    this.syncTimer.unref();
+    const probeMs = this.opts.probeIntervalMs ?? 10_000;
+    if (probeMs > 0) this.scheduleProbe(probeMs);
+  }
+
+  stop(): void {
+    if (this._status === 'closed') return;
+    for (const i of this.informers) i.stop();
+    clearTimeout(this.syncTimer);
+    clearTimeout(this.probeTimer);
+    this._status = 'closed';
+    for (const w of this.syncedWaiters.splice(0)) w();
+    this.emit('status');
+  }
+
+  private watch<T extends KubernetesObject>(
+    path: string,
+    handlers: { upsert(o: T): void; remove(o: T): void },
+    selectors: { labelSelector?: string; fieldSelector?: string } = {},
+  ): void {
+    const informer = new ResilientInformer<T>({
+      kubeConfig: this.kubeConfig,
+      rest: this.rest,
+      path,
+      ...selectors,
+      ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      handlers: {
+        upsert: (o) => handlers.upsert(o),
+        remove: (o) => handlers.remove(o),
+        state: (_state, error) => this.onInformerState(path, error),
+      },
+    });
+    this.informers.push(informer as unknown as ResilientInformer<KubernetesObject>);
+  }
+
+  // ---- health ----------------------------------------------------------------------------------
+
+  private onInformerState(path: string, error?: string): void {
+    if (error) {
+      this._lastError = `${path}: ${error}`;
+      this.log.warn({ path, error }, 'informer failing; will retry');
+    }
+    this.updateHealth();
+    if (this._status !== 'synced' && this._status !== 'closed' && this.informers.every((i) => i.hasSynced)) {
+      this._status = 'synced';
+      clearTimeout(this.syncTimer);
+      this.log.info('cluster synced');
+      for (const w of this.syncedWaiters.splice(0)) w();
+      this.emit('status');
+    }
+  }
+
+  private updateHealth(): void {
+    const failing = this.probeFailing || this.informers.some((i) => i.state === 'failing');
+    if (failing && this.staleSinceMs === undefined) {
+      this.staleSinceMs = Date.now();
+      this.log.warn('cluster API server unreachable; keeping its last known endpoints (stale)');
+      this.emit('status');
+    } else if (!failing && this.staleSinceMs !== undefined) {
+      this.staleSinceMs = undefined;
+      this._lastError = undefined;
+      this.log.info('cluster API server reachable again');
+      this.emit('status');
+    }
+  }
+
+  private scheduleProbe(intervalMs: number): void {
+    this.probeTimer = setTimeout(async () => {
+      try {
+        await this.rest.request('/version', { timeoutMs: Math.min(5000, intervalMs) });
+        if (this.probeFailing) {
+          this.probeFailing = false;
+          // Watches opened before the outage may be dead without knowing it: start them over.
+          for (const i of this.informers) i.restart();
+        }
+      } catch (err) {
+        if (!this.probeFailing) this._lastError = `liveness probe: ${(err as Error).message}`;
+        this.probeFailing = true;
+      }
+      this.updateHealth();
+      if (this._status !== 'closed') this.scheduleProbe(intervalMs);
+    }, intervalMs);
+    this.probeTimer.unref();
+  }
+
+  // ---- event handlers --------------------------------------------------------------------------
+
+  private hostOf(key: string): Hostname {
+    const [ns, name] = key.split('/') as [string, string];
+    return hostnameOf(name, ns, this.opts.domain);
+  }
+
+  private onService(svc: V1Service): void {
+    const key = nsName(svc);
+    const info = toServiceInfo(svc, this.id, this.opts.domain);
+    const before = this.services.get(key);
+    this.services.set(key, info);
+    this.pending.services.add(info.hostname);
+    if (info.labels[NETWORK_LABEL] !== undefined || before?.labels[NETWORK_LABEL] !== undefined) this.pending.topology = true;
+    this.schedule();
+  }
+
+  private onServiceGone(svc: V1Service): void {
+    const key = nsName(svc);
+    const before = this.services.get(key);
+    this.services.delete(key);
+    this.pending.services.add(this.hostOf(key));
+    if (before?.labels[NETWORK_LABEL] !== undefined) this.pending.topology = true;
+    this.schedule();
+  }
+
+  private onSlice(slice: V1EndpointSlice): void {
+    const sliceKey = nsName(slice);
+    const svcName = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+    const previousOwner = this.sliceOwner.get(sliceKey);
+    if (previousOwner) this.slices.get(previousOwner)?.delete(sliceKey);
+    if (previousOwner) this.dirtyEndpoints.add(previousOwner);
+    if (!svcName) {
+      this.sliceOwner.delete(sliceKey);
+      this.schedule();
+      return;
+    }
+    const owner = `${slice.metadata?.namespace ?? ''}/${svcName}`;
+    this.sliceOwner.set(sliceKey, owner);
+    let bySlice = this.slices.get(owner);
+    if (!bySlice) this.slices.set(owner, (bySlice = new Map()));
+    bySlice.set(sliceKey, slice);
+    this.dirtyEndpoints.add(owner);
+    this.schedule();
+  }
+
+  private onSliceGone(slice: V1EndpointSlice): void {
+    const sliceKey = nsName(slice);
+    const owner = this.sliceOwner.get(sliceKey);
+    if (!owner) return;
+    this.sliceOwner.delete(sliceKey);
+    const bySlice = this.slices.get(owner);
+    bySlice?.delete(sliceKey);
+    if (bySlice && bySlice.size === 0) this.slices.delete(owner);
+    this.dirtyEndpoints.add(owner);
+    this.schedule();
+  }
+
+  private onPod(pod: V1Pod): void {
+    const key = nsName(pod);
+    const facts: PodFacts = {
+      labels: { ...(pod.metadata?.labels ?? {}) },
+      ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+    };
+    const before = this.pods.get(key);
+    this.pods.set(key, facts);
+    // Pods change status often; only what endpoints are built from matters.
+    if (before && sameRecord(before.labels, facts.labels) && before.nodeName === facts.nodeName) return;
+    for (const svc of this.podRefs.get(key) ?? []) this.dirtyEndpoints.add(svc);
+    this.schedule();
+  }
+
+  private onPodGone(pod: V1Pod): void {
+    const key = nsName(pod);
+    this.pods.delete(key);
+    for (const svc of this.podRefs.get(key) ?? []) this.dirtyEndpoints.add(svc);
+    this.schedule();
+  }
+
+  private onNode(node: V1Node): void {
+    const info = toNodeInfo(node, this.id);
+    const before = this.nodes.get(info.name);
+    this.nodes.set(info.name, info);
+    if (!before || !sameRecord(before.labels, info.labels)) {
+      for (const svc of this.nodeRefs.get(info.name) ?? []) this.dirtyEndpoints.add(svc);
+    }
+    if (!before || JSON.stringify(before.addresses) !== JSON.stringify(info.addresses)) this.pending.topology = true;
+    this.schedule();
+  }
+
+  private onNodeGone(node: V1Node): void {
+    const name = node.metadata?.name ?? '';
+    this.nodes.delete(name);
+    for (const svc of this.nodeRefs.get(name) ?? []) this.dirtyEndpoints.add(svc);
+    this.pending.topology = true;
+    this.schedule();
+  }
+
+  private onNamespace(ns: V1Namespace, gone: boolean): void {
+    if (ns.metadata?.name !== this.opts.systemNamespace) return;
+    const network = gone ? '' : (ns.metadata?.labels?.[NETWORK_LABEL] ?? '');
+    if (network === this.systemNetwork) return;
+    this.systemNetwork = network;
+    this.pending.topology = true;
+    this.schedule();
+  }
+
+  private onIstio(kind: 'DestinationRule' | 'VirtualService', obj: IstioObject & KubernetesObject, gone: boolean): void {
+    const key = nsName(obj);
+    const errKey = `${kind}/${key}`;
+    const table: Map<string, DestinationRule | VirtualService> = kind === 'DestinationRule' ? this.destinationRules : this.virtualServices;
+    const before = table.get(key);
+    if (before) for (const h of hostsOf(before)) this.pending.configHosts.add(h);
+    this.configErrorsByKey.delete(errKey);
+    if (gone) {
+      table.delete(key);
+    } else {
+      const converted =
+        kind === 'DestinationRule' ? toDestinationRule(obj, this.id, this.opts.domain) : toVirtualService(obj, this.id, this.opts.domain);
+      if (converted.ok) {
+        table.set(key, converted.value);
+        for (const h of hostsOf(converted.value)) this.pending.configHosts.add(h);
+      } else {
+        table.delete(key);
+        const [namespace = '', name = ''] = key.split('/');
+        this.configErrorsByKey.set(errKey, { kind, namespace, name, error: converted.error });
+        this.log.warn({ error: converted.error }, 'invalid Istio config refused');
+      }
+    }
+    this.schedule();
+  }
+
+  // ---- batching --------------------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this._status === 'closed') return;
+    const lookup = {
+      pod: (ns: string, name: string) => this.pods.get(`${ns}/${name}`),
+      node: (name: string): NodeFacts | undefined => this.nodes.get(name),
+    };
+    for (const key of this.dirtyEndpoints) {
+      this.unindex(key);
+      const bySlice = this.slices.get(key);
+      const ns = key.slice(0, key.indexOf('/'));
+      const eps = bySlice ? endpointsFromSlices(this.id, ns, bySlice.values(), lookup) : [];
+      if (eps.length === 0 && !bySlice) this.endpointsByService.delete(key);
+      else this.endpointsByService.set(key, eps);
+      this.index(key);
+      this.pending.endpoints.add(this.hostOf(key));
+    }
+    this.dirtyEndpoints = new Set();
+    const p = this.pending;
+    if (p.services.size === 0 && p.endpoints.size === 0 && p.configHosts.size === 0 && !p.topology) return;
+    this.pending = { services: new Set(), endpoints: new Set(), configHosts: new Set(), topology: false };
+    const changes: ClusterChanges = { cluster: this.id, ...p };
+    this.emit('changes', changes);
+  }
+
+  /** podRefs/nodeRefs let a pod or node change find the services it feeds. */
+  private index(key: string): void {
+    for (const ep of this.endpointsByService.get(key) ?? []) {
+      if (ep.podName) addRef(this.podRefs, `${ep.namespace}/${ep.podName}`, key);
+      if (ep.nodeName) addRef(this.nodeRefs, ep.nodeName, key);
+    }
+  }
+
+  private unindex(key: string): void {
+    for (const ep of this.endpointsByService.get(key) ?? []) {
+      if (ep.podName) dropRef(this.podRefs, `${ep.namespace}/${ep.podName}`, key);
+      if (ep.nodeName) dropRef(this.nodeRefs, ep.nodeName, key);
+    }
+  }
+}
+
+function hostsOf(c: DestinationRule | VirtualService): readonly Hostname[] {
+  return 'host' in c ? [c.host] : c.hosts;
+}
+
+function addRef(map: Map<string, Set<string>>, from: string, to: string): void {
+  let set = map.get(from);
+  if (!set) map.set(from, (set = new Set()));
+  set.add(to);
+}
+
+function dropRef(map: Map<string, Set<string>>, from: string, to: string): void {
+  const set = map.get(from);
+  if (!set) return;
+  set.delete(to);
+  if (set.size === 0) map.delete(from);
+}

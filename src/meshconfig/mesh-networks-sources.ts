@@ -1,0 +1,125 @@
+// meshNetworks arrives from two places: a file (`--mesh-networks`, reloaded when it changes) and the
+// primary cluster's ConfigMap `istio`, key `meshNetworks` (watched). Each source keeps its last good
+// value: a malformed edit is reported with its reason and position and changes nothing.
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { unwatchFile, watchFile } from 'node:fs';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { logger } from '../log.js';
+import type { ClusterSource } from '../kube/cluster-source.js';
+import { ResilientInformer } from '../kube/informer.js';
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface SourceState<T> {
+  /** Human name of the source, e.g. `file /etc/horizon/mesh-networks.yaml`. */
+  name: string;
+  value: T | undefined;
+  error?: string;
+  /** When the value last changed (ISO). */
+  loadedAt?: string;
+}
+
+export interface MeshNetworksSourcesOptions<T> {
+  parse(text: string, sourceName: string): ParseResult<T>;
+  /** The empty config, used when a source is absent. */
+  empty: T;
+  file?: string;
+  /** Watch ConfigMap `istio` in this cluster's system namespace. */
+  primary?: ClusterSource;
+  systemNamespace: string;
+  filePollMs?: number;
+}
+
+export class MeshNetworksSources<T> extends EventEmitter {
+  private readonly log = logger('mesh-networks');
+  private readonly fileState: SourceState<T> | undefined;
+  private readonly configMapState: SourceState<T> | undefined;
+  private informer: ResilientInformer<V1ConfigMap> | undefined;
+  private lastFileText: string | undefined;
+  private lastMapText: string | undefined;
+
+  constructor(private readonly opts: MeshNetworksSourcesOptions<T>) {
+    super();
+    if (opts.file) this.fileState = { name: `file ${opts.file}`, value: undefined };
+    if (opts.primary) this.configMapState = { name: `configmap ${opts.systemNamespace}/istio key meshNetworks`, value: undefined };
+  }
+
+  /** Loads the file once (so start-up fails loudly on a broken file) and starts watching. */
+  async start(): Promise<void> {
+    if (this.opts.file) {
+      await this.reloadFile();
+      watchFile(this.opts.file, { interval: this.opts.filePollMs ?? 1000 }, () => void this.reloadFile());
+    }
+    if (this.opts.primary) {
+      const primary = this.opts.primary;
+      this.informer = new ResilientInformer<V1ConfigMap>({
+        kubeConfig: primary.kubeConfig,
+        rest: primary.rest,
+        path: `/api/v1/namespaces/${this.opts.systemNamespace}/configmaps`,
+        fieldSelector: 'metadata.name=istio',
+        handlers: {
+          upsert: (cm) => this.onConfigMapText(cm.data?.meshNetworks),
+          remove: () => this.onConfigMapText(undefined),
+        },
+      });
+      this.informer.start();
+    }
+  }
+
+  stop(): void {
+    if (this.opts.file) unwatchFile(this.opts.file);
+    this.informer?.stop();
+  }
+
+  sources(): SourceState<T>[] {
+    return [this.configMapState, this.fileState].filter((s): s is SourceState<T> => s !== undefined);
+  }
+
+  private async reloadFile(): Promise<void> {
+    const state = this.fileState!;
+    let text: string;
+    try {
+      text = await readFile(this.opts.file!, 'utf8');
+    } catch (err) {
+      const error = `${state.name}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); keeping the last good config`;
+      if (state.error !== error) {
+        state.error = error;
+        this.log.warn({ error }, 'mesh networks file unreadable');
+        this.emit('error-changed');
+      }
+      return;
+    }
+    if (text === this.lastFileText) return;
+    this.lastFileText = text;
+    this.accept(state, text);
+  }
+
+  private onConfigMapText(text: string | undefined): void {
+    const state = this.configMapState!;
+    if (text === this.lastMapText) return;
+    this.lastMapText = text;
+    if (text === undefined || text.trim() === '') {
+      state.value = this.opts.empty;
+      delete state.error;
+      state.loadedAt = new Date().toISOString();
+      this.emit('changed');
+      return;
+    }
+    this.accept(state, text);
+  }
+
+  private accept(state: SourceState<T>, text: string): void {
+    const parsed = this.opts.parse(text, state.name);
+    if (!parsed.ok) {
+      state.error = `${parsed.error}; keeping the last good config`;
+      this.log.warn({ error: parsed.error }, 'invalid meshNetworks refused');
+      this.emit('error-changed');
+      return;
+    }
+    state.value = parsed.value;
+    delete state.error;
+    state.loadedAt = new Date().toISOString();
+    this.emit('changed');
+  }
+}
