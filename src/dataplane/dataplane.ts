@@ -20,7 +20,8 @@ export interface DataplaneReady {
   pid: number;
   backends: { podName: string; version: string; address: string; port: number }[];
   gateways: { network: string; address: string; port: number }[];
-  stats?: { address: string; port: number };
+  /** `http://<address>:<port>/stats`, when the config asks for a stats endpoint. */
+  statsUrl?: string;
 }
 
 export interface Dataplane {
@@ -105,7 +106,7 @@ export async function startDataplane(config: DataplaneConfig, options: Dataplane
     pid: process.pid,
     backends: fleet.backends().map(({ podName, version, address, port }) => ({ podName, version, address, port })),
     gateways: gateways.map(({ network, address, port }) => ({ network, address, port })),
-    ...(config.stats && typeof statsAddress === 'object' && statsAddress && { stats: { address: config.stats.address, port: statsAddress.port } }),
+    ...(config.stats && typeof statsAddress === 'object' && statsAddress && { statsUrl: `http://${hostPort(config.stats.address, statsAddress.port)}/stats` }),
   });
   log.debug(ready(), 'data plane ready');
   return { fleet, gateways, ready, stats, close };
