@@ -21,8 +21,11 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function runMain(configFile: string): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainFile, '--config', configFile], {
+/** Runs main.ts; `prefix` (e.g. `ip netns exec <ns>`) runs it somewhere else. */
+function runMain(configFile: string, prefix: string[] = []): Running {
+  const argv = [process.execPath, '--import', 'tsx', mainFile, '--config', configFile];
+  const [command, ...args] = [...prefix, ...argv] as [string, ...string[]];
+  const child = spawn(command, args, {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HORIZON_LOG_LEVEL: 'silent' },
@@ -209,5 +212,101 @@ describe('dataplane: standalone process', function () {
     const missing = runMain(join(dir, 'missing.json'));
     assert.equal(await missing.exited, 1);
     assert.match(missing.stderr(), /missing\.json: cannot read: ENOENT/);
+  });
+});
+
+function sh(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (err) => resolve({ code: -1, output: err.message }));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+async function ip(...args: string[]): Promise<void> {
+  const { code, output } = await sh('ip', args);
+  if (code !== 0) throw new Error(`ip ${args.join(' ')}: exit ${code}: ${output.trim()}`);
+}
+
+describe('dataplane: standalone process in a network namespace', function () {
+  this.timeout(60_000);
+  // Names and a /30 out of the benchmarking range 198.18.0.0/15, derived from the pid so parallel runs
+  // on this machine do not collide.
+  const id = process.pid % 100_000;
+  const ns = `hzdp-${id}`;
+  const hostIf = `hzdp${id}h`;
+  const nsIf = `hzdp${id}n`;
+  const base = (id % 16_384) * 4;
+  const subnet = `198.19.${Math.floor(base / 256)}`;
+  const hostAddress = `${subnet}.${(base % 256) + 1}`;
+  const nsAddress = `${subnet}.${(base % 256) + 2}`;
+  let dir: string | undefined;
+  let run: Running | undefined;
+
+  before(async function () {
+    if (process.getuid?.() !== 0) {
+      console.log('      (skipped: network namespaces need root)');
+      this.skip();
+    }
+    const probe = await sh('ip', ['netns', 'list']);
+    if (probe.code !== 0) {
+      console.log(`      (skipped: no usable \`ip netns\`: ${probe.output.trim()})`);
+      this.skip();
+    }
+    try {
+      await ip('netns', 'add', ns);
+    } catch (err) {
+      console.log(`      (skipped: cannot create a network namespace: ${(err as Error).message})`);
+      this.skip();
+    }
+    await ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
+    await ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf);
+    await ip('link', 'set', nsIf, 'netns', ns);
+    await ip('addr', 'add', `${hostAddress}/30`, 'dev', hostIf);
+    await ip('link', 'set', hostIf, 'up');
+    await ip('netns', 'exec', ns, 'ip', 'addr', 'add', `${nsAddress}/30`, 'dev', nsIf);
+    await ip('netns', 'exec', ns, 'ip', 'link', 'set', nsIf, 'up');
+    dir = await mkdtemp(join(tmpdir(), 'horizon-dataplane-netns-'));
+  });
+
+  after(async () => {
+    if (run && run.child.exitCode === null && run.child.signalCode === null) {
+      run.child.kill('SIGKILL');
+      await run.exited;
+    }
+    // Deleting the namespace takes its veth end, and with it the pair; the link delete is a fallback.
+    await sh('ip', ['netns', 'del', ns]);
+    await sh('ip', ['link', 'del', hostIf]);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves a backend and a gateway bound to the namespace address, reached from the host through a veth', async () => {
+    const configFile = join(dir!, 'netns.json');
+    // Fixed ports are safe here: the namespace is this test's own.
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        backends: [{ podName: 'helloworld-v1-netns', address: nsAddress, port: 5000, version: 'v1' }],
+        gateways: [{ network: 'network3', address: nsAddress, port: 15443, endpoints: { 'helloworld.sample:5000': [{ address: nsAddress, port: 5000 }] } }],
+      }),
+    );
+    run = runMain(configFile, ['ip', 'netns', 'exec', ns]);
+    const current = run;
+    await waitFor('the ready line from inside the namespace', () => {
+      if (current.child.exitCode !== null) throw new Error(`data plane exited ${current.child.exitCode}: ${current.stderr()}`);
+      return current.lines.find((l) => l.ready === true);
+    }, 45_000);
+
+    const viaGateway = greeterClient(`${nsAddress}:15443`, 'helloworld.sample:5000');
+    try {
+      assert.equal(await sayHello(viaGateway), 'Hello version: v1, instance: helloworld-v1-netns');
+    } finally {
+      viaGateway.close();
+    }
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exited, 0, run.stderr());
   });
 });
