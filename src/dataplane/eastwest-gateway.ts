@@ -229,7 +229,7 @@ export async function startEastWestGateway(options: EastWestGatewayOptions): Pro
     network,
     address,
     port,
-    stats: () => ({ network, address, port, ...counters.snapshot() }),
+    stats: () => ({ network, address, port, ...counters.snapshot(), backendSessions: pool.size }),
     close: () =>
       (closing ??= new Promise<void>((done) => {
         server.close(() => done());

@@ -18,14 +18,29 @@ export interface GatewayStats {
   backends: Record<string, CallCounters>;
   /** Calls whose `:authority` names no service, keyed by the authority as sent. */
   rejected: Record<string, number>;
+  /** HTTP/2 sessions to backends currently open (pooled or draining). */
+  backendSessions: number;
 }
 
+/** Where counts go once a map holds `maxKeys` names, so that callers inventing names cannot grow it without bound. */
+export const overflowKey = '(other)';
+
 export class GatewayCounters {
+  readonly #maxKeys: number;
   readonly #authorities = new Map<string, CallCounters>();
   readonly #backends = new Map<string, CallCounters>();
   readonly #rejected = new Map<string, number>();
 
-  #counters(map: Map<string, CallCounters>, key: string): CallCounters {
+  constructor(maxKeys = 1000) {
+    this.#maxKeys = maxKeys;
+  }
+
+  #bounded<V>(map: Map<string, V>, key: string): string {
+    return map.has(key) || map.size < this.#maxKeys ? key : overflowKey;
+  }
+
+  #counters(map: Map<string, CallCounters>, wanted: string): CallCounters {
+    const key = this.#bounded(map, wanted);
     let counters = map.get(key);
     if (!counters) map.set(key, (counters = { forwarded: 0, failed: 0 }));
     return counters;
@@ -43,7 +58,8 @@ export class GatewayCounters {
   }
 
   rejected(authority: string): void {
-    this.#rejected.set(authority, (this.#rejected.get(authority) ?? 0) + 1);
+    const key = this.#bounded(this.#rejected, authority);
+    this.#rejected.set(key, (this.#rejected.get(key) ?? 0) + 1);
   }
 
   /** A copy: later calls do not change what was returned. */

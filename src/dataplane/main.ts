@@ -4,6 +4,16 @@
 // namespace with `ip netns exec`), prints one JSON line {"ready":true,...} once everything listens,
 // prints {"stats":{...}} on SIGUSR2 (and serves GET /stats when the config asks), and exits 0 on
 // SIGTERM or SIGINT after closing everything. Any start-up problem: a message on stderr, exit 1.
+//
+// Config (port 0 picks a free port; the ready line reports the real ones):
+//   {
+//     "backends": [{ "podName": "helloworld-v2-abc", "address": "198.51.100.10", "port": 5000, "version": "v2" }],
+//     "gateways": [{ "network": "network2", "address": "198.51.100.2", "port": 15443, "domain": "cluster.local",
+//                    "endpoints": { "helloworld.sample:5000": [{ "address": "198.51.100.10", "port": 5000 }] } }],
+//     "stats": { "address": "198.51.100.2", "port": 15000 }
+//   }
+// Ready line: {"ready":true,"pid":..,"backends":[{podName,version,address,port}],
+//              "gateways":[{network,address,port}],"statsUrl":"http://.../stats"}
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { parseDataplaneConfig } from './dataplane-config.js';

@@ -290,7 +290,9 @@ describe('dataplane: east-west gateway', () => {
     const gw = await startEastWestGateway({ network: 'network2', address: '127.10.0.40', port: 0, resolve: createStaticResolver({ [fqdn]: [at(a)] }).resolve });
     const c = client(() => greeterClient(target(gw), fqdn));
     assert.equal(await sayHello(c), 'Hello version: v1, instance: helloworld-v1-a');
+    assert.equal(gw.stats().backendSessions, 1);
     await gw.close();
+    assert.equal(gw.stats().backendSessions, 0);
     assert.match(await sayHelloOutcome(c, 3000), /^error 14: /);
     await assert.rejects(
       startEastWestGateway({ network: 'network2', address: '127.10.0.51', port: a.port, resolve: () => [] }),
