@@ -42,10 +42,11 @@ export class BackendSessionPool {
       if (this.#sessions.get(key) === session) this.#sessions.delete(key);
     };
     const timer = setTimeout(() => {
-      session.destroy(new Error(`no HTTP/2 connection within ${this.#connectTimeoutMs} ms`));
+      session.destroy(new Error(`no HTTP/2 handshake within ${this.#connectTimeoutMs} ms`));
     }, this.#connectTimeoutMs);
     timer.unref();
-    session.once('connect', () => clearTimeout(timer));
+    // The peer's SETTINGS, not the TCP connect, shows an HTTP/2 server is really there.
+    session.once('remoteSettings', () => clearTimeout(timer));
     session.on('goaway', forget);
     // Backends come and go with pods; an idle session to a gone pod should not linger forever.
     session.setTimeout(this.#idleTimeoutMs, () => session.close());

@@ -307,4 +307,32 @@ describe('dataplane: east-west gateway', () => {
     }
     assert.equal(downstreamResetCode(NGHTTP2_ENHANCE_YOUR_CALM), NGHTTP2_ENHANCE_YOUR_CALM);
   });
+
+  it('gives up on a backend that accepts TCP but never speaks HTTP/2', async () => {
+    const net = await import('node:net');
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.10.0.52', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      silent.close(() => resolve());
+    }));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    const gw = await startEastWestGateway({
+      network: 'network2',
+      address: '127.10.0.40',
+      port: 0,
+      connectTimeoutMs: 300,
+      resolve: createStaticResolver({ [fqdn]: [{ address: '127.10.0.52', port }] }).resolve,
+    });
+    cleanup.push(() => gw.close());
+    assert.equal(
+      await sayHelloOutcome(client(() => greeterClient(target(gw), fqdn)), 10_000),
+      `error 14: eastwest gateway network2: backend 127.10.0.52:${port} for ${fqdn} failed: no HTTP/2 handshake within 300 ms`,
+    );
+  });
 });
