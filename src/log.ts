@@ -1,17 +1,23 @@
-// One pino logger for the process. Secret contents must never reach a log line: paths that could
-// carry kubeconfigs or tokens are redacted here as a second line of defence.
+// One pino logger for the process, writing JSON lines to stderr so that stdout stays free for what
+// commands print (ready lines, tables, YAML). Secret contents must never reach a log line: paths that
+// could carry kubeconfigs or tokens are redacted here as a second line of defence.
 import { pino, type Logger } from 'pino';
 
+// Tests run with NODE_ENV=test (see package.json): quiet unless HORIZON_LOG_LEVEL asks otherwise.
 const level = process.env.HORIZON_LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
 
-export const rootLogger: Logger = pino({
-  level,
-  base: undefined,
-  redact: {
-    paths: ['kubeconfig', 'token', 'data', 'stringData', '*.kubeconfig', '*.token', '*.data', '*.stringData'],
-    censor: '[redacted]',
+export const rootLogger: Logger = pino(
+  {
+    level,
+    base: undefined,
+    redact: {
+      paths: ['kubeconfig', 'token', 'data', 'stringData', '*.kubeconfig', '*.token', '*.data', '*.stringData'],
+      censor: '[redacted]',
+    },
   },
-});
+  // Synchronous: log lines are rare, and a line lost at exit is the one that explained the exit.
+  pino.destination({ dest: 2, sync: true }),
+);
 
 export function logger(component: string): Logger {
   return rootLogger.child({ component });
