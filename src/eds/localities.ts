@@ -21,23 +21,39 @@ export function compareLocality(a: Locality, b: Locality): number {
   return a.region < b.region ? -1 : a.region > b.region ? 1 : a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : a.subzone < b.subzone ? -1 : a.subzone > b.subzone ? 1 : 0;
 }
 
-/** Region and zone the given localities all share ('' where they differ). */
-export function commonRegionZone(localities: Iterable<Locality>): { region: string; zone: string } {
-  let region: string | undefined;
-  let zone: string | undefined;
-  let regionShared = true;
-  let zoneShared = true;
-  for (const l of localities) {
-    if (region === undefined) {
-      region = l.region;
-      zone = l.zone;
-      continue;
+/** Accumulates the region and zone a set of localities all share ('' where they differ). */
+export class SharedRegionZone {
+  private region: string | undefined;
+  private zone: string | undefined;
+  private regionShared = true;
+  private zoneShared = true;
+
+  add(l: { region: string; zone: string }): void {
+    if (this.region === undefined) {
+      this.region = l.region;
+      this.zone = l.zone;
+      return;
     }
-    if (l.region !== region) regionShared = false;
-    if (l.zone !== zone) zoneShared = false;
+    if (l.region !== this.region) this.regionShared = false;
+    if (l.zone !== this.zone) this.zoneShared = false;
   }
-  if (region === undefined || !regionShared) return { region: '', zone: '' };
-  return { region, zone: zoneShared ? zone! : '' };
+
+  /** Folds another accumulator in (its shared values stand for all of its localities). */
+  merge(other: SharedRegionZone): void {
+    if (other.region === undefined) return;
+    if (this.region === undefined) {
+      Object.assign(this, { region: other.region, zone: other.zone, regionShared: other.regionShared, zoneShared: other.zoneShared });
+      return;
+    }
+    this.add({ region: other.region, zone: other.zone! });
+    this.regionShared &&= other.regionShared;
+    this.zoneShared &&= other.zoneShared;
+  }
+
+  result(): { region: string; zone: string } {
+    if (this.region === undefined || !this.regionShared) return { region: '', zone: '' };
+    return { region: this.region, zone: this.zoneShared ? this.zone! : '' };
+  }
 }
 
 /** A locality not yet in `taken` (which it then joins): the wanted one, or its subzone with `~2`, `~3`... */

@@ -29,7 +29,7 @@
 // - istiod also drops cross-network endpoints that are not mTLS-capable, because its gateways route
 //   by SNI. Horizon's gateways route by authority (proxyless gRPC has no sidecar), so it does not.
 import type { ClusterId, Gateway, NetworkId } from '../model/types.js';
-import { claimUniqueLocality, commonRegionZone, compareLocality, gatewaySubzone, localityKey } from './localities.js';
+import { claimUniqueLocality, compareLocality, gatewaySubzone, localityKey, SharedRegionZone } from './localities.js';
 import type {
   AssignmentEndpoint,
   AssignmentPlan,
@@ -102,12 +102,21 @@ function indexGateways(gateways: ReadonlyMap<NetworkId, readonly Gateway[]>): {
   return { byNetwork, ignored };
 }
 
+/** Remote endpoints that share one set of gateways (same network, and same cluster when it has its own). */
+interface Route {
+  via: readonly Gateway[];
+  network: NetworkId;
+  endpoints: number;
+  localities: SharedRegionZone;
+}
+
 interface GatewayUse {
   gateway: Gateway;
   network: NetworkId;
   /** Sum over the endpoints using it of scale / (number of gateways that endpoint is split over). */
   weight: bigint;
-  endpoints: AssignmentEndpoint[];
+  endpoints: number;
+  localities: SharedRegionZone;
 }
 
 export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
@@ -116,10 +125,12 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   const { byNetwork: gateways, ignored } = indexGateways(input.gateways);
   const multiNetwork = gateways.size > 0;
 
-  const endpoints = [...input.endpoints].sort(compareEndpoints);
+  // Classified in input order; only what reaches the output is sorted (remote endpoints are only
+  // counted, so the common mostly-remote case sorts little).
   const excluded: ExcludedEndpoint[] = [];
   const direct: AssignmentEndpoint[] = [];
-  const remote: { endpoint: AssignmentEndpoint; via: Gateway[] }[] = [];
+  // Keyed by the gateway list itself: indexGateways hands out one array per network and per cluster.
+  const routes = new Map<readonly Gateway[], Route>();
 
   const exclude = (ep: AssignmentEndpoint, reason: ExcludedEndpoint['reason'], detail: string) => {
     excluded.push({
@@ -133,7 +144,7 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
     });
   };
 
-  for (const ep of endpoints) {
+  for (const ep of input.endpoints) {
     if (ep.health === 'terminating') {
       exclude(ep, 'terminating', 'terminating endpoints are never sent');
     } else if (ep.health === 'unhealthy') {
@@ -154,22 +165,29 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
         );
         continue;
       }
-      remote.push({ endpoint: ep, via: network.byCluster.get(ep.cluster) ?? network.all });
+      const via = network.byCluster.get(ep.cluster) ?? network.all;
+      let route = routes.get(via);
+      if (!route) routes.set(via, (route = { via, network: ep.network, endpoints: 0, localities: new SharedRegionZone() }));
+      route.endpoints++;
+      route.localities.add(ep.locality);
     }
   }
 
+  direct.sort(compareEndpoints);
+
   // Scale so every split is integral, then accumulate each gateway's weight.
   let scale = 1n;
-  for (const { via } of remote) scale = lcm(scale, BigInt(via.length));
+  for (const { via } of routes.values()) scale = lcm(scale, BigInt(via.length));
   const uses = new Map<string, GatewayUse>();
-  for (const { endpoint, via } of remote) {
-    const part = scale / BigInt(via.length);
-    for (const gateway of via) {
+  for (const route of routes.values()) {
+    const part = (scale / BigInt(route.via.length)) * BigInt(route.endpoints);
+    for (const gateway of route.via) {
       const key = gatewayKey(gateway);
       let use = uses.get(key);
-      if (!use) uses.set(key, (use = { gateway, network: endpoint.network, weight: 0n, endpoints: [] }));
+      if (!use) uses.set(key, (use = { gateway, network: route.network, weight: 0n, endpoints: 0, localities: new SharedRegionZone() }));
       use.weight += part;
-      use.endpoints.push(endpoint);
+      use.endpoints += route.endpoints;
+      use.localities.merge(route.localities);
     }
   }
 
@@ -234,7 +252,9 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
     // Heaviest class first, so the plain one-class case and the common case read the same.
     for (const [weight, members] of [...byWeight.entries()].sort((a, b) => b[0] - a[0])) {
       members.sort((a, b) => compareGateways(a.gateway, b.gateway));
-      const { region, zone } = commonRegionZone(members.flatMap((m) => m.endpoints.map((e) => e.locality)));
+      const shared = new SharedRegionZone();
+      for (const m of members) shared.merge(m.localities);
+      const { region, zone } = shared.result();
       const locality = claimUniqueLocality({ region, zone, subzone: gatewaySubzone(network) }, taken);
       const lbEndpoints = members.map(
         (use): GatewayLbEndpoint => ({
@@ -244,7 +264,7 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
           loadBalancingWeight: weight,
           gateway: use.gateway,
           network,
-          endpointCount: use.endpoints.length,
+          endpointCount: use.endpoints,
         }),
       );
       groups.push({ locality, loadBalancingWeight: weight * members.length, priority: 0, kind: 'gateway', network, lbEndpoints });
@@ -254,23 +274,28 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   // Per-network shares, from the weights actually sent.
   const totalSent = groups.reduce((sum, g) => sum + BigInt(g.loadBalancingWeight), 0n);
   const shares = new Map<NetworkId, { mode: NetworkShare['mode']; endpoints: number; weight: bigint }>();
-  const addShare = (network: NetworkId, mode: NetworkShare['mode'], endpointsCount: number, weight: bigint) => {
-    const s = shares.get(network) ?? { mode, endpoints: 0, weight: 0n };
-    s.endpoints += endpointsCount;
-    s.weight += weight;
-    shares.set(network, s);
+  const share = (network: NetworkId, mode: NetworkShare['mode']) => {
+    let s = shares.get(network);
+    if (!s) shares.set(network, (s = { mode, endpoints: 0, weight: 0n }));
+    return s;
   };
-  for (const ep of direct) addShare(ep.network, 'direct', 1, BigInt(directW));
-  for (const group of groups) {
-    if (group.kind !== 'gateway') continue;
-    addShare(group.network!, 'gateway', 0, BigInt(group.loadBalancingWeight));
-  }
-  for (const { endpoint } of remote) addShare(endpoint.network, 'gateway', 1, 0n);
+  for (const ep of direct) share(ep.network, 'direct').endpoints++;
+  for (const s of shares.values()) s.weight = BigInt(directW) * BigInt(s.endpoints);
+  for (const route of routes.values()) share(route.network, 'gateway').endpoints += route.endpoints;
+  for (const group of groups) if (group.kind === 'gateway') share(group.network!, 'gateway').weight += BigInt(group.loadBalancingWeight);
   const networks: NetworkShare[] = [...shares.entries()]
     .sort((a, b) => compare(a[0], b[0]))
     .map(([network, s]) => ({ network, mode: s.mode, endpoints: s.endpoints, weight: Number(s.weight), share: fraction(s.weight, totalSent) }));
 
-  excluded.sort((a, b) => compare(a.address, b.address) || a.port - b.port || compare(a.cluster, b.cluster) || compare(a.reason, b.reason));
+  excluded.sort(
+    (a, b) =>
+      compare(a.address, b.address) ||
+      a.port - b.port ||
+      compare(a.cluster, b.cluster) ||
+      compare(a.network, b.network) ||
+      compare(a.podName ?? '', b.podName ?? '') ||
+      compare(a.reason, b.reason),
+  );
 
   return {
     groups,

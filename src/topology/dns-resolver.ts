@@ -208,10 +208,14 @@ export class GatewayHostnameResolver {
       entry.resolvedAt = now;
     }
     if (errors.length > 0) {
-      entry.lastError = `resolve ${entry.hostname}: ${errors.join(', ')}`;
+      const error = `resolve ${entry.hostname}: ${errors.join(', ')}`;
+      // Warn when it starts failing (or fails differently), not on every retry.
+      const level = entry.lastError === error ? 'debug' : 'warn';
+      log[level]({ hostname: entry.hostname, error, kept: entry.addresses ?? [] }, 'gateway hostname resolution failed; keeping the last good answer');
+      entry.lastError = error;
       entry.lastErrorAt = now;
-      log.warn({ hostname: entry.hostname, error: entry.lastError, kept: entry.addresses ?? [] }, 'gateway hostname resolution failed; keeping the last good answer');
     } else {
+      if (entry.lastError !== undefined) log.info({ hostname: entry.hostname }, 'gateway hostname resolves again');
       entry.lastError = undefined;
     }
     entry.ttlMs = ttlMs;
