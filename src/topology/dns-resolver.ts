@@ -81,7 +81,13 @@ export class GatewayHostnameResolver {
 
   constructor(options: HostnameResolverOptions = {}) {
     this.resolver = new dnsPromises.Resolver({ timeout: options.timeoutMs ?? 5000, tries: options.tries ?? 2 });
-    if (options.servers && options.servers.length > 0) this.resolver.setServers([...options.servers]);
+    if (options.servers && options.servers.length > 0) {
+      try {
+        this.resolver.setServers([...options.servers]);
+      } catch (err) {
+        throw new Error(`DNS servers ${JSON.stringify(options.servers)} for gateway hostnames are invalid: ${(err as Error).message}`);
+      }
+    }
     this.minTtlMs = options.minTtlMs ?? 30_000;
     this.maxTtlMs = Math.max(this.minTtlMs, options.maxTtlMs ?? 3_600_000);
   }

@@ -129,7 +129,7 @@ class Collector {
     const why =
       svc.type === 'LoadBalancer'
         ? 'its load balancer has no ingress address yet and it has no node port'
-        : `a ${svc.type} service with no externalIPs is not reachable from other networks`;
+        : `${svc.type} service without externalIPs is not reachable from other networks`;
     this.problem('warning', subject, `no gateway address: ${why}`);
   }
 

@@ -138,7 +138,9 @@ export function parseMeshNetworks(text: string, options: ParseMeshNetworksOption
   for (const pair of root.items) {
     const key = keyOf(pair);
     if (key === 'networks') networksNode = pair.value;
-    else issues.error(pair, '', `unknown field ${JSON.stringify(key ?? String(pair.key))} (expected networks)`);
+    else if (key === 'meshNetworks') {
+      issues.error(pair, '', 'unknown field "meshNetworks" (expected networks): give the value of the ConfigMap key meshNetworks, which starts with networks:');
+    } else issues.error(pair, '', `unknown field ${JSON.stringify(key ?? String(pair.key))} (expected networks)`);
   }
 
   if (networksNode !== undefined && !(isScalar(networksNode) && networksNode.value === null)) {

@@ -168,7 +168,7 @@ describe('topology/collectGateways: every gateway source', () => {
   it('a labelled ClusterIP Service without externalIPs: reported, no gateway', () => {
     const out = collect({ services: [eastwest('cluster2', 'network2', { type: 'ClusterIP', ports: [{ name: 'tls', port: 15443 }] })] });
     assert.deepEqual(out.gateways, []);
-    assert.match(out.problems[0]!.message, /a ClusterIP service with no externalIPs is not reachable from other networks/);
+    assert.match(out.problems[0]!.message, /ClusterIP service without externalIPs is not reachable from other networks/);
   });
 
   it('Services without the network label are not gateways', () => {

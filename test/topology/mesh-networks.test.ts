@@ -90,7 +90,8 @@ describe('topology/parseMeshNetworks', () => {
 
   // [what, document, [line, column, message fragment] of every expected error]
   const cases: [string, string, [number, number, string][]][] = [
-    ['unknown top-level field', 'networks: {}\nmeshNetworks: {}\n', [[2, 1, 'unknown field "meshNetworks" (expected networks)']]],
+    ['unknown top-level field', 'networks: {}\nnetwork1: {}\n', [[2, 1, 'unknown field "network1" (expected networks)']]],
+    ['a whole ConfigMap-style wrapper, with a hint', 'meshNetworks:\n  networks: {}\n', [[1, 1, 'give the value of the ConfigMap key meshNetworks']]],
     ['unknown network field', 'networks:\n  n1:\n    endpoint: []\n', [[3, 5, 'network "n1": unknown field "endpoint" (expected endpoints, gateways)']]],
     ['unknown endpoint field', 'networks:\n  n1:\n    endpoints:\n    - {fromRegistry: c1, weight: 2}\n', [[4, 26, 'network "n1" endpoint 0: unknown field "weight"']]],
     ['unknown gateway field', 'networks:\n  n1:\n    gateways:\n    - {address: 1.2.3.4, port: 1, network: n1}\n', [[4, 35, 'network "n1" gateway 0: unknown field "network"']]],
