@@ -249,7 +249,7 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
       if (!list) byWeight.set(w, (list = []));
       list.push(use);
     }
-    // Heaviest class first, so the plain one-class case and the common case read the same.
+    // Heaviest class first: deterministic, and the usual single class is unaffected.
     for (const [weight, members] of [...byWeight.entries()].sort((a, b) => b[0] - a[0])) {
       members.sort((a, b) => compareGateways(a.gateway, b.gateway));
       const shared = new SharedRegionZone();
