@@ -1,0 +1,78 @@
+// Kubernetes-free inputs and outputs of the topology logic. The kube layer converts Services, Nodes
+// and Namespaces into these; nothing here knows about client-node objects.
+import type { ClusterId, NetworkId } from '../model/types.js';
+
+/** Label on pods, system namespaces and gateway Services naming the network. */
+export const NETWORK_LABEL = 'topology.istio.io/network';
+/** Label on a gateway Service naming its mTLS port (a service port number). */
+export const GATEWAY_PORT_LABEL = 'networking.istio.io/gatewayPort';
+/** Port istiod assumes for a labelled gateway Service without the port label. */
+export const DEFAULT_GATEWAY_PORT = 15443;
+/** Annotation on a NodePort gateway Service restricting the nodes used (JSON map of node labels). */
+export const NODE_SELECTOR_ANNOTATION = 'traffic.istio.io/nodeSelector';
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+export interface ClusterServicePort {
+  name: string;
+  port: number;
+  /** Set for NodePort and LoadBalancer services (unless allocateLoadBalancerNodePorts is false). */
+  nodePort?: number;
+}
+
+/** What the topology needs of a Service. */
+export interface ClusterService {
+  cluster: ClusterId;
+  namespace: string;
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  annotations?: Readonly<Record<string, string>>;
+  type: ServiceType;
+  ports: readonly ClusterServicePort[];
+  externalIPs: readonly string[];
+  /** `status.loadBalancer.ingress`. */
+  loadBalancerIngress: readonly { ip?: string; hostname?: string }[];
+}
+
+/** What the topology needs of a Node. `type` is InternalIP, ExternalIP, Hostname... */
+export interface ClusterNode {
+  cluster: ClusterId;
+  name: string;
+  addresses: readonly { type: string; address: string }[];
+  labels: Readonly<Record<string, string>>;
+}
+
+/** One `endpoints` entry of a meshNetworks network: exactly one of the two. */
+export type MeshNetworkEndpoints = { fromRegistry: ClusterId } | { fromCidr: string };
+
+/** One `gateways` entry of a meshNetworks network: an address or a registry service, and a port. */
+export type MeshNetworkGateway =
+  | { address: string; port: number; locality?: string }
+  | { registryServiceName: string; port: number; locality?: string };
+
+export interface MeshNetwork {
+  name: NetworkId;
+  endpoints: readonly MeshNetworkEndpoints[];
+  gateways: readonly MeshNetworkGateway[];
+}
+
+/** meshNetworks, networks in document order (fromCidr and fromRegistry: first match wins). */
+export interface MeshNetworks {
+  networks: readonly MeshNetwork[];
+}
+
+export const emptyMeshNetworks: MeshNetworks = Object.freeze({ networks: Object.freeze([]) as readonly MeshNetwork[] });
+
+/** Something wrong with the topology inputs that a user can act on; never thrown, always reported. */
+export interface TopologyProblem {
+  severity: 'warning' | 'error';
+  /** Where it came from, e.g. `service cluster2/istio-system/istio-eastwestgateway` or `meshNetworks`. */
+  subject: string;
+  message: string;
+}
+
+/**
+ * Addresses a gateway hostname currently resolves to; undefined when it has not been resolved
+ * (yet). Implemented by the DNS resolver; tests pass a map.
+ */
+export type HostnameLookup = (hostname: string) => readonly string[] | undefined;

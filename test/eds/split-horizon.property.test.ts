@@ -1,0 +1,309 @@
+// Properties of splitHorizon over random meshes: networks with 0-3 gateways each (some in the
+// endpoints' clusters, some not), endpoints of every health on known and unknown networks, callers
+// on every network (and none), with and without REQUESTED_NETWORK_VIEW.
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { MAX_TOTAL_WEIGHT, splitHorizon, type AssignmentEndpoint, type AssignmentPlan } from '../../src/eds/index.js';
+import type { Gateway, NetworkId, NetworkView } from '../../src/model/types.js';
+import { localityKey } from '../../src/eds/localities.js';
+
+const NETWORKS = ['', 'n1', 'n2', 'n3', 'n4'];
+const CLUSTERS = ['c1', 'c2', 'c3'];
+
+/** Exact rationals, for comparing shares without rounding. */
+class Q {
+  constructor(
+    readonly n: bigint,
+    readonly d: bigint,
+  ) {}
+  static of(n: number | bigint, d: number | bigint = 1): Q {
+    return new Q(BigInt(n), BigInt(d));
+  }
+  add(o: Q): Q {
+    return new Q(this.n * o.d + o.n * this.d, this.d * o.d);
+  }
+  mul(o: Q): Q {
+    return new Q(this.n * o.n, this.d * o.d);
+  }
+  equals(o: Q): boolean {
+    return this.n * o.d === o.n * this.d;
+  }
+  toString(): string {
+    return `${this.n}/${this.d}`;
+  }
+}
+
+interface Scenario {
+  endpoints: AssignmentEndpoint[];
+  gateways: Map<NetworkId, Gateway[]>;
+  view: NetworkView;
+}
+
+const localityArb = fc.record({
+  region: fc.constantFrom('', 'r1', 'r2'),
+  zone: fc.constantFrom('', 'z1', 'z2'),
+  subzone: fc.constantFrom('', 's1'),
+});
+
+const endpointArb = fc.record({
+  network: fc.constantFrom(...NETWORKS),
+  cluster: fc.constantFrom(...CLUSTERS),
+  locality: localityArb,
+  health: fc.constantFrom('healthy', 'healthy', 'healthy', 'unhealthy', 'terminating'),
+  port: fc.constantFrom(5000, 8080),
+});
+
+const gatewaysArb = fc.tuple(
+  ...NETWORKS.slice(1).map(() =>
+    fc.array(fc.record({ cluster: fc.constantFrom('', ...CLUSTERS), port: fc.constantFrom(15443, 443) }), { maxLength: 3 }),
+  ),
+);
+
+const viewArb = fc.record({
+  network: fc.constantFrom(...NETWORKS, 'n5'),
+  requested: fc.option(fc.subarray([...NETWORKS.slice(1), 'n5']), { nil: undefined }),
+});
+
+const scenarioArb: fc.Arbitrary<Scenario> = fc
+  .tuple(fc.array(endpointArb, { maxLength: 40 }), gatewaysArb, viewArb)
+  .map(([eps, gwLists, view]) => {
+    const endpoints: AssignmentEndpoint[] = eps.map((e, i) => ({
+      address: `10.${NETWORKS.indexOf(e.network)}.${i >> 8}.${i & 255}`,
+      port: e.port,
+      network: e.network,
+      cluster: e.cluster,
+      locality: e.locality,
+      health: e.health as AssignmentEndpoint['health'],
+      podName: `pod-${i}`,
+    }));
+    const gateways = new Map<NetworkId, Gateway[]>();
+    gwLists.forEach((list, ni) => {
+      const network = NETWORKS[ni + 1]!;
+      if (list.length === 0) return;
+      gateways.set(
+        network,
+        list.map((g, gi) => ({ network, address: `192.0.${ni + 1}.${gi + 1}`, port: g.port, cluster: g.cluster, source: 'service', origin: `gw-${network}-${gi}` })),
+      );
+    });
+    return { endpoints, gateways, view: { network: view.network, ...(view.requested ? { requestedNetworks: view.requested } : {}) } };
+  });
+
+/** The oracle: which endpoints must be sent, per the rules, computed without the implementation. */
+function expectedSent(s: Scenario): AssignmentEndpoint[] {
+  const multiNetwork = [...s.gateways.values()].some((l) => l.length > 0);
+  const requested = s.view.requestedNetworks?.length ? new Set(s.view.requestedNetworks) : undefined;
+  return s.endpoints.filter((e) => {
+    if (e.health !== 'healthy') return false;
+    if (requested && e.network !== '' && !requested.has(e.network)) return false;
+    if (!multiNetwork || e.network === '' || (s.view.network !== '' && e.network === s.view.network)) return true;
+    return (s.gateways.get(e.network)?.length ?? 0) > 0;
+  });
+}
+
+function isDirectFor(s: Scenario, e: AssignmentEndpoint): boolean {
+  const multiNetwork = [...s.gateways.values()].some((l) => l.length > 0);
+  return !multiNetwork || e.network === '' || (s.view.network !== '' && e.network === s.view.network);
+}
+
+function expectedShares(s: Scenario): Map<NetworkId, Q> {
+  const sentEps = expectedSent(s);
+  const out = new Map<NetworkId, Q>();
+  for (const e of sentEps) out.set(e.network, (out.get(e.network) ?? Q.of(0)).add(Q.of(1, sentEps.length)));
+  return out;
+}
+
+function envoyShares(plan: AssignmentPlan): Map<NetworkId, Q> {
+  const all = plan.groups.flatMap((g) => g.lbEndpoints);
+  const total = all.reduce((t, e) => t + BigInt(e.loadBalancingWeight), 0n);
+  const out = new Map<NetworkId, Q>();
+  for (const e of all) out.set(e.network, (out.get(e.network) ?? Q.of(0)).add(Q.of(e.loadBalancingWeight, total)));
+  return out;
+}
+
+/** Proxyless gRPC: pick a group by load_balancing_weight, then round robin (endpoint weights ignored). */
+function grpcShares(plan: AssignmentPlan): Map<NetworkId, Q> {
+  const total = plan.groups.reduce((t, g) => t + BigInt(g.loadBalancingWeight), 0n);
+  const out = new Map<NetworkId, Q>();
+  for (const g of plan.groups) {
+    const pickGroup = Q.of(g.loadBalancingWeight, total);
+    for (const e of g.lbEndpoints) out.set(e.network, (out.get(e.network) ?? Q.of(0)).add(pickGroup.mul(Q.of(1, g.lbEndpoints.length))));
+  }
+  return out;
+}
+
+function sameShares(actual: Map<NetworkId, Q>, expected: Map<NetworkId, Q>, how: string): void {
+  const networks = new Set([...actual.keys(), ...expected.keys()]);
+  for (const n of networks) {
+    const a = actual.get(n) ?? Q.of(0);
+    const e = expected.get(n) ?? Q.of(0);
+    assert.ok(a.equals(e), `${how} share of network "${n}": got ${a}, want ${e}`);
+  }
+}
+
+function shuffled<T>(list: readonly T[], seed: number): T[] {
+  const out = [...list];
+  let x = seed || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const RUNS = { numRuns: 400 };
+
+describe('eds/splitHorizon: properties', () => {
+  it('no caller receives a pod address from another network that has a gateway', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const plan = splitHorizon(s);
+        const byAddress = new Map(s.endpoints.map((e) => [e.address, e]));
+        for (const e of plan.groups.flatMap((g) => g.lbEndpoints)) {
+          if (e.kind !== 'direct') continue;
+          const source = byAddress.get(e.address)!;
+          const foreign = source.network !== '' && !(s.view.network !== '' && source.network === s.view.network);
+          if (foreign) assert.ok(!s.gateways.has(source.network), `pod ${e.address} of network ${source.network} sent to ${s.view.network}`);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('while any gateway exists, no pod address of a gateway-less network is sent unless it is the caller\'s own or unknown', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        if (s.gateways.size === 0) return;
+        const plan = splitHorizon(s);
+        const byAddress = new Map(s.endpoints.map((e) => [e.address, e]));
+        for (const e of plan.groups.flatMap((g) => g.lbEndpoints)) {
+          if (e.kind !== 'direct') continue;
+          const n = byAddress.get(e.address)!.network;
+          assert.ok(n === '' || (n === s.view.network && n !== ''), `pod of network "${n}" sent directly to "${s.view.network}"`);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('every endpoint is accounted for exactly once: sent directly, behind a gateway, or excluded with its reason', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const plan = splitHorizon(s);
+        const want = new Set(expectedSent(s));
+        const directSent = new Set(plan.groups.flatMap((g) => g.lbEndpoints).filter((e) => e.kind === 'direct').map((e) => e.address));
+        const excluded = new Map(plan.excluded.map((e) => [e.address, e.reason]));
+        let behindGateways = 0;
+        for (const e of s.endpoints) {
+          if (!want.has(e)) {
+            assert.ok(excluded.has(e.address), `${e.address} neither sent nor excluded`);
+            assert.ok(!directSent.has(e.address));
+            const reason = excluded.get(e.address);
+            if (e.health !== 'healthy') assert.equal(reason, e.health);
+            else assert.ok(reason === 'outside-requested-view' || reason === 'no-gateway', String(reason));
+          } else if (isDirectFor(s, e)) {
+            assert.ok(directSent.has(e.address), `${e.address} should be sent directly`);
+          } else {
+            assert.ok(!directSent.has(e.address) && !excluded.has(e.address));
+            behindGateways++;
+          }
+        }
+        const networkCounts = plan.explain.networks.reduce((t, n) => t + n.endpoints, 0);
+        assert.equal(networkCounts, want.size);
+        assert.equal(plan.excluded.length, s.endpoints.length - want.size);
+        assert.equal(plan.explain.networks.filter((n) => n.mode === 'gateway').reduce((t, n) => t + n.endpoints, 0), behindGateways);
+      }),
+      RUNS,
+    );
+  });
+
+  it('unhealthy and terminating endpoints are never sent', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const plan = splitHorizon(s);
+        const sentAddresses = new Set(plan.groups.flatMap((g) => g.lbEndpoints).map((e) => e.address));
+        for (const e of s.endpoints) if (e.health !== 'healthy') assert.ok(!sentAddresses.has(e.address));
+      }),
+      RUNS,
+    );
+  });
+
+  it("each network's expected share equals its share of healthy visible endpoints, for Envoy and for gRPC (exact)", () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const plan = splitHorizon(s);
+        assert.equal(plan.explain.capped, false);
+        const expected = expectedShares(s);
+        sameShares(envoyShares(plan), expected, 'Envoy');
+        sameShares(grpcShares(plan), expected, 'gRPC');
+      }),
+      RUNS,
+    );
+  });
+
+  it('weights: positive integers, group weight = sum of its endpoint weights, uniform inside a group, total within uint32', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const plan = splitHorizon(s);
+        let total = 0n;
+        for (const g of plan.groups) {
+          assert.ok(g.lbEndpoints.length > 0);
+          assert.equal(g.priority, 0);
+          for (const e of g.lbEndpoints) assert.ok(Number.isInteger(e.loadBalancingWeight) && e.loadBalancingWeight >= 1);
+          assert.equal(g.loadBalancingWeight, g.lbEndpoints.reduce((t, e) => t + e.loadBalancingWeight, 0));
+          assert.equal(new Set(g.lbEndpoints.map((e) => e.loadBalancingWeight)).size, 1);
+          total += BigInt(g.loadBalancingWeight);
+        }
+        assert.ok(total <= MAX_TOTAL_WEIGHT);
+        assert.equal(plan.explain.totalWeight, Number(total));
+      }),
+      RUNS,
+    );
+  });
+
+  it('group localities are unique, and gateway groups hold gateways of one network only', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const plan = splitHorizon(s);
+        const keys = plan.groups.map((g) => localityKey(g.locality));
+        assert.equal(new Set(keys).size, keys.length);
+        for (const g of plan.groups) {
+          for (const e of g.lbEndpoints) {
+            assert.equal(e.kind, g.kind);
+            if (e.kind === 'gateway') assert.equal(e.network, g.network);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('each gateway address:port appears at most once, only for networks the caller cannot reach directly', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        const plan = splitHorizon(s);
+        const gws = plan.groups.flatMap((g) => g.lbEndpoints).filter((e) => e.kind === 'gateway');
+        const keys = gws.map((e) => `${e.address}:${e.port}`);
+        assert.equal(new Set(keys).size, keys.length);
+        for (const e of gws) {
+          assert.notEqual(e.network, '');
+          if (s.view.network !== '') assert.notEqual(e.network, s.view.network);
+          assert.ok(s.gateways.get(e.network)!.some((g) => g.address === e.address && g.port === e.port));
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('output is identical for shuffled input (endpoints, gateway lists, map order)', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.integer({ min: 1, max: 1 << 30 }), (s, seed) => {
+        const plan = splitHorizon(s);
+        const shuffledGateways = new Map(shuffled([...s.gateways.entries()], seed).map(([n, l]) => [n, shuffled(l, seed + 1)]));
+        const again = splitHorizon({ endpoints: shuffled(s.endpoints, seed + 2), gateways: shuffledGateways, view: s.view });
+        assert.deepEqual(again, plan);
+      }),
+      RUNS,
+    );
+  });
+});
