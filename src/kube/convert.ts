@@ -44,6 +44,7 @@ export function toServiceInfo(svc: V1Service, cluster: ClusterId, domain: string
       ...(i.hostname ? { hostname: i.hostname } : {}),
     })),
     labels: { ...(svc.metadata?.labels ?? {}) },
+    annotations: { ...(svc.metadata?.annotations ?? {}) },
     ...(spec.selector ? { selector: { ...spec.selector } } : {}),
   };
 }

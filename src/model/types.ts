@@ -104,6 +104,7 @@ export interface ServiceInfo {
   /** `status.loadBalancer.ingress`: where a LoadBalancer service is reachable from outside. */
   loadBalancerIngress: readonly { ip?: string; hostname?: string }[];
   labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
   /** Absent for selector-less services (their EndpointSlices are managed by someone else). */
   selector?: Readonly<Record<string, string>>;
 }

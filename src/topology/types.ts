@@ -1,11 +1,8 @@
 // Kubernetes-free inputs and outputs of the topology logic. The kube layer converts Services, Nodes
 // and Namespaces into these; nothing here knows about client-node objects.
-import type { ClusterId, NetworkId } from '../model/types.js';
+import type { ClusterId, NetworkId, NodeInfo, ServiceInfo } from '../model/types.js';
 
-/** Label on pods, system namespaces and gateway Services naming the network. */
-export const NETWORK_LABEL = 'topology.istio.io/network';
-/** Label on a gateway Service naming its mTLS port (a service port number). */
-export const GATEWAY_PORT_LABEL = 'networking.istio.io/gatewayPort';
+export { NETWORK_LABEL, GATEWAY_PORT_LABEL } from '../model/labels.js';
 /** Port istiod assumes for a labelled gateway Service without the port label. */
 export const DEFAULT_GATEWAY_PORT = 15443;
 /** Annotation on a NodePort gateway Service restricting the nodes used (JSON map of node labels). */
@@ -76,3 +73,9 @@ export interface TopologyProblem {
  * (yet). Implemented by the DNS resolver; tests pass a map.
  */
 export type HostnameLookup = (hostname: string) => readonly string[] | undefined;
+
+// Horizon's registry types satisfy these shapes as they are; keep it so (checked at compile time).
+const _serviceFits = (s: ServiceInfo): ClusterService => s;
+const _nodeFits = (n: NodeInfo): ClusterNode => n;
+void _serviceFits;
+void _nodeFits;
