@@ -4,7 +4,6 @@
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import {
   ISTIO_LOCALITY_LABEL,
-  NETWORK_LABEL,
   REGION_LABEL,
   SUBZONE_LABEL,
   ZONE_LABEL,
@@ -134,7 +133,6 @@ export function endpointsFromSlices(
           locality: localityOf(pod, node, ep.zone),
           health,
           labels: pod?.labels ?? {},
-          podNetwork: pod?.labels[NETWORK_LABEL] ?? '',
           ...(ref?.name ? { podName: ref.name } : {}),
           ...(nodeName ? { nodeName } : {}),
         });

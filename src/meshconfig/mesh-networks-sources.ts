@@ -72,6 +72,10 @@ export class MeshNetworksSources<T> extends EventEmitter {
     this.informer?.stop();
   }
 
+  current(): { configMap: T | undefined; file: T | undefined } {
+    return { configMap: this.configMapState?.value, file: this.fileState?.value };
+  }
+
   sources(): SourceState<T>[] {
     return [this.configMapState, this.fileState].filter((s): s is SourceState<T> => s !== undefined);
   }

@@ -110,13 +110,10 @@ export interface ServiceInfo {
 }
 
 /**
- * An endpoint as its cluster reports it, before the topology decides its network: the pod's own
- * `topology.istio.io/network` label is the only network fact a single cluster knows per endpoint.
+ * An endpoint as its cluster reports it, before the topology decides its network (which depends on
+ * the pod's labels, its cluster's system namespace and meshNetworks).
  */
-export interface EndpointRecord extends Omit<Endpoint, 'network'> {
-  /** The pod's `topology.istio.io/network` label, '' when absent. */
-  podNetwork: NetworkId;
-}
+export type EndpointRecord = Omit<Endpoint, 'network'>;
 
 /** A node, as far as locality and NodePort gateways care. */
 export interface NodeInfo {

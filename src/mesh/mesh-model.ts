@@ -1,0 +1,202 @@
+// The mesh as the xDS layer reads it: every service and endpoint of every cluster (registry), each
+// endpoint's network and every network's gateways (topology), Istio config. It owns nothing that
+// talks to Kubernetes: it listens to the registry, the meshNetworks sources and the gateway DNS
+// resolver, and announces what changed, naming hostnames, or `full` when the topology changed.
+import { EventEmitter } from 'node:events';
+import type { DestinationRule, VirtualService } from '../model/istio-config.js';
+import type { ClusterId, Endpoint, Gateway, Hostname, NetworkId, ServiceInfo } from '../model/types.js';
+import { logger } from '../log.js';
+import type { Registry, RegistryChanges } from '../registry/registry.js';
+import { buildTopology, type TopologySnapshot } from '../topology/topology.js';
+import type { GatewayHostnameResolver } from '../topology/dns-resolver.js';
+import { emptyMeshNetworks, type MeshNetworks, type TopologyProblem } from '../topology/types.js';
+import { mergeMeshNetworks } from './mesh-networks-merge.js';
+
+export interface MeshChanges {
+  /** Recompute everything (networks or gateways changed). */
+  full: boolean;
+  services: ReadonlySet<Hostname>;
+  endpoints: ReadonlySet<Hostname>;
+  configHosts: ReadonlySet<Hostname>;
+  /** When the oldest change in this batch was observed (ms since epoch), for event-to-send latency. */
+  since: number;
+}
+
+export interface MeshNetworksInput {
+  /** Current per-source values; undefined where a source has nothing (yet). */
+  current(): { configMap: MeshNetworks | undefined; file: MeshNetworks | undefined };
+  on(event: 'changed', listener: () => void): unknown;
+}
+
+export interface MeshModelOptions {
+  registry: Registry;
+  meshNetworks?: MeshNetworksInput;
+  resolver?: GatewayHostnameResolver;
+}
+
+export class MeshModel extends EventEmitter {
+  private readonly log = logger('mesh');
+  readonly registry: Registry;
+  private snapshot: TopologySnapshot;
+  private fingerprint = '';
+  private readonly resolvedEndpoints = new Map<Hostname, readonly Endpoint[]>();
+  private overriddenNetworks: string[] = [];
+  private topologyDirty = false;
+  private topologyScheduled = false;
+  private readonly resolver: GatewayHostnameResolver | undefined;
+  private readonly meshNetworks: MeshNetworksInput | undefined;
+  private readonly onRegistryChanges = (c: RegistryChanges) => this.registryChanged(c);
+
+  constructor(options: MeshModelOptions) {
+    super();
+    this.registry = options.registry;
+    this.resolver = options.resolver;
+    this.meshNetworks = options.meshNetworks;
+    const first = this.build();
+    this.snapshot = first.snapshot;
+    this.fingerprint = first.fingerprint;
+    this.registry.on('changes', this.onRegistryChanges);
+    this.meshNetworks?.on('changed', () => this.scheduleTopology());
+    this.resolver?.onChange(() => this.scheduleTopology());
+    this.resolver?.watch(this.snapshot.hostnames);
+  }
+
+  close(): void {
+    this.registry.off('changes', this.onRegistryChanges);
+  }
+
+  // ---- read side -------------------------------------------------------------------------------
+
+  get topology(): TopologySnapshot {
+    return this.snapshot;
+  }
+
+  get domain(): string {
+    return this.registry.domain;
+  }
+
+  /** meshNetworks in effect and the networks where the file overrode the ConfigMap. */
+  effectiveMeshNetworks(): { value: MeshNetworks; overridden: readonly string[] } {
+    return { value: this.snapshot.meshNetworks, overridden: this.overriddenNetworks };
+  }
+
+  problems(): readonly TopologyProblem[] {
+    return this.snapshot.problems;
+  }
+
+  hostnames(): Hostname[] {
+    return [...this.registry.hostnames()].sort();
+  }
+
+  serviceInstances(hostname: Hostname): ServiceInfo[] {
+    return this.registry.serviceInstances(hostname);
+  }
+
+  /** Every cluster's endpoints of a service, each with its network decided. Cached per hostname. */
+  endpoints(hostname: Hostname): readonly Endpoint[] {
+    let eps = this.resolvedEndpoints.get(hostname);
+    if (!eps) {
+      const lookup = this.snapshot.networks;
+      eps = this.registry.endpointRecords(hostname).map((r) => ({
+        ...r,
+        network: lookup.networkOf({ cluster: r.cluster, address: r.address, podLabels: r.labels }).network,
+      }));
+      this.resolvedEndpoints.set(hostname, eps);
+    }
+    return eps;
+  }
+
+  networkOfEndpoint(cluster: ClusterId, address: string, labels: Readonly<Record<string, string>>) {
+    return this.snapshot.networks.networkOf({ cluster, address, podLabels: labels });
+  }
+
+  gateways(): ReadonlyMap<NetworkId, readonly Gateway[]> {
+    return this.snapshot.gateways;
+  }
+
+  destinationRules(): DestinationRule[] {
+    return this.registry.destinationRules();
+  }
+
+  virtualServices(): VirtualService[] {
+    return this.registry.virtualServices();
+  }
+
+  // ---- change handling -------------------------------------------------------------------------
+
+  private registryChanged(c: RegistryChanges): void {
+    const since = Date.now();
+    for (const h of c.endpoints) this.resolvedEndpoints.delete(h);
+    for (const h of c.services) this.resolvedEndpoints.delete(h);
+    const gatewayHosts = this.registryServiceHosts();
+    const touchesGateways = [...c.services].some((h) => gatewayHosts.has(h));
+    if (c.topology || touchesGateways) this.scheduleTopology();
+    if (c.services.size > 0 || c.endpoints.size > 0 || c.configHosts.size > 0) {
+      const changes: MeshChanges = { full: false, services: c.services, endpoints: c.endpoints, configHosts: c.configHosts, since };
+      this.emit('changes', changes);
+    }
+    if (c.clusters) this.emit('clusters');
+  }
+
+  /** Services named by meshNetworks registryServiceName: their addresses are gateway addresses. */
+  private registryServiceHosts(): Set<Hostname> {
+    const hosts = new Set<Hostname>();
+    for (const n of this.snapshot.meshNetworks.networks) {
+      for (const g of n.gateways) if ('registryServiceName' in g) hosts.add(g.registryServiceName);
+    }
+    return hosts;
+  }
+
+  /** Several triggers in one turn rebuild the topology once. */
+  private scheduleTopology(): void {
+    this.topologyDirty = true;
+    if (this.topologyScheduled) return;
+    this.topologyScheduled = true;
+    setImmediate(() => {
+      this.topologyScheduled = false;
+      if (!this.topologyDirty) return;
+      this.topologyDirty = false;
+      this.rebuildTopology();
+    });
+  }
+
+  private rebuildTopology(): void {
+    const since = Date.now();
+    const { snapshot: next, fingerprint } = this.build();
+    this.resolver?.watch(next.hostnames);
+    this.snapshot = next;
+    if (fingerprint === this.fingerprint) return;
+    this.fingerprint = fingerprint;
+    this.resolvedEndpoints.clear();
+    this.log.info({ networks: [...next.gateways.keys()], gateways: next.allGateways.length }, 'network topology changed');
+    this.emit('changes', { full: true, services: new Set(), endpoints: new Set(), configHosts: new Set(), since } satisfies MeshChanges);
+  }
+
+  private build(): { snapshot: TopologySnapshot; fingerprint: string } {
+    const clusters = this.registry.clusters();
+    const systemNamespaceNetworks = new Map<ClusterId, NetworkId>();
+    for (const c of clusters) {
+      const n = c.source.systemNamespaceNetwork;
+      if (n) systemNamespaceNetworks.set(c.id, n);
+    }
+    const sources = this.meshNetworks?.current();
+    const merged = mergeMeshNetworks(sources?.configMap, sources?.file);
+    this.overriddenNetworks = merged.overridden;
+    const resolver = this.resolver;
+    const snapshot = buildTopology({
+      meshNetworks: merged.value.networks.length > 0 ? merged.value : emptyMeshNetworks,
+      systemNamespaceNetworks,
+      services: clusters.flatMap((c) => [...c.source.allServices()]),
+      nodes: clusters.flatMap((c) => [...c.source.allNodes()]),
+      lookupHostname: (h) => resolver?.lookup(h),
+      domainSuffix: this.registry.domain,
+    });
+    // What, if it changes, changes what some caller may receive.
+    const fingerprint = JSON.stringify({
+      gateways: snapshot.allGateways.map((g) => [g.network, g.address, g.port, g.cluster]),
+      meshNetworks: snapshot.meshNetworks,
+      systemNamespaces: [...systemNamespaceNetworks].sort(),
+    });
+    return { snapshot, fingerprint };
+  }
+}
