@@ -3,7 +3,7 @@
 import type { Locality } from '../../model/types.js';
 import { parseNode, type DecodedNode, type NodeInfo } from '../node-info.js';
 import { TO_OBJECT, xdsTypes } from '../proto.js';
-import { errorText, fail, ok, type Decoded } from './result.js';
+import { errorText, fail, ok, strictView, type Decoded } from './result.js';
 import { jsonToStruct } from './struct.js';
 
 export interface ErrorDetail {
@@ -48,7 +48,7 @@ function strings(v: unknown): string[] {
 export function decodeDiscoveryRequest(bytes: Uint8Array): Decoded<DiscoveryRequestMessage> {
   try {
     const { DiscoveryRequest } = xdsTypes();
-    const m = DiscoveryRequest.toObject(DiscoveryRequest.decode(bytes), TO_OBJECT) as {
+    const m = DiscoveryRequest.toObject(DiscoveryRequest.decode(strictView(bytes)), TO_OBJECT) as {
       versionInfo?: string;
       node?: DecodedNode;
       resourceNames?: string[];
@@ -73,7 +73,7 @@ export function decodeDiscoveryRequest(bytes: Uint8Array): Decoded<DiscoveryRequ
 export function decodeDeltaDiscoveryRequest(bytes: Uint8Array): Decoded<DeltaDiscoveryRequestMessage> {
   try {
     const { DeltaDiscoveryRequest } = xdsTypes();
-    const m = DeltaDiscoveryRequest.toObject(DeltaDiscoveryRequest.decode(bytes), TO_OBJECT) as {
+    const m = DeltaDiscoveryRequest.toObject(DeltaDiscoveryRequest.decode(strictView(bytes)), TO_OBJECT) as {
       node?: DecodedNode;
       typeUrl?: string;
       resourceNamesSubscribe?: string[];

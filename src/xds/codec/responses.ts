@@ -1,7 +1,7 @@
 // DiscoveryResponse / DeltaDiscoveryResponse: assembled from pre-encoded Any bytes by hand (server side),
 // decoded with protobufjs (client side).
 import { TO_OBJECT, xdsTypes } from '../proto.js';
-import { errorText, fail, ok, type Decoded } from './result.js';
+import { errorText, fail, ok, strictView, type Decoded } from './result.js';
 import { fieldSize, utf8Bytes, writeBytesField } from './wire.js';
 
 const stringBytes = new Map<string, Uint8Array>();
@@ -145,7 +145,7 @@ function anyOf(a: RawAny | undefined): AnyMessage | undefined {
 export function decodeDiscoveryResponse(bytes: Uint8Array): Decoded<DecodedDiscoveryResponse> {
   try {
     const { DiscoveryResponse } = xdsTypes();
-    const m = DiscoveryResponse.toObject(DiscoveryResponse.decode(bytes), TO_OBJECT) as {
+    const m = DiscoveryResponse.toObject(DiscoveryResponse.decode(strictView(bytes)), TO_OBJECT) as {
       versionInfo?: string;
       typeUrl?: string;
       nonce?: string;
@@ -165,7 +165,7 @@ export function decodeDiscoveryResponse(bytes: Uint8Array): Decoded<DecodedDisco
 export function decodeDeltaDiscoveryResponse(bytes: Uint8Array): Decoded<DecodedDeltaDiscoveryResponse> {
   try {
     const { DeltaDiscoveryResponse } = xdsTypes();
-    const m = DeltaDiscoveryResponse.toObject(DeltaDiscoveryResponse.decode(bytes), TO_OBJECT) as {
+    const m = DeltaDiscoveryResponse.toObject(DeltaDiscoveryResponse.decode(strictView(bytes)), TO_OBJECT) as {
       systemVersionInfo?: string;
       typeUrl?: string;
       nonce?: string;

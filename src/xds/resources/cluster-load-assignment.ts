@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import type { Locality } from '../../model/types.js';
 import type { JsonObject } from '../codec/struct.js';
-import { errorText, fail, ok, type Decoded } from '../codec/result.js';
+import { errorText, fail, ok, strictView, type Decoded } from '../codec/result.js';
 import { TO_OBJECT, xdsTypes } from '../proto.js';
 import { metadataFromMessage, metadataMessage, requireName, requireUint32, XdsEncodeError, type FilterMetadata } from './common.js';
 
@@ -131,7 +131,7 @@ interface RawCla {
 export function decodeClusterLoadAssignment(bytes: Uint8Array): Decoded<DecodedClusterLoadAssignment> {
   try {
     const t = xdsTypes().ClusterLoadAssignment;
-    const c = t.toObject(t.decode(bytes), TO_OBJECT) as RawCla;
+    const c = t.toObject(t.decode(strictView(bytes)), TO_OBJECT) as RawCla;
     return ok({
       clusterName: c.clusterName ?? '',
       endpoints: (c.endpoints ?? []).map((g) => ({

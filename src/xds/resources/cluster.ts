@@ -1,6 +1,6 @@
 // Cluster of type EDS whose endpoints come over the same ADS stream (eds_config.ads, resource API v3).
 import type { JsonObject } from '../codec/struct.js';
-import { errorText, fail, ok, type Decoded } from '../codec/result.js';
+import { errorText, fail, ok, strictView, type Decoded } from '../codec/result.js';
 import { TO_OBJECT, xdsTypes } from '../proto.js';
 import {
   ADS_CONFIG_SOURCE,
@@ -92,7 +92,7 @@ export interface DecodedCluster {
 export function decodeCluster(bytes: Uint8Array): Decoded<DecodedCluster> {
   try {
     const t = xdsTypes().Cluster;
-    const c = t.toObject(t.decode(bytes), TO_OBJECT) as {
+    const c = t.toObject(t.decode(strictView(bytes)), TO_OBJECT) as {
       name?: string;
       type?: string;
       edsClusterConfig?: { edsConfig?: { ads?: object }; serviceName?: string };

@@ -1,6 +1,6 @@
 // Listener for proxyless gRPC: an API listener whose HttpConnectionManager gets its routes over RDS
 // from the same ADS stream, with the router filter last (grpc-js-xds rejects anything else).
-import { errorText, fail, ok, type Decoded } from '../codec/result.js';
+import { errorText, fail, ok, strictView, type Decoded } from '../codec/result.js';
 import { TO_OBJECT, xdsTypes } from '../proto.js';
 import { HTTP_CONNECTION_MANAGER_TYPE, ROUTER_FILTER_NAME, ROUTER_FILTER_TYPE } from '../type-urls.js';
 import { ADS_CONFIG_SOURCE, requireName } from './common.js';
@@ -49,14 +49,14 @@ export interface DecodedListener {
 export function decodeListener(bytes: Uint8Array): Decoded<DecodedListener> {
   try {
     const t = xdsTypes();
-    const l = t.Listener.toObject(t.Listener.decode(bytes), TO_OBJECT) as {
+    const l = t.Listener.toObject(t.Listener.decode(strictView(bytes)), TO_OBJECT) as {
       name?: string;
       apiListener?: { apiListener?: { typeUrl?: string; value?: Uint8Array } };
     };
     const out: DecodedListener = { name: l.name ?? '', apiListenerType: l.apiListener?.apiListener?.typeUrl ?? '', httpFilters: [] };
     const any = l.apiListener?.apiListener;
     if (any?.typeUrl === HTTP_CONNECTION_MANAGER_TYPE && any.value) {
-      const h = t.HttpConnectionManager.toObject(t.HttpConnectionManager.decode(any.value), TO_OBJECT) as {
+      const h = t.HttpConnectionManager.toObject(t.HttpConnectionManager.decode(strictView(any.value)), TO_OBJECT) as {
         statPrefix?: string;
         rds?: { configSource?: { ads?: object }; routeConfigName?: string };
         routeConfig?: unknown;

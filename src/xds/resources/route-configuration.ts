@@ -1,5 +1,5 @@
 // RouteConfiguration: virtual hosts, route matching, and the cluster (or weighted clusters) of each route.
-import { errorText, fail, ok, type Decoded } from '../codec/result.js';
+import { errorText, fail, ok, strictView, type Decoded } from '../codec/result.js';
 import { TO_OBJECT, xdsTypes } from '../proto.js';
 import { durationMessage, durationToMs, requireName, requireUint32, XdsEncodeError } from './common.js';
 
@@ -173,7 +173,7 @@ function retryMessage(r: RetryPolicyInput, where: string): Record<string, unknow
 export function decodeRouteConfiguration(bytes: Uint8Array): Decoded<RouteConfigurationInput> {
   try {
     const t = xdsTypes().RouteConfiguration;
-    return ok(decodeRouteConfigurationMessage(t.toObject(t.decode(bytes), TO_OBJECT)));
+    return ok(decodeRouteConfigurationMessage(t.toObject(t.decode(strictView(bytes)), TO_OBJECT)));
   } catch (err) {
     return fail(`malformed RouteConfiguration: ${errorText(err)}`);
   }
