@@ -161,6 +161,15 @@ export class AdsClient extends EventEmitter {
     this.send(typeUrl, this.state(typeUrl), { nonce });
   }
 
+  /** Stops reading responses (simulates a slow client: HTTP/2 flow control then holds the server back). */
+  pause(): void {
+    this.call.pause();
+  }
+
+  resume(): void {
+    this.call.resume();
+  }
+
   /** Writes bytes as they are (malformed-request tests). */
   sendRaw(bytes: Uint8Array): void {
     this.call.write(Buffer.from(bytes));

@@ -2,6 +2,7 @@
 // (incremental), with raw Buffer (de)serializers: requests are decoded by Horizon's codec (so a malformed
 // one is an error value, not an exception inside grpc-js) and responses are already bytes.
 import * as grpc from '@grpc/grpc-js';
+import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { logger, type Logger } from '../../log.js';
 import { ADS_DELTA_PATH, ADS_SOTW_PATH } from '../type-urls.js';
@@ -65,8 +66,25 @@ export function parseHostPort(address: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
+/**
+ * Checks a fixed port before grpc-js tries it, so "in use" is reported plainly (grpc-js would also log
+ * its own generic error line). Other problems are left for the real bind to report.
+ */
+function checkPortFree(host: string, port: number, address: string): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new Error(`xDS address ${address} is already in use`));
+      else resolve();
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startXdsServer(options: XdsServerOptions): Promise<XdsServer> {
   const { host, port: wantedPort } = parseHostPort(options.address);
+  await checkPortFree(host, wantedPort, options.address);
   const log = options.log ?? logger('xds-server');
   const index = new SubscriptionIndex<ConnTypeState>();
   const connections = new Map<string, Connection>();
