@@ -127,6 +127,15 @@ describe('xds ADS server: state of the world', function () {
     assert.equal(h.server.connections()[0]!.types[0]!.lastAcked?.nonce, r2.nonce, 'stale request not taken as an ACK');
   });
 
+  it('treats a request with a nonce it never sent (a client coming from another server) as a first request', async () => {
+    h = await harness();
+    h.provider.cluster(edsCluster('c1'));
+    const c = h.client();
+    const first = c.nextResponse();
+    c.answer(CDS, 'nonce-from-a-previous-server');
+    assert.deepEqual(names(await first), ['c1']);
+  });
+
   it('subscribe and unsubscribe: new names get their resources, removed names stop being pushed', async () => {
     h = await harness();
     for (const [n, b] of [['a', 1], ['b', 2], ['c', 3]] as const) h.provider.cla(claInput(n, b));

@@ -32,18 +32,32 @@ export interface DiscoveryResponseParts {
   resources: readonly Uint8Array[];
 }
 
+/** Size of an optional string field (omitted when empty, as proto3 does). */
+function strFieldSize(byteLength: number): number {
+  return byteLength === 0 ? 0 : fieldSize(byteLength);
+}
+
+/** Writes a string field straight into the buffer (no intermediate byte array). */
+function writeStrField(buf: Buffer, pos: number, field: number, s: string, byteLength: number): number {
+  if (byteLength === 0) return pos;
+  buf[pos++] = (field << 3) | 2;
+  pos = writeVarintInto(buf, pos, byteLength);
+  buf.write(s, pos, byteLength, 'utf8');
+  return pos + byteLength;
+}
+
 /** Encoded DiscoveryResponse {version_info=1, resources=2, type_url=4, nonce=5}: one allocation, one copy per resource. */
 export function encodeDiscoveryResponse(parts: DiscoveryResponseParts): Buffer {
-  const version = utf8Bytes(parts.versionInfo);
+  const versionLen = Buffer.byteLength(parts.versionInfo);
   const typeUrl = cachedUtf8(parts.typeUrl);
-  const nonce = utf8Bytes(parts.nonce);
-  let size = optionalFieldSize(version) + optionalFieldSize(typeUrl) + optionalFieldSize(nonce);
+  const nonceLen = Buffer.byteLength(parts.nonce);
+  let size = strFieldSize(versionLen) + optionalFieldSize(typeUrl) + strFieldSize(nonceLen);
   for (const r of parts.resources) size += fieldSize(r.length);
   const buf = Buffer.allocUnsafe(size);
-  let pos = writeOptional(buf, 0, 1, version);
+  let pos = writeStrField(buf, 0, 1, parts.versionInfo, versionLen);
   for (const r of parts.resources) pos = writeBytesField(buf, pos, 2, r);
   pos = writeOptional(buf, pos, 4, typeUrl);
-  writeOptional(buf, pos, 5, nonce);
+  writeStrField(buf, pos, 5, parts.nonce, nonceLen);
   return buf;
 }
 

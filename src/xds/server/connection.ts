@@ -268,7 +268,7 @@ export abstract class Connection {
   private write(m: OutMessage): void {
     const st = m.st;
     m.apply();
-    st.recordSent({ version: m.version, nonce: m.nonce, at: new Date().toISOString(), resources: m.resources, removed: m.removed });
+    st.recordSent({ version: m.version, nonce: m.nonce, atMs: Date.now(), resources: m.resources, removed: m.removed });
     st.inFlight++;
     let accepted = true;
     try {
@@ -280,9 +280,11 @@ export abstract class Connection {
       this.close(`write failed: ${errorText(err)}`, false);
       return;
     }
+    const onPushSent = this.ctx.observer?.onPushSent;
+    if (!onPushSent) return this.afterWrite(accepted);
     const durationMs = performance.now() - this.triggerAt;
     this.safely('onPushSent', () =>
-      this.ctx.observer?.onPushSent?.({
+      onPushSent.call(this.ctx.observer, {
         connectionId: this.id,
         node: this.node!,
         kind: this.kind,
@@ -296,6 +298,10 @@ export abstract class Connection {
         trigger: this.trigger,
       }),
     );
+    this.afterWrite(accepted);
+  }
+
+  private afterWrite(accepted: boolean): void {
     if (!accepted && !this.blocked) {
       this.blocked = true;
       this.call.once('drain', () => {
@@ -311,13 +317,13 @@ export abstract class Connection {
   }
 
   protected recordAck(st: ConnTypeState, nonce: string, version: string): void {
-    st.lastAcked = { version, nonce, at: new Date().toISOString() };
+    st.lastAcked = { version, nonce, atMs: Date.now() };
     st.settle(nonce);
     this.safely('onAck', () => this.ctx.observer?.onAck?.({ connectionId: this.id, node: this.node!, typeUrl: st.typeUrl, nonce, version }));
   }
 
   protected recordNack(st: ConnTypeState, nonce: string, version: string, message: string): void {
-    st.lastNack = { version, nonce, message, at: new Date().toISOString() };
+    st.lastNack = { version, nonce, message, atMs: Date.now() };
     st.settle(nonce);
     this.ctx.log.warn({ connection: this.id, node: this.node?.id, type: kindOf(st.typeUrl), nonce, version, message }, 'xDS client rejected a response (NACK)');
     this.safely('onNack', () =>
@@ -381,9 +387,9 @@ export abstract class Connection {
         kind: kindOf(st.typeUrl),
         wildcard: st.wildcard,
         subscribed: [...st.names].sort(),
-        ...(st.lastSent ? { lastSent: { ...st.lastSent } } : {}),
-        ...(st.lastAcked ? { lastAcked: { ...st.lastAcked } } : {}),
-        ...(st.lastNack ? { lastNack: { ...st.lastNack } } : {}),
+        ...(st.lastSent ? { lastSent: { version: st.lastSent.version, nonce: st.lastSent.nonce, at: iso(st.lastSent.atMs), resources: st.lastSent.resources, removed: st.lastSent.removed } } : {}),
+        ...(st.lastAcked ? { lastAcked: { version: st.lastAcked.version, nonce: st.lastAcked.nonce, at: iso(st.lastAcked.atMs) } } : {}),
+        ...(st.lastNack ? { lastNack: { version: st.lastNack.version, nonce: st.lastNack.nonce, message: st.lastNack.message, at: iso(st.lastNack.atMs) } } : {}),
         sent: Object.fromEntries([...st.sent].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
         staleRequests: st.staleRequests,
         pending: st.dirty !== undefined,
@@ -394,10 +400,14 @@ export abstract class Connection {
       kind: this.kind,
       ...(this.node ? { node: this.node } : {}),
       peer: this.peer,
-      connectedAt: new Date(this.connectedAt).toISOString(),
+      connectedAt: iso(this.connectedAt),
       types,
-      unknownTypes: [...this.unknownTypes].map(([typeUrl, u]) => ({ typeUrl, requests: u.requests, lastAt: new Date(u.lastAt).toISOString() })),
+      unknownTypes: [...this.unknownTypes].map(([typeUrl, u]) => ({ typeUrl, requests: u.requests, lastAt: iso(u.lastAt) })),
       blocked: this.blocked,
     };
   }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

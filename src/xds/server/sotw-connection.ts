@@ -24,8 +24,9 @@ export class SotwConnection extends Connection {
     const st = this.typeState(req.typeUrl);
 
     let respond = false;
-    if (req.responseNonce !== '') {
-      if (req.responseNonce !== st.lastSent?.nonce) {
+    // A nonce on a type this stream never answered (e.g. carried over from a previous server) counts as a first request.
+    if (req.responseNonce !== '' && st.lastSent) {
+      if (req.responseNonce !== st.lastSent.nonce) {
         // Answers a response that has been superseded: the client will answer the newer one too.
         st.staleRequests++;
         return;

@@ -1,5 +1,20 @@
 // Per (connection, type) state: subscription, what the client has, acks/nacks, and pending work.
-import type { AckInfo, NackInfo, SentInfo } from './snapshot.js';
+/** Kept as numbers on the hot path; snapshots turn times into ISO strings. */
+export interface SentRecord {
+  version: string;
+  nonce: string;
+  atMs: number;
+  resources: number;
+  removed: number;
+}
+export interface AckRecord {
+  version: string;
+  nonce: string;
+  atMs: number;
+}
+export interface NackRecord extends AckRecord {
+  message: string;
+}
 
 /** Work waiting to be sent for one type of one connection. Bounded by the subscription, however many pushes merge into it. */
 export interface Dirty {
@@ -18,9 +33,9 @@ export class TypeState<C = unknown> {
   readonly names = new Set<string>();
   /** name -> version the client has, as far as the server knows. */
   sent = new Map<string, string>();
-  lastSent: SentInfo | undefined;
-  lastAcked: AckInfo | undefined;
-  lastNack: NackInfo | undefined;
+  lastSent: SentRecord | undefined;
+  lastAcked: AckRecord | undefined;
+  lastNack: NackRecord | undefined;
   /** Recently sent nonces and their versions, so an ACK/NACK of an older nonce (delta) maps to a version. */
   readonly unacked = new Map<string, string>();
   /** Responses of this type written but not yet out of grpc-js's buffer. */
@@ -48,7 +63,7 @@ export class TypeState<C = unknown> {
     else if (!this.dirty.all) this.dirty.names.add(name);
   }
 
-  recordSent(info: SentInfo): void {
+  recordSent(info: SentRecord): void {
     this.lastSent = info;
     this.unacked.set(info.nonce, info.version);
     if (this.unacked.size > MAX_UNACKED) this.unacked.delete(this.unacked.keys().next().value!);
