@@ -105,6 +105,10 @@ export abstract class Connection {
   /** SotW LDS/CDS: every response carries the whole subscription. */
   protected abstract fullState(typeUrl: string): boolean;
 
+  fullStateType(typeUrl: string): boolean {
+    return this.fullState(typeUrl);
+  }
+
   nextNonce(): string {
     return (++this.nonceSeq).toString(36);
   }
@@ -224,14 +228,16 @@ export abstract class Connection {
   private computeDiff(st: ConnTypeState, dirty: Dirty): TypeDiff | undefined {
     const node = this.node!;
     const whole = dirty.all || this.fullState(st.typeUrl);
-    let query: Set<string> | undefined;
+    let query: ReadonlySet<string> | undefined;
     if (whole) {
-      query = st.wildcard ? undefined : new Set(st.names);
+      // The live set is passed as is (read-only to the provider): no copy per connection.
+      query = st.wildcard ? undefined : st.names;
     } else if (st.wildcard) {
       query = dirty.names;
     } else {
-      query = new Set();
-      for (const n of dirty.names) if (st.names.has(n)) query.add(n);
+      const q = new Set<string>();
+      for (const n of dirty.names) if (st.names.has(n)) q.add(n);
+      query = q;
     }
     if (query && query.size === 0 && !dirty.respond && st.sent.size === 0) return undefined;
     let results: EncodedResource[];

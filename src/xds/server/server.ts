@@ -148,10 +148,20 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     }
     const touched = new Set<Connection>();
     for (const [typeUrl, names] of request.changes ?? []) {
-      index.forEachAffected(typeUrl, names, (st, name) => {
-        st.markName(name);
-        touched.add(st.conn);
-      });
+      index.forEachAffected(
+        typeUrl,
+        names,
+        (st, name) => {
+          st.markName(name);
+          touched.add(st.conn);
+        },
+        (st) => {
+          // A full-state stream recomputes everything anyway; others only need the names.
+          if (st.conn.fullStateType(typeUrl)) st.markAll();
+          else for (const name of names) st.markName(name);
+          touched.add(st.conn);
+        },
+      );
     }
     for (const conn of touched) {
       conn.notePush(at);

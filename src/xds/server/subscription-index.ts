@@ -30,15 +30,18 @@ export class SubscriptionIndex<S> {
     else this.byType.get(typeUrl)?.wildcard.delete(subscriber);
   }
 
-  /** Calls visit(subscriber, name) for every subscriber of each name, wildcard subscribers included. */
-  forEachAffected(typeUrl: string, names: Iterable<string>, visit: (subscriber: S, name: string) => void): void {
+  /**
+   * Calls onNamed(subscriber, name) for every subscriber of each of `names`, and onWildcard(subscriber)
+   * once for every wildcard subscriber of the type (it is affected by all of them).
+   */
+  forEachAffected(typeUrl: string, names: Iterable<string>, onNamed: (subscriber: S, name: string) => void, onWildcard: (subscriber: S) => void): void {
     const e = this.byType.get(typeUrl);
     if (!e) return;
     for (const name of names) {
       const set = e.byName.get(name);
-      if (set) for (const s of set) visit(s, name);
-      for (const s of e.wildcard) visit(s, name);
+      if (set) for (const s of set) onNamed(s, name);
     }
+    for (const s of e.wildcard) onWildcard(s);
   }
 
   /** Number of distinct subscribed names of a type (for metrics). */
