@@ -1,0 +1,44 @@
+// google.protobuf.Any built once per resource: the bytes every response then copies as they are.
+import { createHash } from 'node:crypto';
+import { fieldSize, utf8Bytes, writeBytesField } from './wire.js';
+
+const typeUrlBytes = new Map<string, Uint8Array>();
+
+function typeUrlOf(typeUrl: string): Uint8Array {
+  let b = typeUrlBytes.get(typeUrl);
+  if (!b) {
+    b = utf8Bytes(typeUrl);
+    typeUrlBytes.set(typeUrl, b);
+  }
+  return b;
+}
+
+/** Encoded google.protobuf.Any {type_url, value}. */
+export function encodeAny(typeUrl: string, value: Uint8Array): Uint8Array {
+  const url = typeUrlOf(typeUrl);
+  const out = new Uint8Array(fieldSize(url.length) + fieldSize(value.length));
+  let pos = writeBytesField(out, 0, 1, url);
+  pos = writeBytesField(out, pos, 2, value);
+  return out;
+}
+
+/** A resource ready to be served: what an XdsResourceProvider returns. */
+export interface EncodedResource {
+  name: string;
+  version: string;
+  /** Encoded google.protobuf.Any wrapping the resource. */
+  any: Uint8Array;
+}
+
+/**
+ * Wraps a resource's own bytes for serving. Without a version, the version is derived from the bytes,
+ * so an unchanged resource keeps its version across re-encodes and is not resent.
+ */
+export function encodedResource(typeUrl: string, name: string, bytes: Uint8Array, version?: string): EncodedResource {
+  return { name, version: version ?? contentVersion(bytes), any: encodeAny(typeUrl, bytes) };
+}
+
+/** A short, stable version string for some bytes (a hash: equal bytes, equal version). */
+export function contentVersion(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('base64url').slice(0, 16);
+}

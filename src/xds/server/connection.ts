@@ -1,0 +1,419 @@
+// One ADS stream: the part state of the world and delta share. Requests update subscriptions and mark
+// work dirty; pushes mark work dirty through the subscription index; flush() turns dirty work into
+// responses, in make-before-break order, with at most one response per type waiting in grpc-js's
+// buffer. While one waits, later changes merge into the dirty set (latest state wins), so a slow
+// client costs bounded memory.
+import type * as grpc from '@grpc/grpc-js';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../../log.js';
+import type { EncodedResource } from '../codec/any.js';
+import { errorText } from '../codec/result.js';
+import type { NodeInfo } from '../node-info.js';
+import { isKnownType, kindOf, PUSH_ORDER } from '../type-urls.js';
+import type { StreamKind, XdsServerObserver } from './observer.js';
+import type { XdsResourceProvider } from './provider.js';
+import type { ConnectionSnapshot, TypeSnapshot } from './snapshot.js';
+import type { SubscriptionIndex } from './subscription-index.js';
+import { TypeState, type Dirty } from './type-state.js';
+
+export type Call = grpc.ServerDuplexStream<Buffer, Buffer>;
+export type ConnTypeState = TypeState<Connection>;
+
+export interface ConnectionContext {
+  provider: XdsResourceProvider;
+  index: SubscriptionIndex<ConnTypeState>;
+  observer: XdsServerObserver | undefined;
+  log: Logger;
+  /** The server's current version (push sequence). */
+  version(): string;
+  closed(conn: Connection): void;
+}
+
+/** The outcome of recomputing one type for one connection. */
+export interface TypeDiff {
+  st: ConnTypeState;
+  /** Everything the query returned. */
+  results: EncodedResource[];
+  /** Returned resources whose version differs from what the client has. */
+  upserts: EncodedResource[];
+  /** Names the client has that the query covered and no longer exist. */
+  removed: string[];
+  respond: boolean;
+}
+
+/** A response ready to write. */
+export interface OutMessage {
+  st: ConnTypeState;
+  bytes: Buffer;
+  version: string;
+  nonce: string;
+  resources: number;
+  removed: number;
+  /** Applied to st.sent when written. */
+  apply(): void;
+}
+
+export abstract class Connection {
+  node: NodeInfo | undefined;
+  readonly types = new Map<string, ConnTypeState>();
+  readonly connectedAt = Date.now();
+  readonly peer: string;
+  blocked = false;
+  closed = false;
+  private readonly unknownTypes = new Map<string, { requests: number; lastAt: number }>();
+  private nonceSeq = 0;
+  private triggerAt = performance.now();
+  private trigger: 'push' | 'request' = 'request';
+
+  constructor(
+    readonly id: string,
+    readonly kind: StreamKind,
+    protected readonly ctx: ConnectionContext,
+    protected readonly call: Call,
+  ) {
+    let peer = 'unknown';
+    try {
+      peer = call.getPeer();
+    } catch {
+      // a call cancelled before we looked has no peer: keep 'unknown'
+    }
+    this.peer = peer;
+  }
+
+  start(): void {
+    this.call.on('data', (bytes: Buffer) => {
+      if (this.closed) return;
+      this.trigger = 'request';
+      this.triggerAt = performance.now();
+      try {
+        this.handleMessage(bytes);
+      } catch (err) {
+        // A bug in request handling ends this stream only.
+        this.ctx.log.error({ err, connection: this.id }, 'xDS request handling failed');
+        this.fail(`internal error handling request: ${errorText(err)}`, 13);
+      }
+    });
+    this.call.on('end', () => this.close('client closed', true));
+    this.call.on('cancelled', () => this.close('cancelled', false));
+    this.call.on('error', (err: Error) => this.close(`stream error: ${errorText(err)}`, false));
+    this.call.on('close', () => this.close('closed', false));
+  }
+
+  protected abstract handleMessage(bytes: Buffer): void;
+  /** Turns diffs (in PUSH_ORDER) into responses, in the order they must be written. */
+  protected abstract buildMessages(diffs: TypeDiff[]): OutMessage[];
+  /** SotW LDS/CDS: every response carries the whole subscription. */
+  protected abstract fullState(typeUrl: string): boolean;
+
+  fullStateType(typeUrl: string): boolean {
+    return this.fullState(typeUrl);
+  }
+
+  nextNonce(): string {
+    return (++this.nonceSeq).toString(36);
+  }
+
+  typeState(typeUrl: string): ConnTypeState {
+    let st = this.types.get(typeUrl);
+    if (!st) this.types.set(typeUrl, (st = new TypeState(typeUrl, this)));
+    return st;
+  }
+
+  /** Records the node from the first request; false (and the stream failed) if there is none. */
+  protected acceptNode(node: NodeInfo | undefined, what: string): boolean {
+    if (this.node) return true;
+    if (!node) {
+      this.fail(`the first ${what} on a stream must carry a node`, 3, undefined);
+      return false;
+    }
+    this.node = node;
+    this.safely('onConnect', () => this.ctx.observer?.onConnect?.({ connectionId: this.id, node, peer: this.peer, kind: this.kind }));
+    return true;
+  }
+
+  /** Unknown type URLs are recorded and answered with nothing; the stream stays open. */
+  protected checkType(typeUrl: string): boolean {
+    if (isKnownType(typeUrl)) return true;
+    const u = this.unknownTypes.get(typeUrl) ?? { requests: 0, lastAt: 0 };
+    u.requests++;
+    u.lastAt = Date.now();
+    this.unknownTypes.set(typeUrl, u);
+    if (u.requests === 1) this.ctx.log.warn({ connection: this.id, typeUrl }, 'request for an unknown xDS type ignored');
+    this.safely('onRequestError', () =>
+      this.ctx.observer?.onRequestError?.({
+        connectionId: this.id,
+        ...(this.node ? { node: this.node } : {}),
+        peer: this.peer,
+        typeUrl,
+        error: `unknown type URL '${typeUrl}'`,
+        closedStream: false,
+      }),
+    );
+    return false;
+  }
+
+  /** Ends the stream with an error status (malformed request, missing node). Other streams are untouched. */
+  protected fail(message: string, code: grpc.status, typeUrl?: string): void {
+    if (this.closed) return;
+    this.ctx.log.warn({ connection: this.id, peer: this.peer, error: message }, 'xDS stream ended with an error');
+    this.safely('onRequestError', () =>
+      this.ctx.observer?.onRequestError?.({
+        connectionId: this.id,
+        ...(this.node ? { node: this.node } : {}),
+        peer: this.peer,
+        ...(typeUrl ? { typeUrl } : {}),
+        error: message,
+        closedStream: true,
+      }),
+    );
+    try {
+      this.call.emit('error', { code, details: message });
+    } catch {
+      // already gone
+    }
+    this.close(message, false);
+  }
+
+  /** Updates the index for a changed subscription. */
+  protected subscribe(st: ConnTypeState, name: string): boolean {
+    if (st.names.has(name)) return false;
+    st.names.add(name);
+    this.ctx.index.add(st.typeUrl, name, st);
+    return true;
+  }
+
+  protected unsubscribe(st: ConnTypeState, name: string): boolean {
+    if (!st.names.delete(name)) return false;
+    this.ctx.index.remove(st.typeUrl, name, st);
+    return true;
+  }
+
+  protected setWildcard(st: ConnTypeState, on: boolean): boolean {
+    if (st.wildcard === on) return false;
+    st.wildcard = on;
+    this.ctx.index.setWildcard(st.typeUrl, st, on);
+    return true;
+  }
+
+  /** Called by the server for a push: everything below happens on the next flush. */
+  notePush(at: number): void {
+    this.trigger = 'push';
+    this.triggerAt = at;
+  }
+
+  /** Sends what is dirty and may be sent now. */
+  flush(): void {
+    if (this.closed || this.blocked || !this.node) return;
+    const ready: { st: ConnTypeState; dirty: Dirty }[] = [];
+    for (const typeUrl of PUSH_ORDER) {
+      const st = this.types.get(typeUrl);
+      if (!st?.dirty) continue;
+      // Keep make-before-break order: nothing of a later type overtakes a type still waiting.
+      if (st.inFlight > 0) break;
+      ready.push({ st, dirty: st.dirty });
+      st.dirty = undefined;
+    }
+    if (ready.length === 0) return;
+    const diffs: TypeDiff[] = [];
+    for (const { st, dirty } of ready) {
+      const d = this.computeDiff(st, dirty);
+      if (d) diffs.push(d);
+    }
+    for (const m of this.buildMessages(diffs)) {
+      if (this.closed) return;
+      this.write(m);
+    }
+  }
+
+  private computeDiff(st: ConnTypeState, dirty: Dirty): TypeDiff | undefined {
+    const node = this.node!;
+    const whole = dirty.all || this.fullState(st.typeUrl);
+    let query: ReadonlySet<string> | undefined;
+    if (whole) {
+      // The live set is passed as is (read-only to the provider): no copy per connection.
+      query = st.wildcard ? undefined : st.names;
+    } else if (st.wildcard) {
+      query = dirty.names;
+    } else {
+      const q = new Set<string>();
+      for (const n of dirty.names) if (st.names.has(n)) q.add(n);
+      query = q;
+    }
+    if (query && query.size === 0 && !dirty.respond && st.sent.size === 0) return undefined;
+    let results: EncodedResource[];
+    if (query && query.size === 0) {
+      results = [];
+    } else {
+      try {
+        results = this.ctx.provider.resources(st.typeUrl, node, query);
+      } catch (err) {
+        this.ctx.log.error({ err, connection: this.id, typeUrl: st.typeUrl }, 'xDS resource provider failed; nothing sent');
+        return undefined;
+      }
+    }
+    const found = new Set<string>();
+    const upserts: EncodedResource[] = [];
+    const kept: EncodedResource[] = [];
+    for (const r of results) {
+      // A provider that returns more than was asked for must not leak it to this client.
+      if (query && !query.has(r.name)) continue;
+      if (found.has(r.name)) continue;
+      found.add(r.name);
+      kept.push(r);
+      if (st.sent.get(r.name) !== r.version) upserts.push(r);
+    }
+    const removed: string[] = [];
+    if (whole) {
+      for (const n of st.sent.keys()) if (!found.has(n)) removed.push(n);
+    } else {
+      for (const n of query!) if (!found.has(n) && st.sent.has(n)) removed.push(n);
+    }
+    return { st, results: kept, upserts, removed, respond: dirty.respond };
+  }
+
+  private write(m: OutMessage): void {
+    const st = m.st;
+    m.apply();
+    st.recordSent({ version: m.version, nonce: m.nonce, atMs: Date.now(), resources: m.resources, removed: m.removed });
+    st.inFlight++;
+    let accepted = true;
+    try {
+      accepted = this.call.write(m.bytes, () => {
+        st.inFlight--;
+        if (st.dirty || this.hasDirty()) this.flush();
+      });
+    } catch (err) {
+      this.close(`write failed: ${errorText(err)}`, false);
+      return;
+    }
+    const onPushSent = this.ctx.observer?.onPushSent;
+    if (!onPushSent) return this.afterWrite(accepted);
+    const durationMs = performance.now() - this.triggerAt;
+    this.safely('onPushSent', () =>
+      onPushSent.call(this.ctx.observer, {
+        connectionId: this.id,
+        node: this.node!,
+        kind: this.kind,
+        typeUrl: st.typeUrl,
+        version: m.version,
+        nonce: m.nonce,
+        bytes: m.bytes.length,
+        resources: m.resources,
+        removed: m.removed,
+        durationMs,
+        trigger: this.trigger,
+      }),
+    );
+    this.afterWrite(accepted);
+  }
+
+  private afterWrite(accepted: boolean): void {
+    if (!accepted && !this.blocked) {
+      this.blocked = true;
+      this.call.once('drain', () => {
+        this.blocked = false;
+        this.flush();
+      });
+    }
+  }
+
+  private hasDirty(): boolean {
+    for (const st of this.types.values()) if (st.dirty) return true;
+    return false;
+  }
+
+  protected recordAck(st: ConnTypeState, nonce: string, version: string): void {
+    st.lastAcked = { version, nonce, atMs: Date.now() };
+    st.settle(nonce);
+    this.safely('onAck', () => this.ctx.observer?.onAck?.({ connectionId: this.id, node: this.node!, typeUrl: st.typeUrl, nonce, version }));
+  }
+
+  protected recordNack(st: ConnTypeState, nonce: string, version: string, message: string): void {
+    st.lastNack = { version, nonce, message, atMs: Date.now() };
+    st.settle(nonce);
+    this.ctx.log.warn({ connection: this.id, node: this.node?.id, type: kindOf(st.typeUrl), nonce, version, message }, 'xDS client rejected a response (NACK)');
+    this.safely('onNack', () =>
+      this.ctx.observer?.onNack?.({ connectionId: this.id, node: this.node!, typeUrl: st.typeUrl, nonce, version, message }),
+    );
+  }
+
+  /** Stops everything for this stream; idempotent. `endCall` answers a client's half-close with OK. */
+  close(reason: string, endCall: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const st of this.types.values()) {
+      for (const n of st.names) this.ctx.index.remove(st.typeUrl, n, st);
+      if (st.wildcard) this.ctx.index.setWildcard(st.typeUrl, st, false);
+      st.dirty = undefined;
+    }
+    if (endCall) {
+      try {
+        this.call.end();
+      } catch {
+        // already gone
+      }
+    }
+    this.ctx.closed(this);
+    this.safely('onDisconnect', () =>
+      this.ctx.observer?.onDisconnect?.({
+        connectionId: this.id,
+        ...(this.node ? { node: this.node } : {}),
+        peer: this.peer,
+        kind: this.kind,
+        durationMs: Date.now() - this.connectedAt,
+        reason,
+      }),
+    );
+  }
+
+  /** Ends the stream from the server side (server shutdown). */
+  end(): void {
+    if (this.closed) return;
+    try {
+      this.call.end();
+    } catch {
+      // already gone
+    }
+    this.close('server closed', false);
+  }
+
+  protected safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.ctx.log.error({ err, callback: what }, 'xDS server observer threw; ignored');
+    }
+  }
+
+  snapshot(): ConnectionSnapshot {
+    const types: TypeSnapshot[] = [];
+    for (const st of this.types.values()) {
+      types.push({
+        typeUrl: st.typeUrl,
+        kind: kindOf(st.typeUrl),
+        wildcard: st.wildcard,
+        subscribed: [...st.names].sort(),
+        ...(st.lastSent ? { lastSent: { version: st.lastSent.version, nonce: st.lastSent.nonce, at: iso(st.lastSent.atMs), resources: st.lastSent.resources, removed: st.lastSent.removed } } : {}),
+        ...(st.lastAcked ? { lastAcked: { version: st.lastAcked.version, nonce: st.lastAcked.nonce, at: iso(st.lastAcked.atMs) } } : {}),
+        ...(st.lastNack ? { lastNack: { version: st.lastNack.version, nonce: st.lastNack.nonce, message: st.lastNack.message, at: iso(st.lastNack.atMs) } } : {}),
+        sent: Object.fromEntries([...st.sent].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+        staleRequests: st.staleRequests,
+        pending: st.dirty !== undefined,
+      });
+    }
+    return {
+      id: this.id,
+      kind: this.kind,
+      ...(this.node ? { node: this.node } : {}),
+      peer: this.peer,
+      connectedAt: iso(this.connectedAt),
+      types,
+      unknownTypes: [...this.unknownTypes].map(([typeUrl, u]) => ({ typeUrl, requests: u.requests, lastAt: iso(u.lastAt) })),
+      blocked: this.blocked,
+    };
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

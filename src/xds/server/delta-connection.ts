@@ -1,0 +1,101 @@
+// Incremental ADS (DeltaAggregatedResources): per-name subscribe/unsubscribe, per-resource versions,
+// removed_resources for what disappears, and initial_resource_versions on reconnect so nothing the
+// client already has is sent again.
+import { decodeDeltaDiscoveryRequest } from '../codec/requests.js';
+import { encodeDeltaDiscoveryResponse } from '../codec/responses.js';
+import type { EncodedResource } from '../codec/any.js';
+import { PUSH_ORDER, REMOVAL_ORDER, requiresFullState, WILDCARD } from '../type-urls.js';
+import { Connection, type ConnTypeState, type OutMessage, type TypeDiff } from './connection.js';
+
+export class DeltaConnection extends Connection {
+  protected fullState(): boolean {
+    return false;
+  }
+
+  protected handleMessage(bytes: Buffer): void {
+    const decoded = decodeDeltaDiscoveryRequest(bytes);
+    if (!decoded.ok) {
+      this.fail(decoded.error, 3);
+      return;
+    }
+    const req = decoded.value;
+    if (!this.acceptNode(req.node, 'DeltaDiscoveryRequest')) return;
+    if (!this.checkType(req.typeUrl)) return;
+    const first = !this.types.has(req.typeUrl);
+    const st = this.typeState(req.typeUrl);
+
+    if (req.responseNonce !== '') {
+      const version = st.unacked.get(req.responseNonce);
+      if (version === undefined) st.staleRequests++;
+      else if (req.errorDetail) this.recordNack(st, req.responseNonce, version, req.errorDetail.message);
+      else this.recordAck(st, req.responseNonce, version);
+    }
+
+    if (first) {
+      for (const [name, version] of Object.entries(req.initialResourceVersions)) st.sent.set(name, version);
+      // An initial LDS/CDS request that names nothing is a (legacy) wildcard subscription.
+      if (req.resourceNamesSubscribe.length === 0 && requiresFullState(req.typeUrl)) this.setWildcard(st, true);
+    }
+    const added: string[] = [];
+    let wildcardOn = false;
+    for (const n of req.resourceNamesSubscribe) {
+      if (n === WILDCARD) wildcardOn = this.setWildcard(st, true) || wildcardOn;
+      else if (this.subscribe(st, n)) added.push(n);
+    }
+    for (const n of req.resourceNamesUnsubscribe) {
+      if (n === WILDCARD) {
+        if (this.setWildcard(st, false)) for (const s of [...st.sent.keys()]) if (!st.names.has(s)) st.sent.delete(s);
+      } else if (this.unsubscribe(st, n) && !st.wildcard) {
+        st.sent.delete(n);
+      }
+    }
+    if (first || wildcardOn) st.markAll(first);
+    else for (const n of added) st.markName(n);
+    this.flush();
+  }
+
+  protected buildMessages(diffs: TypeDiff[]): OutMessage[] {
+    const version = this.ctx.version();
+    const upsertDiffs = diffs.filter((d) => d.upserts.length > 0 || d.respond);
+    const removalDiffs = REMOVAL_ORDER.map((t) => diffs.find((d) => d.st.typeUrl === t && d.removed.length > 0)).filter(
+      (d): d is TypeDiff => d !== undefined,
+    );
+    upsertDiffs.sort((a, b) => PUSH_ORDER.indexOf(a.st.typeUrl) - PUSH_ORDER.indexOf(b.st.typeUrl));
+    const out: OutMessage[] = [];
+    // Removals go after every addition, endpoints before their clusters. The first removal may ride in
+    // the last addition's response when it is of the same type.
+    const last = upsertDiffs[upsertDiffs.length - 1];
+    const mergeFirstRemoval = last !== undefined && removalDiffs[0]?.st === last.st;
+    for (const d of upsertDiffs) {
+      const removed = mergeFirstRemoval && d === last ? d.removed : [];
+      out.push(this.message(d.st, version, d.upserts, removed));
+    }
+    for (const [i, d] of removalDiffs.entries()) {
+      if (i === 0 && mergeFirstRemoval) continue;
+      out.push(this.message(d.st, version, [], d.removed));
+    }
+    return out;
+  }
+
+  private message(st: ConnTypeState, version: string, upserts: EncodedResource[], removed: string[]): OutMessage {
+    const nonce = this.nextNonce();
+    return {
+      st,
+      version,
+      nonce,
+      resources: upserts.length,
+      removed: removed.length,
+      bytes: encodeDeltaDiscoveryResponse({
+        systemVersionInfo: version,
+        typeUrl: st.typeUrl,
+        nonce,
+        resources: upserts,
+        removedResources: removed,
+      }),
+      apply: () => {
+        for (const r of upserts) st.sent.set(r.name, r.version);
+        for (const n of removed) st.sent.delete(n);
+      },
+    };
+  }
+}

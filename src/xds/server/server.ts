@@ -1,0 +1,196 @@
+// The ADS gRPC server: StreamAggregatedResources (state of the world) and DeltaAggregatedResources
+// (incremental), with raw Buffer (de)serializers: requests are decoded by Horizon's codec (so a malformed
+// one is an error value, not an exception inside grpc-js) and responses are already bytes.
+import * as grpc from '@grpc/grpc-js';
+import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { logger, type Logger } from '../../log.js';
+import { ADS_DELTA_PATH, ADS_SOTW_PATH } from '../type-urls.js';
+import { type Call, type Connection, type ConnectionContext, type ConnTypeState } from './connection.js';
+import { DeltaConnection } from './delta-connection.js';
+import type { XdsServerObserver } from './observer.js';
+import type { PushRequest, XdsResourceProvider } from './provider.js';
+import type { ConnectionSnapshot } from './snapshot.js';
+import { SotwConnection } from './sotw-connection.js';
+import { SubscriptionIndex } from './subscription-index.js';
+
+export interface XdsServerOptions {
+  /** 'host:port'; port 0 picks a free port. IPv6 as '[::1]:15010'. */
+  address: string;
+  provider: XdsResourceProvider;
+  observer?: XdsServerObserver;
+  /** Extra grpc-js server options (keepalive, message sizes). */
+  grpcOptions?: grpc.ServerOptions;
+  log?: Logger;
+}
+
+export interface XdsServer {
+  /** 'host:port' with the bound port. */
+  readonly address: string;
+  readonly port: number;
+  /** Works out which connections a change affects and sends them what changed. Synchronous. */
+  push(request: PushRequest): void;
+  /** A snapshot of every connected stream. */
+  connections(): ConnectionSnapshot[];
+  /** Number of open streams (cheap; for metrics). */
+  connectionCount(): number;
+  /** The server's current version (the push sequence), as sent in version_info. */
+  version(): string;
+  /** Ends every stream and stops listening. */
+  close(): Promise<void>;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+function adsServiceDefinition(): grpc.ServiceDefinition {
+  const method = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
+    path,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  });
+  return {
+    StreamAggregatedResources: method(ADS_SOTW_PATH),
+    DeltaAggregatedResources: method(ADS_DELTA_PATH),
+  };
+}
+
+/** Splits 'host:port' / '[v6]:port'; throws a clear error for anything else. */
+export function parseHostPort(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`xDS address '${address}' is not host:port (e.g. 127.0.0.1:15010 or [::1]:15010)`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/**
+ * Checks a fixed port before grpc-js tries it, so "in use" is reported plainly (grpc-js would also log
+ * its own generic error line). Other problems are left for the real bind to report.
+ */
+function checkPortFree(host: string, port: number, address: string): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new Error(`xDS address ${address} is already in use`));
+      else resolve();
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+export async function startXdsServer(options: XdsServerOptions): Promise<XdsServer> {
+  const { host, port: wantedPort } = parseHostPort(options.address);
+  await checkPortFree(host, wantedPort, options.address);
+  const log = options.log ?? logger('xds-server');
+  const index = new SubscriptionIndex<ConnTypeState>();
+  const connections = new Map<string, Connection>();
+  let pushSeq = 0;
+  let connSeq = 0;
+  let closing = false;
+
+  const ctx: ConnectionContext = {
+    provider: options.provider,
+    index,
+    observer: options.observer,
+    log,
+    version: () => String(pushSeq),
+    closed: (conn) => connections.delete(conn.id),
+  };
+
+  const accept = (kind: 'sotw' | 'delta') => (call: Call) => {
+    if (closing) {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'xDS server is shutting down' });
+      return;
+    }
+    const id = `${kind}-${++connSeq}`;
+    const conn = kind === 'sotw' ? new SotwConnection(id, kind, ctx, call) : new DeltaConnection(id, kind, ctx, call);
+    connections.set(id, conn);
+    conn.start();
+  };
+
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    ...options.grpcOptions,
+  });
+  server.addService(adsServiceDefinition(), {
+    StreamAggregatedResources: accept('sotw'),
+    DeltaAggregatedResources: accept('delta'),
+  });
+
+  const bindTarget = host.includes(':') ? `[${host}]:${wantedPort}` : `${host}:${wantedPort}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(bindTarget, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+      if (!err) return resolve(boundPort);
+      const text = err.message;
+      if (/EADDRINUSE/.test(text)) reject(new Error(`xDS address ${options.address} is already in use`));
+      else if (/EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN/.test(text)) reject(new Error(`xDS address ${options.address} is not an address of this machine: ${text}`));
+      else if (/EACCES/.test(text)) reject(new Error(`xDS address ${options.address}: permission denied to listen there`));
+      else reject(new Error(`xDS server could not listen on ${options.address}: ${text}`));
+    });
+  });
+  log.info({ address: `${host}:${port}` }, 'xDS server listening');
+
+  const push = (request: PushRequest): void => {
+    if (closing) return;
+    pushSeq++;
+    const at = performance.now();
+    if (request.full) {
+      for (const conn of connections.values()) {
+        conn.notePush(at);
+        for (const st of conn.types.values()) if (st.hasSubscription() || st.sent.size > 0) st.markAll();
+        conn.flush();
+      }
+      return;
+    }
+    const touched = new Set<Connection>();
+    for (const [typeUrl, names] of request.changes ?? []) {
+      index.forEachAffected(
+        typeUrl,
+        names,
+        (st, name) => {
+          st.markName(name);
+          touched.add(st.conn);
+        },
+        (st) => {
+          // A full-state stream recomputes everything anyway; others only need the names.
+          if (st.conn.fullStateType(typeUrl)) st.markAll();
+          else for (const name of names) st.markName(name);
+          touched.add(st.conn);
+        },
+      );
+    }
+    for (const conn of touched) {
+      conn.notePush(at);
+      conn.flush();
+    }
+  };
+
+  return {
+    address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    port,
+    push,
+    connections: () => [...connections.values()].map((c) => c.snapshot()),
+    connectionCount: () => connections.size,
+    version: () => String(pushSeq),
+    close: async () => {
+      if (closing) return;
+      closing = true;
+      for (const conn of [...connections.values()]) conn.end();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 1000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      log.info({ address: `${host}:${port}` }, 'xDS server closed');
+    },
+  };
+}
