@@ -130,7 +130,8 @@ export class MeshModel extends EventEmitter {
     for (const h of c.services) this.resolvedEndpoints.delete(h);
     const gatewayHosts = this.registryServiceHosts();
     const touchesGateways = [...c.services].some((h) => gatewayHosts.has(h));
-    if (c.topology || touchesGateways) this.scheduleTopology();
+    // Rebuilt before the change goes out, so nobody is sent endpoints judged by stale gateways.
+    if (c.topology || touchesGateways) this.rebuildTopology();
     if (c.services.size > 0 || c.endpoints.size > 0 || c.configHosts.size > 0) {
       const changes: MeshChanges = { full: false, services: c.services, endpoints: c.endpoints, configHosts: c.configHosts, since };
       this.emit('changes', changes);

@@ -1,0 +1,58 @@
+// ClusterLoadAssignment for one cluster name and one network view: the service's endpoints in every
+// cluster (the port matched by name per cluster, the subset by labels), through the split-horizon
+// decision, shaped for the encoder.
+import { assignmentEndpoints } from '../../eds/assignment-endpoints.js';
+import { splitHorizon } from '../../eds/split-horizon.js';
+import type { AssignmentEndpoint, AssignmentPlan } from '../../eds/types.js';
+import type { MeshModel } from '../../mesh/mesh-model.js';
+import type { ClusterId, Endpoint, NetworkView } from '../../model/types.js';
+import type { ClusterLoadAssignmentInput } from '../resources/cluster-load-assignment.js';
+import type { IstioConfigIndex } from './istio-config-index.js';
+import { clusterName, type ClusterKey } from './names.js';
+
+export interface AssignmentResult {
+  input: ClusterLoadAssignmentInput;
+  plan: AssignmentPlan;
+}
+
+/** undefined when the cluster does not exist: no such service, port or subset. */
+export function buildAssignment(mesh: MeshModel, config: IstioConfigIndex, key: ClusterKey, view: NetworkView): AssignmentResult | undefined {
+  const instances = mesh.serviceInstances(key.host);
+  // The same port number may carry a different port name in each cluster: EndpointSlices name ports.
+  const portNameByCluster = new Map<ClusterId, string>();
+  for (const svc of instances) {
+    const p = svc.ports.find((sp) => sp.port === key.port);
+    if (p) portNameByCluster.set(svc.cluster, p.name);
+  }
+  if (portNameByCluster.size === 0) return undefined;
+  let subsetLabels: Readonly<Record<string, string>> | undefined;
+  if (key.subset) {
+    const subset = config.subset(key.host, key.subset);
+    if (!subset) return undefined;
+    subsetLabels = subset.labels;
+  }
+
+  const byCluster = new Map<ClusterId, Endpoint[]>();
+  for (const ep of mesh.endpoints(key.host)) {
+    if (!portNameByCluster.has(ep.cluster)) continue;
+    let list = byCluster.get(ep.cluster);
+    if (!list) byCluster.set(ep.cluster, (list = []));
+    list.push(ep);
+  }
+  const endpoints: AssignmentEndpoint[] = [];
+  for (const [cluster, eps] of byCluster) {
+    for (const ae of assignmentEndpoints(eps, portNameByCluster.get(cluster)!, subsetLabels)) endpoints.push(ae);
+  }
+
+  const plan = splitHorizon({ endpoints, gateways: mesh.gateways(), view });
+  const input: ClusterLoadAssignmentInput = {
+    clusterName: clusterName(key.port, key.subset, key.host),
+    endpoints: plan.groups.map((g) => ({
+      locality: g.locality,
+      loadBalancingWeight: g.loadBalancingWeight,
+      priority: g.priority,
+      lbEndpoints: g.lbEndpoints.map((e) => ({ address: e.address, port: e.port, loadBalancingWeight: e.loadBalancingWeight })),
+    })),
+  };
+  return { input, plan };
+}
