@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { registerServe } from './serve.js';
 
 /** Every subcommand registers itself through one of these. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerServe];

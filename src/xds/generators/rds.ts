@@ -14,6 +14,7 @@ import type {
 } from '../resources/route-configuration.js';
 import type { IstioConfigIndex } from './istio-config-index.js';
 import { clusterName, hostAliases, routeConfigName } from './names.js';
+import { parseDurationMs } from '../../util/duration.js';
 
 export interface RouteBuildProblem {
   route: string;
@@ -25,19 +26,6 @@ export interface RouteConfigResult {
   /** The VirtualService the routes came from, if any. */
   virtualService?: { cluster: string; namespace: string; name: string };
   problems: RouteBuildProblem[];
-}
-
-/** Istio durations: `1h2m3.5s`, `250ms`, ... -> milliseconds; undefined if unreadable. */
-export function durationMs(text: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g;
-  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
-  let total = 0;
-  let consumed = 0;
-  for (const m of text.matchAll(re)) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    consumed += m[0].length;
-  }
-  return consumed === text.length && consumed > 0 ? Math.round(total) : undefined;
 }
 
 function uriMatch(m: StringMatch | undefined, ignoreCase: boolean): RouteMatchInput {
@@ -131,7 +119,7 @@ export class RouteBuilder {
           problems.push({ route: where, problem: 'no destination with a positive weight; route left out' });
           return;
         }
-        const timeoutMs = route.timeout !== undefined ? durationMs(route.timeout) : undefined;
+        const timeoutMs = route.timeout !== undefined ? parseDurationMs(route.timeout) : undefined;
         if (route.timeout !== undefined && timeoutMs === undefined) problems.push({ route: where, problem: `timeout "${route.timeout}" is not a duration` });
         const matches = route.match && route.match.length > 0 ? route.match.map(matchOf) : [{ prefix: '/' }];
         // Istio's matches within one route are ORed: one xDS route each, same action.

@@ -1,0 +1,59 @@
+// `horizon serve`: watch the clusters of a kubeconfig (first context = primary) plus remote clusters
+// registered through Secrets, and serve xDS.
+import { Command, Option } from 'commander';
+import { startHorizon } from '../../horizon.js';
+import { loadOperatorKubeconfig } from '../load-kubeconfig.js';
+import { collect, listenAddress, parseAddress, parseDuration, parsePort } from '../options.js';
+import { waitForSignal } from '../signals.js';
+
+export interface ServeFlags {
+  kubeconfig?: string;
+  context?: string[];
+  clusterId?: string;
+  meshNetworks?: string;
+  systemNamespace: string;
+  domain: string;
+  remoteClusterTimeout: number;
+  allowInsecureKubeconfig?: boolean;
+  xdsAddress?: string;
+  xdsPort?: number;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('watch the clusters and serve split-horizon xDS')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'kubeconfig context; repeat for more clusters, the first is the primary', collect)
+    .option('--cluster-id <id>', 'cluster ID of the primary (default: its context name)')
+    .option('--mesh-networks <file>', 'meshNetworks YAML file (reloaded when it changes)')
+    .option('--system-namespace <ns>', 'namespace of remote Secrets and the istio ConfigMap', 'istio-system')
+    .option('--domain <domain>', 'cluster DNS domain', 'cluster.local')
+    .addOption(
+      new Option('--remote-cluster-timeout <duration>', 'serve without a cluster not synced by then').argParser(parseDuration).default(30_000, '30s'),
+    )
+    .option('--allow-insecure-kubeconfig', 'accept remote kubeconfigs that run exec plugins or read local files')
+    .option('--xds-address <host:port>', 'xDS gRPC listen address (default 127.0.0.1:15010)', parseAddress)
+    .option('--xds-port <port>', 'short for --xds-address 127.0.0.1:<port>', parsePort)
+    .action(async (flags: ServeFlags) => {
+      const loaded = loadOperatorKubeconfig(flags.kubeconfig);
+      const contexts = flags.context?.length ? flags.context : [loaded.kubeConfig.getCurrentContext()].filter(Boolean);
+      if (contexts.length === 0) throw new Error(`kubeconfig ${loaded.source} has no current context: pass --context`);
+      const clusterId = flags.clusterId ?? (loaded.inCluster ? 'Kubernetes' : undefined);
+      const horizon = await startHorizon({
+        kubeConfig: loaded.kubeConfig,
+        contexts,
+        ...(clusterId ? { clusterId } : {}),
+        ...(flags.meshNetworks ? { meshNetworksFile: flags.meshNetworks } : {}),
+        systemNamespace: flags.systemNamespace,
+        domain: flags.domain,
+        remoteClusterTimeoutMs: flags.remoteClusterTimeout,
+        allowInsecureKubeconfig: flags.allowInsecureKubeconfig === true,
+        xdsAddress: listenAddress(flags.xdsAddress, flags.xdsPort, '127.0.0.1:15010'),
+      });
+      process.stdout.write(`horizon serving: xds=${horizon.xds.address} primary=${horizon.primaryId}\n`);
+      void horizon.whenReady().then(() => process.stdout.write(`horizon ready: xds=${horizon.xds.address}\n`));
+      await waitForSignal();
+      await horizon.close();
+    });
+}

@@ -1,0 +1,233 @@
+// Horizon assembled from its parts, in one place: clusters (kubeconfig contexts and remote Secrets)
+// -> registry -> mesh model (topology) -> resource provider -> push queue -> xDS server. Everything is
+// constructed here and nothing is global, so tests can run several Horizons side by side.
+import { KubeConfig } from '@kubernetes/client-node';
+import { logger } from './log.js';
+import { ClusterSource, type SyncStatus } from './kube/cluster-source.js';
+import { MeshModel } from './mesh/mesh-model.js';
+import { MeshNetworksSources } from './meshconfig/mesh-networks-sources.js';
+import { parseMeshNetworksSource } from './meshconfig/parse.js';
+import type { ClusterId } from './model/types.js';
+import { RemoteSecretController } from './multicluster/remote-secrets.js';
+import { Registry } from './registry/registry.js';
+import { GatewayHostnameResolver } from './topology/dns-resolver.js';
+import { emptyMeshNetworks, type MeshNetworks } from './topology/types.js';
+import { MeshResourceProvider } from './xds/generators/mesh-resource-provider.js';
+import { PushQueue } from './xds/push-queue.js';
+import { startXdsServer, type XdsServer } from './xds/server/server.js';
+import type { XdsServerObserver } from './xds/server/observer.js';
+
+export interface HorizonOptions {
+  /** The operator's kubeconfig and the contexts to use: the first is the primary (config) cluster. */
+  kubeConfig: KubeConfig;
+  contexts: readonly string[];
+  /** Cluster ID of the primary; default its context name. */
+  clusterId?: string;
+  meshNetworksFile?: string;
+  systemNamespace?: string;
+  domain?: string;
+  /** A cluster not synced by then is served without (status `timeout`); default 30 s. */
+  remoteClusterTimeoutMs?: number;
+  allowInsecureKubeconfig?: boolean;
+  xdsAddress?: string;
+  /** Push coalescing (defaults: 5 ms quiet, 50 ms at most). */
+  pushQuietMs?: number;
+  pushMaxDelayMs?: number;
+  /** DNS servers for gateway hostnames (default: the system's). */
+  dnsServers?: readonly string[];
+  dnsMinTtlMs?: number;
+  /** API server liveness probe interval; default 10 s. */
+  probeIntervalMs?: number;
+  informerBackoff?: { initialMs: number; maxMs: number };
+  xdsObserver?: XdsServerObserver;
+}
+
+export interface ClusterStatusView {
+  id: ClusterId;
+  primary: boolean;
+  origin: 'primary' | 'context' | 'secret';
+  secret?: { namespace: string; name: string; key: string };
+  server: string;
+  syncStatus: SyncStatus;
+  staleSince?: string;
+  lastError?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  reasons: string[];
+}
+
+export interface Horizon {
+  readonly primaryId: ClusterId;
+  readonly systemNamespace: string;
+  readonly registry: Registry;
+  readonly mesh: MeshModel;
+  readonly provider: MeshResourceProvider;
+  readonly xds: XdsServer;
+  readonly remoteSecrets: RemoteSecretController;
+  readonly meshNetworks: MeshNetworksSources<MeshNetworks>;
+  readonly resolver: GatewayHostnameResolver;
+  clusterStatuses(): ClusterStatusView[];
+  readiness(): Readiness;
+  /** Resolves when ready (see readiness()). */
+  whenReady(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A KubeConfig for one context of the operator's kubeconfig; a clear error when it is not there. */
+export function kubeConfigForContext(base: KubeConfig, context: string, where: string): KubeConfig {
+  const names = base.getContexts().map((c) => c.name);
+  if (!names.includes(context)) {
+    throw new Error(`context "${context}" is not in ${where} (it has: ${names.join(', ') || 'no contexts'})`);
+  }
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: base.clusters, users: base.users, contexts: base.contexts, currentContext: context });
+  return kc;
+}
+
+export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
+  const log = logger('horizon');
+  if (options.contexts.length === 0) throw new Error('at least one context (the primary cluster) is required');
+  const systemNamespace = options.systemNamespace ?? 'istio-system';
+  const domain = options.domain ?? 'cluster.local';
+  const syncTimeoutMs = options.remoteClusterTimeoutMs ?? 30_000;
+  const primaryContext = options.contexts[0]!;
+  const primaryId = options.clusterId ?? primaryContext;
+
+  const registry = new Registry(domain);
+  const makeSource = (id: ClusterId, kubeConfig: KubeConfig) =>
+    new ClusterSource({
+      id,
+      kubeConfig,
+      domain,
+      systemNamespace,
+      syncTimeoutMs,
+      ...(options.probeIntervalMs !== undefined ? { probeIntervalMs: options.probeIntervalMs } : {}),
+      ...(options.informerBackoff ? { backoff: options.informerBackoff } : {}),
+    });
+
+  const contextIds = new Set<ClusterId>();
+  const staticSources: ClusterSource[] = [];
+  options.contexts.forEach((context, i) => {
+    const id = i === 0 ? primaryId : context;
+    if (contextIds.has(id)) throw new Error(`cluster ID "${id}" is given twice`);
+    contextIds.add(id);
+    const source = makeSource(id, kubeConfigForContext(options.kubeConfig, context, 'the kubeconfig'));
+    staticSources.push(source);
+  });
+  const primary = staticSources[0]!;
+
+  const meshNetworks = new MeshNetworksSources<MeshNetworks>({
+    parse: parseMeshNetworksSource,
+    empty: emptyMeshNetworks,
+    ...(options.meshNetworksFile ? { file: options.meshNetworksFile } : {}),
+    primary,
+    systemNamespace,
+  });
+  const resolver = new GatewayHostnameResolver({
+    ...(options.dnsServers ? { servers: options.dnsServers } : {}),
+    ...(options.dnsMinTtlMs !== undefined ? { minTtlMs: options.dnsMinTtlMs } : {}),
+  });
+  const mesh = new MeshModel({ registry, meshNetworks, resolver });
+  const provider = new MeshResourceProvider(mesh, { systemNamespace });
+
+  const xds = await startXdsServer({
+    address: options.xdsAddress ?? '127.0.0.1:15010',
+    provider,
+    ...(options.xdsObserver ? { observer: options.xdsObserver } : {}),
+  });
+  const queue = new PushQueue({
+    onFlush: (request) => xds.push(request),
+    ...(options.pushQuietMs !== undefined ? { quietMs: options.pushQuietMs } : {}),
+    ...(options.pushMaxDelayMs !== undefined ? { maxDelayMs: options.pushMaxDelayMs } : {}),
+  });
+  mesh.on('changes', (changes) => {
+    const request = provider.onMeshChanges(changes);
+    if (request) queue.enqueue(request);
+  });
+
+  await meshNetworks.start();
+  staticSources.forEach((source, i) => {
+    registry.add(source.id, { kind: i === 0 ? 'primary' : 'context' }, source);
+    source.start();
+  });
+  const remoteSecrets = new RemoteSecretController({
+    primary,
+    primaryId,
+    systemNamespace,
+    registry,
+    policy: { allowInsecure: options.allowInsecureKubeconfig ?? false },
+    createSource: makeSource,
+    staticClusterIds: contextIds,
+  });
+  remoteSecrets.start();
+  log.info({ primary: primaryId, contexts: options.contexts, xds: xds.address }, 'horizon started');
+
+  const clusterStatuses = (): ClusterStatusView[] =>
+    registry.clusters().map((c) => ({
+      id: c.id,
+      primary: c.origin.kind === 'primary',
+      origin: c.origin.kind,
+      ...(c.origin.secret ? { secret: c.origin.secret } : {}),
+      server: c.source.server,
+      syncStatus: c.source.status,
+      ...(c.source.staleSince !== undefined ? { staleSince: new Date(c.source.staleSince).toISOString() } : {}),
+      ...(c.source.lastError ? { lastError: c.source.lastError } : {}),
+    }));
+
+  const readiness = (): Readiness => {
+    const reasons: string[] = [];
+    if (primary.status !== 'synced') reasons.push(`primary cluster ${primaryId} is ${primary.status}`);
+    if (!remoteSecrets.hasSynced) reasons.push('remote cluster secrets not listed yet');
+    for (const c of registry.clusters()) {
+      if (c.source === primary) continue;
+      if (c.source.status === 'syncing') reasons.push(`cluster ${c.id} is syncing`);
+    }
+    return { ready: reasons.length === 0, reasons };
+  };
+
+  const whenReady = () =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!readiness().ready) return false;
+        clearInterval(timer);
+        resolve();
+        return true;
+      };
+      const timer = setInterval(check, 50);
+      timer.unref();
+      check();
+    });
+
+  let closed = false;
+  return {
+    primaryId,
+    systemNamespace,
+    registry,
+    mesh,
+    provider,
+    xds,
+    remoteSecrets,
+    meshNetworks,
+    resolver,
+    clusterStatuses,
+    readiness,
+    whenReady,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      queue.close();
+      remoteSecrets.stop();
+      meshNetworks.stop();
+      resolver.stop();
+      for (const c of registry.clusters()) {
+        registry.remove(c.id);
+        c.source.stop();
+      }
+      mesh.close();
+      await xds.close();
+      log.info('horizon stopped');
+    },
+  };
+}
