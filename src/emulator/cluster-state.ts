@@ -556,7 +556,9 @@ const metaOrder = ['name', 'generateName', 'namespace', 'uid', 'resourceVersion'
 /** Metadata with its fields in the order the real server writes them (nicer `-o yaml`). */
 function orderedMeta(m: KObject['metadata']): KObject['metadata'] {
   const out: KObject['metadata'] = {};
-  for (const k of metaOrder) if (m[k] !== undefined) out[k] = m[k];
-  for (const [k, v] of Object.entries(m)) if (!(k in out) && v !== undefined) out[k] = v;
+  // Empty maps and lists are omitted, as Go's omitempty does.
+  const keep = (v: unknown): boolean => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+  for (const k of metaOrder) if (keep(m[k])) out[k] = m[k];
+  for (const [k, v] of Object.entries(m)) if (!(k in out) && keep(v)) out[k] = v;
   return out;
 }

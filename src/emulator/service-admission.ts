@@ -209,7 +209,7 @@ export function serviceHooks(net: ClusterNetwork): KindHooks {
       const oldLb = old && oldType === 'LoadBalancer' ? lbIpOf(old) : undefined;
       if (type === 'LoadBalancer') {
         obj.status = loadBalancerStatus(obj, spec, oldLb, claims);
-      } else {
+      } else if (!old || oldLb) {
         obj.status = { loadBalancer: {} };
         if (oldLb) releaseLater.push(() => net.loadBalancerIps.release(oldLb));
       }
