@@ -39,6 +39,7 @@ export interface ApiServerOptions {
   tls: SelfSignedCert;
   bookmarkIntervalMs: number;
   maxWatchBufferedBytes: number;
+  slowWatcherGraceMs: number;
   faults: FaultHooks;
   logger: Logger;
   describe: () => object;
@@ -122,9 +123,14 @@ export class ApiServer {
     const l = this.listener;
     this.listener = undefined;
     if (!l) return;
-    await new Promise<void>((resolve) => l.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => l.close(() => resolve()));
+    // Give ended watches a moment to flush their last bytes, then cut what is left (idle keep-alive
+    // connections, clients that stopped reading).
+    const deadline = Date.now() + 250;
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    await closed;
   }
 
   // ---------- request handling ----------
@@ -315,6 +321,7 @@ export class ApiServer {
         bookmarkIntervalMs: bookmarks ? this.opts.bookmarkIntervalMs : undefined,
         timeoutMs: timeout && /^\d+$/.test(timeout) ? Number(timeout) * 1000 : undefined,
         maxBufferedBytes: this.opts.maxWatchBufferedBytes,
+        slowWatcherGraceMs: this.opts.slowWatcherGraceMs,
       },
       this.lines,
     );

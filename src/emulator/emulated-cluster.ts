@@ -28,8 +28,10 @@ export interface EmulatedClusterOptions {
   watchHistorySize?: number;
   /** Interval of BOOKMARK events for watches that allow them (default 10 s). */
   bookmarkIntervalMs?: number;
-  /** Unsent bytes after which a slow watcher is dropped (default 16 MiB). */
+  /** Unsent bytes above which a watcher counts as slow (default 16 MiB). */
   maxWatchBufferedBytes?: number;
+  /** How long a slow watcher may stay above that before it is dropped (default 2 s). */
+  slowWatcherGraceMs?: number;
   /** TLS certificate to serve (default: a fresh self-signed one); share one across a set if you like. */
   tls?: SelfSignedCert;
   logger?: Logger;
@@ -121,6 +123,7 @@ export class EmulatedCluster {
       tls: this.tls,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
       maxWatchBufferedBytes: opts.maxWatchBufferedBytes ?? 16 * 1024 * 1024,
+      slowWatcherGraceMs: opts.slowWatcherGraceMs ?? 2000,
       faults: {
         ...this.faults,
         restart: async (downMs) => {

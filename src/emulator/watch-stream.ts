@@ -1,8 +1,8 @@
 // One open watch: a chunked HTTP response of JSON lines. Events are filtered by namespace and
 // selectors (an object that starts matching arrives as ADDED, one that stops matching as DELETED),
 // written from bytes shared with every other watcher, and corked per tick. A watcher whose unsent
-// bytes pass the limit is closed cleanly, as a real API server drops a watcher that cannot keep up:
-// the client re-watches from its last resourceVersion.
+// bytes stay above the limit is closed cleanly, as a real API server drops a watcher that cannot
+// keep up: the client re-watches from its last resourceVersion.
 import type { ServerResponse } from 'node:http';
 import type { ResourceType } from './resource-types.js';
 import { groupVersion } from './resource-types.js';
@@ -27,6 +27,8 @@ export interface WatchStreamOptions {
   bookmarkIntervalMs: number | undefined;
   timeoutMs: number | undefined;
   maxBufferedBytes: number;
+  /** How long a watcher may stay above maxBufferedBytes before it is dropped. */
+  slowWatcherGraceMs: number;
 }
 
 /** Shares the encoded line of an event among all watchers of the same version and event type. */
@@ -61,6 +63,7 @@ export class WatchStream implements EventSink {
   private corked = false;
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
+  private slowTimer: NodeJS.Timeout | undefined;
   private readonly onClose: Array<() => void> = [];
 
   constructor(
@@ -146,19 +149,32 @@ export class WatchStream implements EventSink {
   }
 
   private write(buf: Buffer): void {
-    if (this.res.writableLength > this.opts.maxBufferedBytes) {
-      this.end();
-      return;
-    }
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
       setImmediate(() => {
         this.corked = false;
         this.res.uncork();
+        this.checkBackpressure();
       });
     }
     this.res.write(buf);
+  }
+
+  /**
+   * After a tick's events went out: if more than the limit is still unsent, the client gets a grace
+   * period to catch up; if it is still behind after it, it is dropped.
+   */
+  private checkBackpressure(): void {
+    if (this.closed) return;
+    const pending = this.res.writableLength;
+    if (pending <= this.opts.maxBufferedBytes) return;
+    if (this.slowTimer) return;
+    this.slowTimer = setTimeout(() => {
+      this.slowTimer = undefined;
+      if (!this.closed && this.res.writableLength > this.opts.maxBufferedBytes) this.end();
+    }, this.opts.slowWatcherGraceMs);
+    this.slowTimer.unref();
   }
 
   private cleanup(): void {
@@ -166,6 +182,7 @@ export class WatchStream implements EventSink {
     this.closed = true;
     if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
     if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
+    if (this.slowTimer) clearTimeout(this.slowTimer);
     for (const fn of this.onClose.splice(0)) fn();
   }
 }

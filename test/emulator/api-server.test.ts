@@ -2,6 +2,7 @@
 // semantics (selectors, resume, 410, bookmarks, timeouts), protobuf / YAML bodies, subresources,
 // and stop / restart.
 import { strict as assert } from 'node:assert';
+import https from 'node:https';
 import net from 'node:net';
 import type { EmulatedCluster } from '../../src/emulator/index.js';
 import { openWatch, request, startTestCluster, waitFor } from './helpers.js';
@@ -211,6 +212,34 @@ describe('emulated API server', () => {
     assert.equal(notReady.json.status.conditions.find((x: { type: string }) => x.type === 'Ready').status, 'False');
     const dep = await request(c, 'GET', '/apis/apps/v1/namespaces/sample/deployments/web');
     assert.equal(dep.json.status.readyReplicas, 2);
+  });
+
+  it('drops a watcher that cannot keep up, without disturbing the others', async function () {
+    this.timeout(60_000);
+    const small = await startTestCluster({}, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sample' } }], { maxWatchBufferedBytes: 256 * 1024 });
+    try {
+      const rv = small.state.store.resourceVersion;
+      const path = `/api/v1/namespaces/sample/configmaps?watch=true&resourceVersion=${rv}`;
+      const fast = await openWatch(small, path);
+      const slowEnded = new Promise<void>((resolve) => {
+        const req = https.request({ host: '127.0.0.1', port: small.port, path, ca: small.caCertificate, headers: { authorization: `Bearer ${small.token}` }, agent: false }, (res) => {
+          res.pause(); // never reads
+          res.socket.pause();
+          res.on('close', () => resolve());
+        });
+        req.end();
+      });
+      await waitFor(() => (small.describe() as { openWatches: number }).openWatches === 2, 'two open watches');
+      const big = 'x'.repeat(100_000);
+      for (let i = 0; i < 200; i++) small.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `big-${i}`, namespace: 'sample' }, data: { big } });
+      await waitFor(() => (small.describe() as { openWatches: number }).openWatches === 1, 'the slow watcher to be dropped', 30_000);
+      await waitFor(() => fast.events.length === 200, 'all events at the fast watcher', 30_000);
+      assert.equal(fast.isEnded(), false);
+      fast.close();
+      void slowEnded;
+    } finally {
+      await small.close();
+    }
   });
 
   it('stops and restarts on the same port with the same objects', async () => {
