@@ -19,9 +19,9 @@ export class EmulatedClusterSet {
   }
 
   /** One kubeconfig, one context per cluster named by its ID; the first cluster is current. */
-  kubeconfigYaml(opts: Pick<KubeconfigOptions, 'insecureSkipTlsVerify'> & { currentContext?: string } = {}): string {
+  kubeconfigYaml(opts: Pick<KubeconfigOptions, 'insecureSkipTlsVerify' | 'plainHttp'> & { currentContext?: string } = {}): string {
     return kubeconfigYaml(
-      this.clusters.map((c) => c.kubeconfigEntry({ insecureSkipTlsVerify: opts.insecureSkipTlsVerify })),
+      this.clusters.map((c) => c.kubeconfigEntry({ insecureSkipTlsVerify: opts.insecureSkipTlsVerify, plainHttp: opts.plainHttp })),
       opts.currentContext,
     );
   }

@@ -42,6 +42,11 @@ export interface KubeconfigOptions {
   user?: string;
   /** Emit insecure-skip-tls-verify instead of the CA certificate. */
   insecureSkipTlsVerify?: boolean;
+  /**
+   * Point at the plain-HTTP side of the port (http://, insecure-skip-tls-verify). client-node sends
+   * the token over http; kubectl does not (it would get 401), so the default is https.
+   */
+  plainHttp?: boolean;
 }
 
 export interface ListQuery {
@@ -149,8 +154,13 @@ export class EmulatedCluster {
     return this.boundPort;
   }
 
+  /** https URL of the API server (the same port also answers plain http: see httpUrl). */
   get url(): string {
     return `https://127.0.0.1:${this.boundPort}`;
+  }
+
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.boundPort}`;
   }
 
   /** PEM certificate the server presents (its own CA). */
@@ -167,10 +177,10 @@ export class EmulatedCluster {
       contextName: opts.contextName ?? this.id,
       clusterName: opts.contextName ?? this.id,
       user: opts.user ?? `${this.id}-admin`,
-      server: this.url,
+      server: opts.plainHttp ? this.httpUrl : this.url,
       token: this.token,
       caCertificate: this.tls.cert,
-      insecureSkipTlsVerify: opts.insecureSkipTlsVerify,
+      insecureSkipTlsVerify: opts.insecureSkipTlsVerify || opts.plainHttp,
     };
   }
 

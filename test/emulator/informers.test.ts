@@ -89,6 +89,14 @@ describe('client-node informers against an emulated cluster', function () {
     assert.deepEqual(secrets.events.filter(([, n]) => n === 'plain').map(([t]) => t), ['add', 'delete']);
   });
 
+  it('works over the plain-HTTP kubeconfig too (client-node sends the token over http)', async () => {
+    const plain = new k8s.KubeConfig();
+    plain.loadFromString(c.kubeconfigYaml({ plainHttp: true }));
+    assert.match(plain.getCurrentCluster()!.server, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const list = await plain.makeApiClient(k8s.CoreV1Api).listNamespace();
+    assert.ok(list.items.some((n) => n.metadata?.name === 'istio-system'));
+  });
+
   it('recovers after every watch is dropped, and relists after a forced 410', async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     let lists = 0;
