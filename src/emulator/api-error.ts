@@ -88,10 +88,6 @@ export function invalid(kind: string, group: string, name: string, causes: Statu
   });
 }
 
-export function gone(message: string): ApiError {
-  return new ApiError(410, 'Expired', message);
-}
-
 export function internalError(message: string): ApiError {
   return new ApiError(500, 'InternalError', `Internal error occurred: ${message}`);
 }

@@ -90,11 +90,6 @@ export class IpPool {
     return ip !== undefined && cidrContains(this.cidr, ip);
   }
 
-  inUse(address: string): boolean {
-    const ip = parseIPv4(address);
-    return ip !== undefined && this.used.has(ip);
-  }
-
   release(address: string | undefined): void {
     if (address === undefined) return;
     const ip = parseIPv4(address);

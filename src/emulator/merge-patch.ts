@@ -1,8 +1,6 @@
 // JSON merge patch (RFC 7386, `application/merge-patch+json`): objects merge recursively, null deletes,
 // anything else (arrays included) replaces.
 
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -100,10 +100,6 @@ export class Collection {
     return this.sortedKeys;
   }
 
-  namespacesInUse(): string[] {
-    return [...this.namespaces.keys()];
-  }
-
   /** Stores the object (already carrying its new resourceVersion) and records the event. */
   put(obj: KObject, rv: number): StoreEvent {
     const ns = this.type.namespaced ? (obj.metadata.namespace ?? '') : undefined;

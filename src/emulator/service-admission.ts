@@ -145,7 +145,7 @@ export function serviceHooks(net: ClusterNetwork): KindHooks {
     }
   }
 
-  function loadBalancerStatus(obj: KObject, spec: Record<string, unknown>, previousIp: string | undefined, claims: Claims): Record<string, unknown> {
+  function loadBalancerStatus(spec: Record<string, unknown>, previousIp: string | undefined, claims: Claims): Record<string, unknown> {
     if (previousIp) return { loadBalancer: { ingress: [{ ip: previousIp, ipMode: 'VIP' }] } };
     const wanted = spec.loadBalancerIP as string | undefined;
     let ip: string | undefined;
@@ -157,7 +157,6 @@ export function serviceHooks(net: ClusterNetwork): KindHooks {
     }
     const got = ip;
     claims.add(() => net.loadBalancerIps.release(got));
-    void obj;
     return { loadBalancer: { ingress: [{ ip: got, ipMode: 'VIP' }] } };
   }
 
@@ -208,7 +207,7 @@ export function serviceHooks(net: ClusterNetwork): KindHooks {
       // Load balancer address.
       const oldLb = old && oldType === 'LoadBalancer' ? lbIpOf(old) : undefined;
       if (type === 'LoadBalancer') {
-        obj.status = loadBalancerStatus(obj, spec, oldLb, claims);
+        obj.status = loadBalancerStatus(spec, oldLb, claims);
       } else if (!old || oldLb) {
         obj.status = { loadBalancer: {} };
         if (oldLb) releaseLater.push(() => net.loadBalancerIps.release(oldLb));

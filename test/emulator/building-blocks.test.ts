@@ -103,7 +103,6 @@ describe('emulator building blocks', () => {
         spec: {
           template: {
             spec: {
-              $setElementOrder_containers: undefined,
               '$setElementOrder/containers': [{ name: 'side' }, { name: 'main' }],
               containers: [{ name: 'main', image: 'i:2', env: [{ name: 'A', value: '9' }, { name: 'B', $patch: 'delete' }], ports: [{ containerPort: 81 }] }],
             },
