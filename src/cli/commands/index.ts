@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { registerEmulate } from './emulate.js';
 import { registerServe } from './serve.js';
 
 /** Every subcommand registers itself through one of these. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerServe];
+export const commands: RegisterCommand[] = [registerServe, registerEmulate];

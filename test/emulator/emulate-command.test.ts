@@ -1,0 +1,60 @@
+// `horizon emulate` as a separate process: prints each cluster and the ready line, writes a
+// kubeconfig that the real kubectl uses, and exits cleanly on SIGTERM.
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hasKubectl, KubectlEnv, waitFor } from './helpers.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('horizon emulate (separate process)', function () {
+  this.timeout(180_000);
+  let child: ChildProcess | undefined;
+  let dir: string;
+  let out = '';
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-emulate-test-'));
+  });
+  after(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the demo clusters to kubectl until SIGTERM', async function () {
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    child = spawn(process.execPath, ['bin/horizon.mjs', 'emulate', '--clusters', 'clusters/demo', '--kubeconfig-out', kubeconfig], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+    await waitFor(() => out.includes('emulate ready:'), `the ready line (output so far: ${out})`, 60_000);
+    assert.match(out, /cluster cluster1 network=network1 url=https:\/\/127\.0\.0\.1:\d+/);
+    assert.match(out, /cluster cluster2 network=network2 url=https:\/\/127\.0\.0\.1:\d+/);
+    assert.match(out, new RegExp(`emulate ready: kubeconfig=${kubeconfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const yaml = await readFile(kubeconfig, 'utf8');
+    assert.match(yaml, /name: cluster1/);
+    assert.match(yaml, /name: cluster2/);
+
+    if (!hasKubectl) {
+      console.log('    kubectl part skipped: /usr/bin/kubectl is not installed on this machine');
+    } else {
+      const k = await KubectlEnv.create(yaml);
+      try {
+        const nodes = (await k.run(['--context', 'cluster2', 'get', 'nodes', '-o', 'name'])).stdout;
+        assert.equal(nodes.trim(), 'node/cluster2-node-a\nnode/cluster2-node-b');
+        const pods = (await k.run(['--context', 'cluster1', 'get', 'pods', '-n', 'sample', '-l', 'app=helloworld', '-o', 'jsonpath={.items[*].metadata.labels.version}'])).stdout;
+        assert.equal(pods, 'v1');
+        await k.run(['--context', 'cluster2', 'create', 'namespace', 'from-kubectl']);
+        assert.match((await k.run(['--context', 'cluster2', 'get', 'ns', 'from-kubectl'])).stdout, /from-kubectl\s+Active/);
+      } finally {
+        await k.cleanup();
+      }
+    }
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(out, /emulate stopped/);
+  });
+});

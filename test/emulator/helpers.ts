@@ -1,0 +1,181 @@
+// Shared helpers of the emulator tests: clusters built in code, HTTPS requests that trust the
+// cluster's certificate, real kubectl runs (async, isolated HOME / cache / KUBECONFIG), polling.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulatedCluster, validateClusterDefinition, type ClusterDefinition, type EmulatedCluster, type EmulatedClusterOptions, type KObject } from '../../src/emulator/index.js';
+
+export const kubectlPath = '/usr/bin/kubectl';
+export const hasKubectl = existsSync(kubectlPath);
+
+let seq = 0;
+
+/** A small cluster definition: two nodes in two zones; fields can be overridden. */
+export function testDefinition(overrides: Record<string, unknown> = {}, manifests: KObject[] = []): ClusterDefinition {
+  seq++;
+  const def = validateClusterDefinition(
+    {
+      clusterID: `test${seq}`,
+      network: `net${seq}`,
+      podCIDR: '10.40.0.0/16',
+      serviceCIDR: '10.41.0.0/16',
+      loadBalancerPool: '10.42.0.0/24',
+      nodes: [
+        { name: 'node-a', internalIP: '10.43.0.1', labels: { 'topology.kubernetes.io/region': 'r1', 'topology.kubernetes.io/zone': 'z1' } },
+        { name: 'node-b', internalIP: '10.43.0.2', labels: { 'topology.kubernetes.io/region': 'r1', 'topology.kubernetes.io/zone': 'z2' } },
+      ],
+      ...overrides,
+    },
+    'test definition',
+  );
+  return { ...def, manifests: manifests.map((object, i) => ({ source: `manifest ${i}`, object })) };
+}
+
+export async function startTestCluster(overrides: Record<string, unknown> = {}, manifests: KObject[] = [], opts: EmulatedClusterOptions = {}): Promise<EmulatedCluster> {
+  return startEmulatedCluster(testDefinition(overrides, manifests), opts);
+}
+
+export interface Reply {
+  status: number;
+  text: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface RequestOptions {
+  body?: string | Buffer;
+  contentType?: string;
+  token?: string | null;
+  accept?: string;
+}
+
+/** One HTTPS request to the cluster, trusting its certificate. */
+export function request(c: EmulatedCluster, method: string, urlPath: string, opts: RequestOptions = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? c.token}`;
+    if (opts.contentType) headers['content-type'] = opts.contentType;
+    if (opts.accept) headers.accept = opts.accept;
+    const req = https.request({ host: '127.0.0.1', port: c.port, method, path: urlPath, ca: c.caCertificate, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, text, json, headers: res.headers });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+export interface WatchHandle {
+  events: Array<{ type: string; object: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  ended: Promise<void>;
+  isEnded: () => boolean;
+  close: () => void;
+}
+
+/** Opens a watch and collects its JSON-line events until it ends or is closed. */
+export function openWatch(c: EmulatedCluster, urlPath: string): Promise<WatchHandle> {
+  return new Promise((resolve, reject) => {
+    const events: WatchHandle['events'] = [];
+    let ended = false;
+    let endResolve!: () => void;
+    const endedP = new Promise<void>((r) => (endResolve = r));
+    const req = https.request({ host: '127.0.0.1', port: c.port, method: 'GET', path: urlPath, ca: c.caCertificate, headers: { authorization: `Bearer ${c.token}` }, agent: false }, (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (line.trim()) events.push(JSON.parse(line));
+        }
+      });
+      const finish = (): void => {
+        ended = true;
+        endResolve();
+      };
+      res.on('end', finish);
+      res.on('close', finish);
+      res.on('error', finish);
+      resolve({ events, ended: endedP, isEnded: () => ended, close: () => req.destroy() });
+    });
+    req.on('error', (err) => {
+      if (!ended) reject(err);
+    });
+    req.end();
+  });
+}
+
+/** Polls `check` until it returns a truthy value (returned) or the deadline passes (throws the last reason). */
+export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A scratch folder with a kubeconfig and an isolated HOME / kubectl cache (never ~/.kube). */
+export class KubectlEnv {
+  private constructor(
+    readonly dir: string,
+    readonly kubeconfig: string,
+  ) {}
+
+  static async create(kubeconfigYaml: string): Promise<KubectlEnv> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-kubectl-'));
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, kubeconfigYaml, { mode: 0o600 });
+    return new KubectlEnv(dir, kubeconfig);
+  }
+
+  /** Runs kubectl asynchronously; resolves with its output, rejects with stderr on a non-zero exit. */
+  run(args: string[], opts: { input?: string; allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        kubectlPath,
+        args,
+        { env: { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dir, KUBECACHEDIR: path.join(this.dir, 'cache') }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const code = err ? ((err as unknown as { code?: unknown }).code ?? 1) : 0;
+          if (err && !opts.allowFail) reject(new Error(`kubectl ${args.join(' ')} failed (${String(code)}): ${stderr || err.message}`));
+          else resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+        },
+      );
+      if (opts.input !== undefined) child.stdin!.end(opts.input);
+    });
+  }
+
+  async file(name: string, content: string): Promise<string> {
+    const p = path.join(this.dir, name);
+    await writeFile(p, content);
+    return p;
+  }
+
+  async cleanup(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
