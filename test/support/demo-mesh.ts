@@ -1,0 +1,82 @@
+// Horizon on the demo's emulated clusters, in-process: cluster1 (network1) is the primary; cluster2
+// (network2) can be registered the way users do it, through a labelled Secret in cluster1.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startEmulatedClusters, type EmulatedCluster, type EmulatedClusterSet } from '../../src/emulator/index.js';
+import { startHorizon, type Horizon, type HorizonOptions } from '../../src/horizon.js';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const demoClusters = path.join(repoRoot, 'clusters/demo');
+export const HELLO_HOST = 'helloworld.sample.svc.cluster.local';
+export const HELLO_CLA = `outbound|5000||${HELLO_HOST}`;
+
+export interface DemoMesh {
+  set: EmulatedClusterSet;
+  c1: EmulatedCluster;
+  c2: EmulatedCluster;
+  horizon: Horizon;
+  dir: string;
+  kubeconfigPath: string;
+  /** Creates (or replaces) Secret istio-system/<name> in cluster1 holding cluster2's kubeconfig. */
+  registerRemote(opts?: { secretName?: string; key?: string; kubeconfig?: string; label?: boolean }): void;
+  close(): Promise<void>;
+}
+
+export function secretObject(name: string, data: Record<string, string>, labelled = true) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'istio-system', ...(labelled ? { labels: { 'istio/multiCluster': 'true' } } : {}) },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  };
+}
+
+export async function startDemoMesh(options: Partial<HorizonOptions> & { contexts?: string[] } = {}): Promise<DemoMesh> {
+  const set = await startEmulatedClusters(demoClusters);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-demo-'));
+  const kubeconfigPath = path.join(dir, 'kubeconfig');
+  const text = set.kubeconfigYaml();
+  await writeFile(kubeconfigPath, text, { mode: 0o600 });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(text);
+  let horizon: Horizon;
+  try {
+    horizon = await startHorizon({
+      kubeConfig,
+      contexts: options.contexts ?? ['cluster1'],
+      xdsAddress: '127.0.0.1:0',
+      remoteClusterTimeoutMs: 10_000,
+      probeIntervalMs: 500,
+      informerBackoff: { initialMs: 50, maxMs: 500 },
+      pushQuietMs: 2,
+      ...options,
+    });
+  } catch (err) {
+    await set.stop();
+    throw err;
+  }
+  const c1 = set.get('cluster1');
+  const c2 = set.get('cluster2');
+  return {
+    set,
+    c1,
+    c2,
+    horizon,
+    dir,
+    kubeconfigPath,
+    registerRemote({ secretName = 'cluster2-secret', key = 'cluster2', kubeconfig, label = true } = {}) {
+      const obj = secretObject(secretName, { [key]: kubeconfig ?? c2.kubeconfigYaml({ contextName: 'cluster2' }) }, label);
+      if (c1.get('v1', 'Secret', 'istio-system', secretName)) c1.delete('v1', 'Secret', 'istio-system', secretName);
+      c1.create(obj);
+    },
+    async close() {
+      await horizon.close();
+      await set.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
