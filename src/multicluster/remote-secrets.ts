@@ -98,13 +98,15 @@ export class RemoteSecretController {
 
   statuses(): RemoteClusterStatus[] {
     return [...this.entries.values()]
-      .map((e) => ({
-        secret: { ...e.secret, key: e.key },
-        clusterId: e.key,
-        state: e.state,
-        ...(e.error ? { error: e.error } : {}),
-        since: e.since,
-      }))
+      .map((e) => {
+        // An accepted kubeconfig whose server does not answer is reported against its Secret too.
+        const connection =
+          e.source && e.source.status !== 'synced' && e.source.lastError
+            ? `secret ${e.secretKey} key ${e.key}: ${e.source.lastError}; retrying`
+            : undefined;
+        const error = e.error ?? connection;
+        return { secret: { ...e.secret, key: e.key }, clusterId: e.key, state: e.state, ...(error ? { error } : {}), since: e.since };
+      })
       .sort((a, b) => `${a.secret.name}/${a.secret.key}`.localeCompare(`${b.secret.name}/${b.secret.key}`));
   }
 

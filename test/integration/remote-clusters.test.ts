@@ -1,0 +1,199 @@
+// Remote clusters registered through Secrets, against the emulated demo clusters: the kubectl flow,
+// deletion, rotation without a gap, an API server going away and coming back, a forced relist, and
+// every kind of bad kubeconfig or conflicting cluster ID refused without disturbing anything else.
+import { strict as assert } from 'node:assert';
+import { KubectlEnv, hasKubectl } from '../emulator/helpers.js';
+import { HELLO_HOST, secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { waitUntil } from '../support/wait.js';
+
+const endpointsOf = (mesh: DemoMesh, cluster: string) => mesh.horizon.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === cluster);
+const network2Gateways = (mesh: DemoMesh) => mesh.horizon.mesh.gateways().get('network2') ?? [];
+const statusOf = (mesh: DemoMesh, name: string, key: string) =>
+  mesh.horizon.remoteSecrets.statuses().find((s) => s.secret.name === name && s.secret.key === key);
+
+describe('remote clusters through Secrets', function () {
+  this.timeout(120_000);
+  let mesh: DemoMesh;
+
+  beforeEach(async () => {
+    mesh = await startDemoMesh();
+    await mesh.horizon.whenReady();
+  });
+  afterEach(async () => {
+    await mesh?.close();
+  });
+
+  it('kubectl create secret + label brings cluster2 in; kubectl delete drains it and nothing else', async function () {
+    if (!hasKubectl) this.skip();
+    const env = await KubectlEnv.create(mesh.set.kubeconfigYaml());
+    try {
+      const remote = await env.run(['config', 'view', '--minify', '--flatten', '--context', 'cluster2']);
+      const file = await env.file('remote_kubecfg', remote.stdout);
+      await env.run(['--context', 'cluster1', 'create', 'secret', 'generic', 'c2', `--from-file=cluster2=${file}`, '-n', 'istio-system']);
+      await env.run(['--context', 'cluster1', 'label', 'secret', 'c2', 'istio/multiCluster=true', '-n', 'istio-system']);
+      await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1 && network2Gateways(mesh).length === 1, 20_000, 'cluster2 endpoints and gateway');
+      await waitUntil(() => mesh.horizon.registry.get('cluster2')?.source.status === 'synced', 10_000, 'cluster2 synced');
+      assert.deepEqual(mesh.horizon.registry.get('cluster2')?.origin.secret, { namespace: 'istio-system', name: 'c2', key: 'cluster2' });
+      const cluster1Before = endpointsOf(mesh, 'cluster1');
+
+      await env.run(['--context', 'cluster1', 'delete', 'secret', 'c2', '-n', 'istio-system']);
+      await waitUntil(() => !mesh.horizon.registry.has('cluster2'), 10_000, 'cluster2 removed');
+      assert.equal(endpointsOf(mesh, 'cluster2').length, 0, 'cluster2 endpoints drained');
+      assert.equal(network2Gateways(mesh).length, 0, 'cluster2 gateway drained');
+      assert.deepEqual(endpointsOf(mesh, 'cluster1'), cluster1Before, 'cluster1 untouched');
+      assert.equal((mesh.horizon.mesh.gateways().get('network1') ?? []).length, 1, "cluster1's gateway untouched");
+    } finally {
+      await env.cleanup();
+    }
+  });
+
+  it('removing the label, or the key, removes the cluster', async () => {
+    mesh.registerRemote({ secretName: 'c2' });
+    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    mesh.c1.patch('v1', 'Secret', 'istio-system', 'c2', { metadata: { labels: { 'istio/multiCluster': null } } }, 'merge');
+    await waitUntil(() => !mesh.horizon.registry.has('cluster2'), 10_000, 'cluster2 out after unlabel');
+
+    mesh.registerRemote({ secretName: 'c2' });
+    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 back');
+    const other = Buffer.from('kind: Config\nclusters: []').toString('base64');
+    mesh.c1.patch('v1', 'Secret', 'istio-system', 'c2', { data: { cluster2: null, other } }, 'merge');
+    await waitUntil(() => !mesh.horizon.registry.has('cluster2'), 10_000, 'cluster2 out after its key went');
+  });
+
+  it('a rotated kubeconfig never leaves a gap in cluster2 endpoints (checked continuously)', async () => {
+    mesh.registerRemote({ secretName: 'c2' });
+    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    const firstSource = mesh.horizon.registry.get('cluster2')!.source;
+    let gaps = 0;
+    let samples = 0;
+    const sampler = setInterval(() => {
+      samples++;
+      if (endpointsOf(mesh, 'cluster2').length !== 1 || network2Gateways(mesh).length !== 1) gaps++;
+    }, 1);
+    try {
+      // Same cluster, different credentials entry: a real rotation changes the token; the
+      // kubeconfig text changes either way, which is what triggers make-before-break.
+      mesh.c1.update({
+        ...secretObject('c2', { cluster2: mesh.c2.kubeconfigYaml({ contextName: 'rotated', user: 'rotated-user' }) }),
+        metadata: { ...secretObject('c2', {}).metadata, resourceVersion: (mesh.c1.get('v1', 'Secret', 'istio-system', 'c2') as { metadata: { resourceVersion: string } }).metadata.resourceVersion },
+      });
+      await waitUntil(() => mesh.horizon.registry.get('cluster2')?.source !== firstSource, 15_000, 'the new connection in place');
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      clearInterval(sampler);
+    }
+    assert.equal(gaps, 0, `cluster2 endpoints or gateway missing in ${gaps} of ${samples} samples`);
+    assert.ok(samples > 50, `sampled ${samples} times`);
+    assert.equal(firstSource.status, 'closed', 'the old connection is stopped');
+    assert.equal(statusOf(mesh, 'c2', 'cluster2')?.state, 'active');
+  });
+
+  it('an unchanged Secret update does not reconnect', async () => {
+    mesh.registerRemote({ secretName: 'c2' });
+    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    const source = mesh.horizon.registry.get('cluster2')!.source;
+    mesh.c1.patch('v1', 'Secret', 'istio-system', 'c2', { metadata: { annotations: { touched: 'yes' } } }, 'merge');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(mesh.horizon.registry.get('cluster2')?.source, source);
+  });
+
+  it("cluster2's API server down: stale, endpoints kept; back: recovers with none lost or stale", async () => {
+    mesh.registerRemote({ secretName: 'c2' });
+    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    const source = mesh.horizon.registry.get('cluster2')!.source;
+    await mesh.c2.stop();
+    await waitUntil(() => source.staleSince !== undefined, 10_000, 'cluster2 marked stale');
+    assert.equal(endpointsOf(mesh, 'cluster2').length, 1, 'endpoints kept while unreachable');
+    assert.equal(network2Gateways(mesh).length, 1, 'gateway kept while unreachable');
+    // While it is down, its state changes (a second v2 replica) and comes back on restart.
+    mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 2 } }, 'merge');
+    await mesh.c2.restart();
+    await waitUntil(() => source.staleSince === undefined && endpointsOf(mesh, 'cluster2').length === 2, 15_000, 'recovered with the new pod');
+  });
+
+  it('a forced 410 (history compacted, watches dropped) relists correctly', async () => {
+    mesh.registerRemote({ secretName: 'c2' });
+    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 3 } }, 'merge');
+    mesh.c2.faults.compactHistory();
+    mesh.c2.faults.dropWatches();
+    mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 2 } }, 'merge');
+    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 2, 15_000, 'two v2 endpoints after relist');
+    const pods = mesh.c2.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' }) as { status: { podIP: string } }[];
+    assert.deepEqual(endpointsOf(mesh, 'cluster2').map((e) => e.address).sort(), pods.map((p) => p.status.podIP).sort());
+  });
+});
+
+describe('remote cluster Secrets that are refused', function () {
+  this.timeout(60_000);
+  let mesh: DemoMesh;
+  before(async () => {
+    mesh = await startDemoMesh({ remoteClusterTimeoutMs: 1500 });
+    await mesh.horizon.whenReady();
+  });
+  after(async () => mesh?.close());
+
+  const good = () => mesh.c2.kubeconfigYaml({ contextName: 'cluster2' });
+  const withUser = (extra: string) =>
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${mesh.c2.url}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user:\n${extra}`;
+
+  const cases: Array<{ key: string; text: () => string; reason: RegExp }> = [
+    { key: 'empty', text: () => '', reason: /kubeconfig is empty/ },
+    { key: 'unparsable', text: () => 'clusters: [\n  - {name: x', reason: /not valid YAML \(.+ at line \d+, column \d+\)/ },
+    { key: 'invalid', text: () => 'apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n', reason: /context "nowhere" is not defined/ },
+    { key: 'exec', text: () => withUser('    exec:\n      command: /bin/sh\n      apiVersion: client.authentication.k8s.io/v1\n'), reason: /exec plugin, refused/ },
+    { key: 'authprovider', text: () => withUser('    auth-provider:\n      name: gcp\n'), reason: /auth provider "gcp", refused/ },
+    { key: 'tokenfile', text: () => withUser('    tokenFile: /etc/passwd\n'), reason: /token file .*refused/ },
+    { key: 'keyfile', text: () => withUser('    client-certificate: /tmp/c.crt\n    client-key: /tmp/c.key\n'), reason: /client certificate file .*refused/ },
+  ];
+
+  it('every bad kubeconfig is refused with its reason; the good key of the same Secret and cluster1 carry on', async () => {
+    const data: Record<string, string> = { cluster2: good() };
+    for (const c of cases) data[c.key] = c.text();
+    mesh.c1.create(secretObject('mixed', data));
+    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'the good key registered');
+    await waitUntil(() => mesh.horizon.readiness().ready, 10_000, 'ready with the good key synced');
+    for (const c of cases) {
+      const st = statusOf(mesh, 'mixed', c.key);
+      assert.equal(st?.state, 'refused', `${c.key}: ${JSON.stringify(st)}`);
+      assert.match(st!.error!, c.reason, c.key);
+      assert.match(st!.error!, new RegExp(`secret istio-system/mixed key ${c.key}`));
+      assert.equal(mesh.horizon.registry.has(c.key), false, `${c.key} not registered`);
+    }
+    // No secret content in any reason.
+    const token = mesh.c2.token;
+    for (const s of mesh.horizon.remoteSecrets.statuses()) assert.ok(!s.error?.includes(token), 'token leaked into an error');
+    assert.equal(endpointsOf(mesh, 'cluster1').length, 1, 'cluster1 carries on');
+    assert.equal(mesh.horizon.readiness().ready, true, `still ready: ${mesh.horizon.readiness().reasons.join('; ')}`);
+
+    // A later good update of a refused key is picked up.
+    mesh.c1.patch('v1', 'Secret', 'istio-system', 'mixed', { data: { exec: Buffer.from(mesh.c2.kubeconfigYaml({ contextName: 'x' })).toString('base64') } }, 'merge');
+    await waitUntil(() => statusOf(mesh, 'mixed', 'exec')?.state === 'active', 15_000, 'the fixed key accepted');
+    assert.equal(mesh.horizon.registry.get('exec')?.source.status === 'closed', false);
+  });
+
+  it('an unreachable server is recorded against its Secret and key; the rest keeps working', async () => {
+    mesh.c1.create(secretObject('down', { down: withUser('    token: abc\n').replace(mesh.c2.url, 'https://127.0.0.1:1') }));
+    await waitUntil(() => mesh.horizon.registry.get('down')?.source.status === 'timeout', 10_000, 'the unreachable cluster times out');
+    const down = mesh.horizon.registry.get('down')!.source;
+    assert.match(down.lastError ?? '', /127\.0\.0\.1:1/);
+    assert.ok(down.staleSince !== undefined, 'marked stale');
+    assert.match(statusOf(mesh, 'down', 'down')?.error ?? '', /secret istio-system\/down key down: .*127\.0\.0\.1:1.*retrying/);
+    assert.equal(mesh.horizon.readiness().ready, true, 'a timed-out remote does not block readiness');
+    assert.equal(endpointsOf(mesh, 'cluster1').length, 1);
+    mesh.c1.delete('v1', 'Secret', 'istio-system', 'down');
+    await waitUntil(() => !mesh.horizon.registry.has('down'), 10_000, 'removed with its Secret');
+  });
+
+  it("a cluster ID equal to the primary's, or already registered by another Secret, is refused; freed, it is taken", async () => {
+    mesh.c1.create(secretObject('as-primary', { cluster1: good() }));
+    mesh.c1.create(secretObject('dup', { cluster2: good() }));
+    await waitUntil(() => statusOf(mesh, 'as-primary', 'cluster1')?.state === 'refused' && statusOf(mesh, 'dup', 'cluster2')?.state === 'refused', 10_000, 'both refused');
+    assert.match(statusOf(mesh, 'as-primary', 'cluster1')!.error!, /is the primary cluster's/);
+    assert.match(statusOf(mesh, 'dup', 'cluster2')!.error!, /already registered by secret istio-system\/mixed/);
+    assert.equal(mesh.horizon.registry.get('cluster1')?.origin.kind, 'primary');
+    mesh.c1.delete('v1', 'Secret', 'istio-system', 'mixed');
+    await waitUntil(() => statusOf(mesh, 'dup', 'cluster2')?.state === 'active', 15_000, 'dup takes cluster2 once it is free');
+    assert.deepEqual(mesh.horizon.registry.get('cluster2')?.origin.secret?.name, 'dup');
+  });
+});
