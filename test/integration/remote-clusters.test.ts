@@ -119,7 +119,7 @@ describe('remote clusters through Secrets', function () {
     mesh.c2.faults.dropWatches();
     mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 2 } }, 'merge');
     await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 2, 15_000, 'two v2 endpoints after relist');
-    const pods = mesh.c2.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' }) as { status: { podIP: string } }[];
+    const pods = mesh.c2.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' }) as unknown as { status: { podIP: string } }[];
     assert.deepEqual(endpointsOf(mesh, 'cluster2').map((e) => e.address).sort(), pods.map((p) => p.status.podIP).sort());
   });
 });
