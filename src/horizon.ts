@@ -217,7 +217,9 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     close: async () => {
       if (closed) return;
       closed = true;
+      // Stop listening before taking clusters away, so shutdown computes no topology nobody will see.
       queue.close();
+      mesh.close();
       remoteSecrets.stop();
       meshNetworks.stop();
       resolver.stop();
@@ -225,7 +227,6 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
         registry.remove(c.id);
         c.source.stop();
       }
-      mesh.close();
       await xds.close();
       log.info('horizon stopped');
     },

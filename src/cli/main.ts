@@ -5,6 +5,7 @@ import { commands } from './commands/index.js';
 export function buildProgram(): Command {
   const program = new Command('horizon')
     .description('Multi-cluster discovery server: split-horizon EDS over xDS')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent (default info; demo: warn); logs go to stderr')
     .showHelpAfterError()
     .exitOverride();
   for (const register of commands) register(program);
