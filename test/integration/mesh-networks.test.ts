@@ -1,0 +1,101 @@
+// Networks and gateways through a whole Horizon: the precedence of network sources on real
+// endpoints, meshNetworks from a file (reloaded) and from the istio ConfigMap (watched), a broken
+// edit keeping the last good topology, and a hostname gateway resolved through a DNS server on
+// loopback, its change pushed to connected clients.
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { AdsClient } from '../../src/xds/client/ads-client.js';
+import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
+import { TestDnsServer } from '../topology/dns-test-server.js';
+import { HELLO_CLA, HELLO_HOST, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { waitUntil } from '../support/wait.js';
+
+const gatewaysOf = (mesh: DemoMesh, network: string) => (mesh.horizon.mesh.gateways().get(network) ?? []).map((g) => `${g.address}:${g.port}`);
+const networkOfHello = (mesh: DemoMesh, cluster: string) => mesh.horizon.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === cluster).map((e) => e.network);
+
+describe('mesh networks through Horizon', function () {
+  this.timeout(60_000);
+  let mesh: DemoMesh;
+  let dns: TestDnsServer;
+  let file: string;
+  let dir: string;
+
+  before(async () => {
+    dns = await TestDnsServer.start();
+    dns.set('gw.network9.example', { a: ['127.60.0.1'], ttl: 1 });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-meshnetworks-'));
+    file = path.join(dir, 'mesh-networks.yaml');
+    await writeFile(file, 'networks:\n  network9:\n    endpoints: [{fromCidr: 127.10.0.0/16}]\n    gateways: [{address: 127.50.0.1, port: 15443}]\n');
+    mesh = await startDemoMesh({ dnsServers: [dns.address], dnsMinTtlMs: 100, meshNetworksFile: file });
+    await mesh.horizon.whenReady();
+  });
+  after(async () => {
+    await mesh?.close();
+    await dns?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('network precedence: pod label > system namespace label > fromRegistry > fromCidr', async () => {
+    assert.deepEqual(networkOfHello(mesh, 'cluster1'), ['network1'], 'the namespace label beats fromCidr');
+    mesh.c1.patch('v1', 'Namespace', '', 'istio-system', { metadata: { labels: { 'topology.istio.io/network': null } } }, 'merge');
+    await waitUntil(() => networkOfHello(mesh, 'cluster1')[0] === 'network9', 10_000, 'fromCidr once the label is gone');
+    await writeFile(file, 'networks:\n  network8:\n    endpoints: [{fromRegistry: cluster1}]\n  network9:\n    endpoints: [{fromCidr: 127.10.0.0/16}]\n    gateways: [{address: 127.50.0.1, port: 15443}]\n');
+    await waitUntil(() => networkOfHello(mesh, 'cluster1')[0] === 'network8', 10_000, 'fromRegistry beats fromCidr');
+    mesh.c1.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v1', { spec: { template: { metadata: { labels: { 'topology.istio.io/network': 'network7' } } } } }, 'merge');
+    await waitUntil(() => networkOfHello(mesh, 'cluster1').length === 1 && networkOfHello(mesh, 'cluster1')[0] === 'network7', 10_000, 'the pod label beats all');
+    mesh.c1.patch('v1', 'Namespace', '', 'istio-system', { metadata: { labels: { 'topology.istio.io/network': 'network1' } } }, 'merge');
+  });
+
+  it('a broken file keeps the last good topology and says where it is broken; fixed, it applies', async () => {
+    await waitUntil(() => gatewaysOf(mesh, 'network9').includes('127.50.0.1:15443'), 10_000, 'file gateway');
+    await writeFile(file, 'networks:\n  network9:\n    gateways: [{address: 127.50.0.2, port: 99999}]\n');
+    const fileSource = () => mesh.horizon.meshNetworks.sources().find((s) => s.name.startsWith('file'))!;
+    await waitUntil(() => fileSource().error !== undefined, 10_000, 'the error recorded');
+    assert.match(fileSource().error!, /line 3, column \d+: .*port must be 1-65535/);
+    assert.match(fileSource().error!, /keeping the last good config/);
+    assert.deepEqual(gatewaysOf(mesh, 'network9'), ['127.50.0.1:15443'], 'last good topology kept');
+    await writeFile(file, 'networks:\n  network9:\n    gateways: [{address: 127.50.0.2, port: 15443}]\n');
+    await waitUntil(() => gatewaysOf(mesh, 'network9').includes('127.50.0.2:15443') && fileSource().error === undefined, 10_000, 'fixed file applied');
+  });
+
+  it('meshNetworks from the istio ConfigMap, watched; a hostname gateway resolved by DNS, its change pushed', async () => {
+    const client = new AdsClient({ address: mesh.horizon.xds.address, node: { id: 'watcher', metadata: { NETWORK: 'network1' } } });
+    try {
+      client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
+      mesh.c1.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'istio', namespace: 'istio-system' },
+        data: { meshNetworks: 'networks:\n  network5:\n    endpoints: [{fromRegistry: cluster2}]\n    gateways: [{address: gw.network9.example, port: 15443}]\n' },
+      });
+      await waitUntil(() => gatewaysOf(mesh, 'network5').includes('127.60.0.1:15443'), 10_000, 'hostname gateway resolved');
+      const gw = mesh.horizon.mesh.gateways().get('network5')![0]!;
+      assert.equal(gw.hostname, 'gw.network9.example');
+      assert.equal(gw.source, 'meshNetworks');
+
+      // cluster2 joins: its namespace label says network2, which has its own gateway; its endpoints follow the label.
+      mesh.registerRemote();
+      const addresses = () =>
+        ((client.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA)?.decoded?.value as DecodedClusterLoadAssignment | undefined)?.endpoints ?? []).flatMap((g) =>
+          g.lbEndpoints.map((e) => `${e.address}:${e.port}`),
+        );
+      await waitUntil(() => addresses().includes('127.22.0.1:15443'), 15_000, 'network2 gateway');
+      // Take the label off cluster2's namespace: fromRegistry puts its endpoints on network5, behind the hostname gateway.
+      mesh.c2.patch('v1', 'Namespace', '', 'istio-system', { metadata: { labels: { 'topology.istio.io/network': null } } }, 'merge');
+      await waitUntil(() => addresses().includes('127.60.0.1:15443'), 15_000, 'network5 gateway (DNS answer) sent');
+      dns.set('gw.network9.example', { a: ['127.60.0.2'], ttl: 1 });
+      await waitUntil(() => addresses().includes('127.60.0.2:15443') && !addresses().includes('127.60.0.1:15443'), 15_000, 'new DNS answer pushed');
+
+      mesh.c1.patch('v1', 'ConfigMap', 'istio-system', 'istio', { data: { meshNetworks: 'networks: [oops' } }, 'merge');
+      const cmSource = () => mesh.horizon.meshNetworks.sources().find((s) => s.name.startsWith('configmap'))!;
+      await waitUntil(() => cmSource().error !== undefined, 10_000, 'configmap error');
+      assert.match(cmSource().error!, /line \d+, column \d+/);
+      assert.ok(addresses().includes('127.60.0.2:15443'), 'last good kept');
+    } finally {
+      client.close();
+    }
+  });
+});
