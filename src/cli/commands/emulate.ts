@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startEmulatedClusters, type EmulatedClusterSet } from '../../emulator/index.js';
+import { waitForSignal } from '../signals.js';
 
 export interface EmulateOptions {
   clusters: string;
@@ -34,15 +35,7 @@ export function registerEmulate(program: Command): void {
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig (default: a new temporary file)')
     .action(async (opts: EmulateOptions) => {
       const { set } = await startEmulation(opts, (line) => process.stdout.write(`${line}\n`));
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          process.off('SIGINT', done);
-          process.off('SIGTERM', done);
-          resolve();
-        };
-        process.on('SIGINT', done);
-        process.on('SIGTERM', done);
-      });
+      await waitForSignal();
       await set.stop();
       process.stdout.write('emulate stopped\n');
     });
