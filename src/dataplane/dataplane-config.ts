@@ -13,6 +13,8 @@ export interface GatewayConfig {
   domain: string;
   /** Static endpoints per service, keyed by any accepted authority form, e.g. `helloworld.sample:5000`. */
   endpoints: Record<string, BackendAddress[]>;
+  /** host:port of Horizon's xDS server: learn the endpoints from it instead (static ones are then ignored). */
+  xds?: string;
 }
 
 export interface DataplaneConfig {
@@ -114,8 +116,13 @@ export function parseDataplaneConfig(value: unknown, source: string): DataplaneC
       }
       endpoints[authority] = backendAddresses(c, list, `${path}.endpoints["${authority}"]`);
     }
+    let xds: string | undefined;
+    if (g.xds !== undefined) {
+      xds = c.string(g.xds, `${path}.xds`);
+      if (xds !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):\d{1,5}$/.test(xds)) xds = c.problem(`${path}.xds`, `"${xds}" is not host:port`);
+    }
     if (network === undefined || address === undefined || port === undefined) return;
-    config.gateways.push({ network, address, port, domain, endpoints });
+    config.gateways.push({ network, address, port, domain, endpoints, ...(xds ? { xds } : {}) });
   });
 
   if (root.stats !== undefined) {

@@ -6,6 +6,7 @@ import { logger } from '../log.js';
 import type { DataplaneConfig, GatewayConfig } from './dataplane-config.js';
 import { startEastWestGateway, type EastWestGateway } from './eastwest-gateway.js';
 import { createStaticResolver, type EndpointResolver } from './endpoint-resolver.js';
+import { createXdsEndpointResolver } from './xds-endpoint-resolver.js';
 import type { GatewayStats } from './gateway-stats.js';
 import { HelloworldFleet } from './helloworld-fleet.js';
 import { hostPort } from './host-port.js';
@@ -61,7 +62,10 @@ function listenStats(address: string, port: number, stats: () => DataplaneStats)
 }
 
 export async function startDataplane(config: DataplaneConfig, options: DataplaneOptions = {}): Promise<Dataplane> {
-  const resolverFor = options.resolverFor ?? ((gw: GatewayConfig) => createStaticResolver(gw.endpoints, gw.domain));
+  const resolverFor =
+    options.resolverFor ??
+    ((gw: GatewayConfig) =>
+      gw.xds ? createXdsEndpointResolver({ xdsAddress: gw.xds, network: gw.network }) : createStaticResolver(gw.endpoints, gw.domain));
   const fleet = new HelloworldFleet();
   const gateways: EastWestGateway[] = [];
   const resolvers: EndpointResolver[] = [];

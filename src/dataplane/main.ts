@@ -10,6 +10,8 @@
 //     "backends": [{ "podName": "helloworld-v2-abc", "address": "198.51.100.10", "port": 5000, "version": "v2" }],
 //     "gateways": [{ "network": "network2", "address": "198.51.100.2", "port": 15443, "domain": "cluster.local",
 //                    "endpoints": { "helloworld.sample:5000": [{ "address": "198.51.100.10", "port": 5000 }] } }],
+//     (or, instead of static endpoints, "xds": "<host:port of Horizon>": the gateway learns its own
+//      network's endpoints from Horizon as a client with REQUESTED_NETWORK_VIEW=<its network>)
 //     "stats": { "address": "198.51.100.2", "port": 15000 }
 //   }
 // Ready line: {"ready":true,"pid":..,"backends":[{podName,version,address,port}],

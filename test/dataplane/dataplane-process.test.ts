@@ -1,48 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseDataplaneConfig } from '../../src/dataplane/dataplane-config.js';
 import { startDataplane } from '../../src/dataplane/dataplane.js';
 import { startHelloworld } from '../../src/dataplane/helloworld.js';
 import { greeterClient, sayHello, waitFor } from './helpers.js';
+import { ip, runDataplane, sh, type DataplaneRun } from '../support/processes.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const mainFile = join(repoRoot, 'src/dataplane/main.ts');
 const fqdn = 'helloworld.sample.svc.cluster.local:5000';
-
-interface Running {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Runs main.ts; `prefix` (e.g. `ip netns exec <ns>`) runs it somewhere else. */
-function runMain(configFile: string, prefix: string[] = []): Running {
-  const argv = [process.execPath, '--import', 'tsx', mainFile, '--config', configFile];
-  const [command, ...args] = [...prefix, ...argv] as [string, ...string[]];
-  const child = spawn(command, args, {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HORIZON_LOG_LEVEL: 'silent' },
-  });
-  const lines: Record<string, unknown>[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      lines.push({ unparsed: line });
-    }
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, lines, stderr: () => stderr, exited };
-}
 
 describe('dataplane: config', () => {
   it('lists every problem with its path', () => {
@@ -150,7 +116,7 @@ describe('dataplane: standalone process', function () {
         stats: { address: '127.10.0.60', port: 0 },
       }),
     );
-    const run = runMain(configFile);
+    const run = runDataplane(configFile);
     cleanup.push(() => {
       if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
     });
@@ -201,7 +167,7 @@ describe('dataplane: standalone process', function () {
   it('exits 1 with a message naming the problem for a bad config', async () => {
     const configFile = join(dir, 'bad.json');
     await writeFile(configFile, JSON.stringify({ gateways: [{ network: 'network2', address: 'not-an-ip', port: 15443 }] }));
-    const run = runMain(configFile);
+    const run = runDataplane(configFile);
     cleanup.push(() => {
       if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
     });
@@ -209,27 +175,11 @@ describe('dataplane: standalone process', function () {
     assert.match(run.stderr(), new RegExp(`config ${configFile.replaceAll('.', '\\.')}:\\n  gateways\\[0\\]\\.address: "not-an-ip" is not an IP address`));
     assert.deepEqual(run.lines, []);
 
-    const missing = runMain(join(dir, 'missing.json'));
+    const missing = runDataplane(join(dir, 'missing.json'));
     assert.equal(await missing.exited, 1);
     assert.match(missing.stderr(), /missing\.json: cannot read: ENOENT/);
   });
 });
-
-function sh(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', (err) => resolve({ code: -1, output: err.message }));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-async function ip(...args: string[]): Promise<void> {
-  const { code, output } = await sh('ip', args);
-  if (code !== 0) throw new Error(`ip ${args.join(' ')}: exit ${code}: ${output.trim()}`);
-}
 
 describe('dataplane: standalone process in a network namespace', function () {
   this.timeout(60_000);
@@ -244,7 +194,7 @@ describe('dataplane: standalone process in a network namespace', function () {
   const hostAddress = `${subnet}.${(base % 256) + 1}`;
   const nsAddress = `${subnet}.${(base % 256) + 2}`;
   let dir: string | undefined;
-  let run: Running | undefined;
+  let run: DataplaneRun | undefined;
 
   before(async function () {
     if (process.getuid?.() !== 0) {
@@ -293,7 +243,7 @@ describe('dataplane: standalone process in a network namespace', function () {
         gateways: [{ network: 'network3', address: nsAddress, port: 15443, endpoints: { 'helloworld.sample:5000': [{ address: nsAddress, port: 5000 }] } }],
       }),
     );
-    run = runMain(configFile, ['ip', 'netns', 'exec', ns]);
+    run = runDataplane(configFile, ['ip', 'netns', 'exec', ns]);
     const current = run;
     await waitFor('the ready line from inside the namespace', () => {
       if (current.child.exitCode !== null) throw new Error(`data plane exited ${current.child.exitCode}: ${current.stderr()}`);

@@ -38,6 +38,8 @@ export interface GrpcXdsClientOptions {
   env?: Record<string, string>;
   /** Kill the process if it has not finished by then (default 60 s). */
   timeoutMs?: number;
+  /** Runs the client through this command, e.g. ['ip', 'netns', 'exec', 'ns1'] to put it in a network namespace. */
+  prefix?: string[];
 }
 
 export interface GrpcCallResult {
@@ -90,7 +92,8 @@ function flags(o: GrpcXdsClientOptions): string[] {
 }
 
 export function startGrpcXdsClient(options: GrpcXdsClientOptions): GrpcXdsClientHandle {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...flags(options)], {
+  const [command, ...args] = [...(options.prefix ?? []), process.execPath, '--import', 'tsx', MAIN, ...flags(options)] as [string, ...string[]];
+  const child = spawn(command, args, {
     cwd: REPO,
     env: { ...process.env, GRPC_XDS_BOOTSTRAP: '', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
