@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { registerCreateRemoteSecret } from './create-remote-secret.js';
 import { registerEmulate } from './emulate.js';
+import { registerEndpoints } from './endpoints.js';
 import { registerServe } from './serve.js';
+import { registerStatus } from './status.js';
 
 /** Every subcommand registers itself through one of these. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerServe, registerEmulate, registerCreateRemoteSecret];
+export const commands: RegisterCommand[] = [registerServe, registerEmulate, registerCreateRemoteSecret, registerEndpoints, registerStatus];
