@@ -15,7 +15,9 @@ import { emptyMeshNetworks, type MeshNetworks } from './topology/types.js';
 import { MeshResourceProvider } from './xds/generators/mesh-resource-provider.js';
 import { PushQueue } from './xds/push-queue.js';
 import { startXdsServer, type XdsServer } from './xds/server/server.js';
-import type { XdsServerObserver } from './xds/server/observer.js';
+import { combineObservers, type XdsServerObserver } from './xds/server/observer.js';
+import { checkDebugAddress, startDebugServer, type DebugServer } from './debug/debug-server.js';
+import { HorizonMetrics } from './debug/metrics.js';
 
 export interface HorizonOptions {
   /** The operator's kubeconfig and the contexts to use: the first is the primary (config) cluster. */
@@ -40,6 +42,10 @@ export interface HorizonOptions {
   probeIntervalMs?: number;
   informerBackoff?: { initialMs: number; maxMs: number };
   xdsObserver?: XdsServerObserver;
+  /** Debug HTTP API + /metrics + /ready ('host:port', port 0 = any); not started when absent. */
+  debugAddress?: string;
+  /** Bearer token the debug API requires; mandatory when debugAddress is not a loopback address. */
+  debugToken?: string;
 }
 
 export interface ClusterStatusView {
@@ -68,6 +74,10 @@ export interface Horizon {
   readonly remoteSecrets: RemoteSecretController;
   readonly meshNetworks: MeshNetworksSources<MeshNetworks>;
   readonly resolver: GatewayHostnameResolver;
+  /** Prometheus metrics (a registry of this Horizon's own). */
+  readonly metrics: HorizonMetrics;
+  /** The debug HTTP server, when debugAddress was given. */
+  readonly debug: DebugServer | undefined;
   clusterStatuses(): ClusterStatusView[];
   readiness(): Readiness;
   /** Resolves when ready (see readiness()). */
@@ -94,6 +104,9 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   const syncTimeoutMs = options.remoteClusterTimeoutMs ?? 30_000;
   const primaryContext = options.contexts[0]!;
   const primaryId = options.clusterId ?? primaryContext;
+  // Refuse an exposed debug API without a token before anything starts.
+  if (options.debugAddress !== undefined) checkDebugAddress(options.debugAddress, options.debugToken);
+  const metrics = new HorizonMetrics();
 
   const registry = new Registry(domain);
   const makeSource = (id: ClusterId, kubeConfig: KubeConfig) =>
@@ -135,7 +148,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   const xds = await startXdsServer({
     address: options.xdsAddress ?? '127.0.0.1:15010',
     provider,
-    ...(options.xdsObserver ? { observer: options.xdsObserver } : {}),
+    observer: combineObservers(metrics, options.xdsObserver),
   });
   const queue = new PushQueue({
     onFlush: (request) => xds.push(request),
@@ -160,6 +173,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     policy: { allowInsecure: options.allowInsecureKubeconfig ?? false },
     createSource: makeSource,
     staticClusterIds: contextIds,
+    onRefused: () => metrics.recordSecretRefusal(),
   });
   remoteSecrets.start();
   log.info({ primary: primaryId, contexts: options.contexts, xds: xds.address }, 'horizon started');
@@ -201,7 +215,8 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     });
 
   let closed = false;
-  return {
+  let debug: DebugServer | undefined;
+  const horizon: Horizon = {
     primaryId,
     systemNamespace,
     registry,
@@ -211,12 +226,17 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     remoteSecrets,
     meshNetworks,
     resolver,
+    metrics,
+    get debug() {
+      return debug;
+    },
     clusterStatuses,
     readiness,
     whenReady,
     close: async () => {
       if (closed) return;
       closed = true;
+      await debug?.close();
       // Stop listening before taking clusters away, so shutdown computes no topology nobody will see.
       queue.close();
       mesh.close();
@@ -231,4 +251,19 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
       log.info('horizon stopped');
     },
   };
+  metrics.attach(horizon);
+  if (options.debugAddress !== undefined) {
+    try {
+      debug = await startDebugServer({
+        address: options.debugAddress,
+        ...(options.debugToken ? { token: options.debugToken } : {}),
+        source: horizon,
+        metrics,
+      });
+    } catch (err) {
+      await horizon.close();
+      throw err;
+    }
+  }
+  return horizon;
 }

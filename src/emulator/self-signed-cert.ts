@@ -64,7 +64,9 @@ export function createSelfSignedCert(commonName = 'horizon-emulated-cluster'): S
   const name = seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(commonName, 'utf8')))));
   const now = Date.now();
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  // Positive and minimal in DER: a leading 0x00 followed by a byte < 0x80 is "illegal padding" to
+  // OpenSSL (it happened for 1 in 128 certificates).
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const san = seq(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from('localhost', 'ascii')));
   const extensions = tlv(
     0xa3,

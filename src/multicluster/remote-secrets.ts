@@ -42,6 +42,8 @@ export interface RemoteSecretOptions {
   createSource(id: ClusterId, kubeConfig: KubeConfig): ClusterSource;
   /** IDs registered by other means (kubeconfig contexts): a Secret may not claim them. */
   staticClusterIds: ReadonlySet<ClusterId>;
+  /** Called for every refusal (bad kubeconfig, conflicting ID), e.g. to count them; must not throw. */
+  onRefused?(event: { secret: { namespace: string; name: string; key: string }; reason: string }): void;
 }
 
 interface Entry {
@@ -242,6 +244,11 @@ export class RemoteSecretController {
     entry.pending?.source.stop();
     delete entry.pending;
     this.log.warn({ secret: entry.secretKey, key: entry.key, reason: error }, 'remote cluster secret refused');
+    try {
+      this.opts.onRefused?.({ secret: { ...entry.secret, key: entry.key }, reason: error });
+    } catch (err) {
+      this.log.error({ err }, 'onRefused callback threw; ignored');
+    }
   }
 
   private drop(entry: Entry): void {

@@ -35,7 +35,14 @@ export function secretObject(name: string, data: Record<string, string>, labelle
   };
 }
 
-export async function startDemoMesh(options: Partial<HorizonOptions> & { contexts?: string[] } = {}): Promise<DemoMesh> {
+export interface DemoMeshOptions extends Partial<HorizonOptions> {
+  contexts?: string[];
+  /** Runs after the clusters start and before Horizon does (e.g. to create Secrets or stop a cluster). */
+  prepare?: (set: EmulatedClusterSet) => void | Promise<void>;
+}
+
+export async function startDemoMesh(demoOptions: DemoMeshOptions = {}): Promise<DemoMesh> {
+  const { prepare, ...options } = demoOptions;
   const set = await startEmulatedClusters(demoClusters);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-demo-'));
   const kubeconfigPath = path.join(dir, 'kubeconfig');
@@ -45,6 +52,7 @@ export async function startDemoMesh(options: Partial<HorizonOptions> & { context
   kubeConfig.loadFromString(text);
   let horizon: Horizon;
   try {
+    await prepare?.(set);
     horizon = await startHorizon({
       kubeConfig,
       contexts: options.contexts ?? ['cluster1'],

@@ -17,6 +17,9 @@ export interface ServeFlags {
   allowInsecureKubeconfig?: boolean;
   xdsAddress?: string;
   xdsPort?: number;
+  debugAddress?: string;
+  debugPort?: number;
+  debugToken?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -35,6 +38,13 @@ export function registerServe(program: Command): void {
     .option('--allow-insecure-kubeconfig', 'accept remote kubeconfigs that run exec plugins or read local files')
     .option('--xds-address <host:port>', 'xDS gRPC listen address (default 127.0.0.1:15010)', parseAddress)
     .option('--xds-port <port>', 'short for --xds-address 127.0.0.1:<port>', parsePort)
+    .option('--debug-address <host:port>', 'debug HTTP API, /metrics and /ready (default 127.0.0.1:15014); off loopback it needs --debug-token', parseAddress)
+    .option('--debug-port <port>', 'short for --debug-address 127.0.0.1:<port>', parsePort)
+    .addOption(
+      new Option('--debug-token <token>', 'bearer token the debug API requires (prefer the environment variable: command lines are visible to other users)').env(
+        'HORIZON_DEBUG_TOKEN',
+      ),
+    )
     .action(async (flags: ServeFlags) => {
       const loaded = loadOperatorKubeconfig(flags.kubeconfig);
       const contexts = flags.context?.length ? flags.context : [loaded.kubeConfig.getCurrentContext()].filter(Boolean);
@@ -50,9 +60,12 @@ export function registerServe(program: Command): void {
         remoteClusterTimeoutMs: flags.remoteClusterTimeout,
         allowInsecureKubeconfig: flags.allowInsecureKubeconfig === true,
         xdsAddress: listenAddress(flags.xdsAddress, flags.xdsPort, '127.0.0.1:15010'),
+        debugAddress: listenAddress(flags.debugAddress, flags.debugPort, '127.0.0.1:15014'),
+        ...(flags.debugToken ? { debugToken: flags.debugToken } : {}),
       });
-      process.stdout.write(`horizon serving: xds=${horizon.xds.address} primary=${horizon.primaryId}\n`);
-      void horizon.whenReady().then(() => process.stdout.write(`horizon ready: xds=${horizon.xds.address}\n`));
+      const debugUrl = horizon.debug?.url ?? 'off';
+      process.stdout.write(`horizon serving: xds=${horizon.xds.address} debug=${debugUrl} primary=${horizon.primaryId}\n`);
+      void horizon.whenReady().then(() => process.stdout.write(`horizon ready: xds=${horizon.xds.address} debug=${debugUrl}\n`));
       await waitForSignal();
       await horizon.close();
     });

@@ -238,7 +238,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
       this.cache.clear();
       this.wildcardClusters.clear();
       this.configIndex = undefined;
-      return { full: true, reason: 'network topology changed' };
+      return { full: true, reason: 'network topology changed', since: changes.since };
     }
     const push = new Map<string, Set<string>>();
     const add = (typeUrl: string, names: Iterable<string>) => {
@@ -264,7 +264,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
     if (push.size === 0) return undefined;
     const hosts = new Set([...whole, ...changes.endpoints]);
     const reason = hosts.size <= 3 ? `changed: ${[...hosts].join(', ')}` : `changed: ${hosts.size} services`;
-    return { changes: push, reason };
+    return { changes: push, reason, since: changes.since };
   }
 
   private drop(host: Hostname, typeUrl: string | undefined): void {

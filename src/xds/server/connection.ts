@@ -64,6 +64,8 @@ export abstract class Connection {
   private nonceSeq = 0;
   private triggerAt = performance.now();
   private trigger: 'push' | 'request' = 'request';
+  /** Oldest watch event (ms epoch) behind the pushes not yet fully written; undefined when none. */
+  private pushSince: number | undefined;
 
   constructor(
     readonly id: string,
@@ -196,9 +198,10 @@ export abstract class Connection {
   }
 
   /** Called by the server for a push: everything below happens on the next flush. */
-  notePush(at: number): void {
+  notePush(at: number, since?: number): void {
     this.trigger = 'push';
     this.triggerAt = at;
+    if (since !== undefined) this.pushSince = this.pushSince === undefined ? since : Math.min(this.pushSince, since);
   }
 
   /** Sends what is dirty and may be sent now. */
@@ -213,7 +216,10 @@ export abstract class Connection {
       ready.push({ st, dirty: st.dirty });
       st.dirty = undefined;
     }
-    if (ready.length === 0) return;
+    if (ready.length === 0) {
+      if (!this.hasDirty()) this.pushSince = undefined;
+      return;
+    }
     const diffs: TypeDiff[] = [];
     for (const { st, dirty } of ready) {
       const d = this.computeDiff(st, dirty);
@@ -223,6 +229,8 @@ export abstract class Connection {
       if (this.closed) return;
       this.write(m);
     }
+    // Work held back (a type still in flight) keeps the event time for when it is written.
+    if (!this.hasDirty()) this.pushSince = undefined;
   }
 
   private computeDiff(st: ConnTypeState, dirty: Dirty): TypeDiff | undefined {
@@ -289,6 +297,8 @@ export abstract class Connection {
     const onPushSent = this.ctx.observer?.onPushSent;
     if (!onPushSent) return this.afterWrite(accepted);
     const durationMs = performance.now() - this.triggerAt;
+    const since = this.trigger === 'push' ? this.pushSince : undefined;
+    const eventToSendMs = since !== undefined ? Math.max(0, Date.now() - since) : undefined;
     this.safely('onPushSent', () =>
       onPushSent.call(this.ctx.observer, {
         connectionId: this.id,
@@ -302,6 +312,7 @@ export abstract class Connection {
         removed: m.removed,
         durationMs,
         trigger: this.trigger,
+        ...(eventToSendMs !== undefined ? { eventToSendMs } : {}),
       }),
     );
     this.afterWrite(accepted);

@@ -36,6 +36,11 @@ export interface PushSentEvent {
   /** From the push (or request) that caused it to the write. */
   durationMs: number;
   trigger: 'push' | 'request';
+  /**
+   * For pushes that carried `PushRequest.since`: from the watch event that caused the change to this
+   * write (ms, wall clock), i.e. debounce + generation + queueing. Undefined for request-driven sends.
+   */
+  eventToSendMs?: number;
 }
 
 export interface NackEvent {
@@ -74,4 +79,32 @@ export interface XdsServerObserver {
   onAck?(e: AckEvent): void;
   onNack?(e: NackEvent): void;
   onRequestError?(e: RequestErrorEvent): void;
+}
+
+const OBSERVER_METHODS = ['onConnect', 'onDisconnect', 'onPushSent', 'onAck', 'onNack', 'onRequestError'] as const;
+
+/**
+ * One observer that calls each given one in turn (e.g. metrics and a caller's own). Each is called even
+ * if an earlier one throws; the first error is rethrown afterwards, so the server still logs it.
+ */
+export function combineObservers(...observers: (XdsServerObserver | undefined)[]): XdsServerObserver {
+  const present = observers.filter((o): o is XdsServerObserver => o !== undefined);
+  if (present.length === 1) return present[0]!;
+  const combined: XdsServerObserver = {};
+  for (const method of OBSERVER_METHODS) {
+    const targets = present.filter((o) => typeof o[method] === 'function');
+    if (targets.length === 0) continue;
+    combined[method] = (event: never) => {
+      let first: unknown;
+      for (const o of targets) {
+        try {
+          (o[method] as (e: never) => void).call(o, event);
+        } catch (err) {
+          first ??= err;
+        }
+      }
+      if (first !== undefined) throw first;
+    };
+  }
+  return combined;
 }

@@ -24,13 +24,17 @@ export interface PushRequest {
   changes?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Free text for logs and debug output, e.g. "endpoints of helloworld.sample changed". */
   reason?: string;
+  /** When the oldest change behind this push was observed (ms since epoch), for event-to-send latency. */
+  since?: number;
 }
 
 /** Merges b into a (returns a new request). Used by the push coalescer. */
 export function mergePushRequests(a: PushRequest, b: PushRequest): PushRequest {
+  const since = minDefined(a.since, b.since);
+  const sinceField = since !== undefined ? { since } : {};
   if (a.full || b.full) {
     const reason = joinReasons(a.reason, b.reason);
-    return { full: true, ...(reason ? { reason } : {}) };
+    return { full: true, ...(reason ? { reason } : {}), ...sinceField };
   }
   const changes = new Map<string, Set<string>>();
   for (const req of [a, b]) {
@@ -41,7 +45,13 @@ export function mergePushRequests(a: PushRequest, b: PushRequest): PushRequest {
     }
   }
   const reason = joinReasons(a.reason, b.reason);
-  return { changes, ...(reason ? { reason } : {}) };
+  return { changes, ...(reason ? { reason } : {}), ...sinceField };
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
 }
 
 function joinReasons(a: string | undefined, b: string | undefined): string | undefined {

@@ -59,10 +59,10 @@ function adsServiceDefinition(): grpc.ServiceDefinition {
 }
 
 /** Splits 'host:port' / '[v6]:port'; throws a clear error for anything else. */
-export function parseHostPort(address: string): { host: string; port: number } {
+export function parseHostPort(address: string, what = 'xDS address', example = '15010'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address.trim());
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`xDS address '${address}' is not host:port (e.g. 127.0.0.1:15010 or [::1]:15010)`);
+  if (!m || port > 65535) throw new Error(`${what} '${address}' is not host:port (e.g. 127.0.0.1:${example} or [::1]:${example})`);
   return { host: (m[1] ?? m[2])!, port };
 }
 
@@ -140,7 +140,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     const at = performance.now();
     if (request.full) {
       for (const conn of connections.values()) {
-        conn.notePush(at);
+        conn.notePush(at, request.since);
         for (const st of conn.types.values()) if (st.hasSubscription() || st.sent.size > 0) st.markAll();
         conn.flush();
       }
@@ -164,7 +164,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
       );
     }
     for (const conn of touched) {
-      conn.notePush(at);
+      conn.notePush(at, request.since);
       conn.flush();
     }
   };

@@ -1,0 +1,16 @@
+// The debug side room: HTTP API, metrics. It reads Horizon's state and never changes it.
+export { startDebugServer, checkDebugAddress, type DebugServer, type DebugServerOptions } from './debug-server.js';
+export { HorizonMetrics, type MetricsSource } from './metrics.js';
+export { isLoopbackHost, bearerMatches } from './auth.js';
+export { ROUTES } from './routes.js';
+export type { DebugSource } from './source.js';
+export type { ClusterzEntry, ClusterzSyncStatus } from './views/clusterz.js';
+export type { NetworkEdsz } from './views/edsz.js';
+export type { ExplainedAssignment, ExplainedEndpoint, LeftOutEndpoint } from './views/explain-assignment.js';
+export type { Networkz, NetworkzGateway } from './views/networkz.js';
+export type { Endpointz, EndpointzEntry } from './views/endpointz.js';
+export type { RegistryzService } from './views/registryz.js';
+export type { SynczEntry, SynczType } from './views/syncz.js';
+export type { ConfigDump, DumpedResource } from './views/config-dump.js';
+export type { AdszClient } from './views/adsz.js';
+export type { MeshView } from './views/mesh.js';

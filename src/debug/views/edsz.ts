@@ -1,0 +1,97 @@
+// /debug/edsz, two ways:
+//   ?proxyID=<substring>  what that connected proxy was sent (istiod's shape: an array of
+//                         ClusterLoadAssignments in proto3 JSON), for the names it holds;
+//   ?network=<name>       what any caller on that network receives, no proxy needed, with every
+//                         endpoint explained (direct / via which gateway / left out and why).
+//                         Filters: cluster=<name>[,<name>], host=<service>[:port], port, subset,
+//                         requestedNetworks=a,b (the REQUESTED_NETWORK_VIEW of such a caller).
+import type { NetworkView } from '../../model/types.js';
+import type { JsonObject } from '../../xds/codec/struct.js';
+import { anyToProto3Json } from '../../xds/codec/proto-json.js';
+import { parseClusterName } from '../../xds/generators/names.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../xds/type-urls.js';
+import { badRequest, notFound } from '../http-error.js';
+import type { DebugSource } from '../source.js';
+import { explainAssignment, type ExplainedAssignment } from './explain-assignment.js';
+import { findProxy, requireProxyId } from './proxies.js';
+import { listParam, portParam, resolveHost } from './query.js';
+
+export interface NetworkEdsz {
+  view: { network: string; requestedNetworks?: readonly string[] };
+  assignments: ExplainedAssignment[];
+}
+
+export function edsz(source: DebugSource, params: URLSearchParams): JsonObject[] | NetworkEdsz {
+  if (params.has('proxyID')) return proxyEdsz(source, params);
+  if (params.has('network')) return networkEdsz(source, params);
+  throw badRequest(
+    'pass ?proxyID=<connected proxy> for what a proxy was sent, or ?network=<name> for what a caller on that network receives',
+  );
+}
+
+/** The ClusterLoadAssignments a connected proxy holds (as current as Horizon's cache: a push may be on its way). */
+export function proxyEdsz(source: DebugSource, params: URLSearchParams): JsonObject[] {
+  const conn = findProxy(source, requireProxyId(params));
+  const eds = conn.types.find((t) => t.typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE);
+  const names = new Set(Object.keys(eds?.sent ?? {}));
+  if (names.size === 0) return [];
+  const out: JsonObject[] = [];
+  for (const r of source.provider.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE, conn.node!, names)) {
+    const json = anyToProto3Json(r.any);
+    if (!json.ok) continue;
+    const { '@type': _type, ...cla } = json.value;
+    void _type;
+    out.push(cla);
+  }
+  return out.sort((a, b) => String(a.clusterName).localeCompare(String(b.clusterName)));
+}
+
+export function networkEdsz(source: DebugSource, params: URLSearchParams): NetworkEdsz {
+  const network = (params.get('network') ?? '').trim();
+  const requested = listParam(params, 'requestedNetworks');
+  const view: NetworkView = requested && requested.length > 0 ? { network, requestedNetworks: requested } : { network };
+  const names = selectClusters(source, params);
+  const assignments: ExplainedAssignment[] = [];
+  for (const name of names) {
+    const built = source.provider.explainAssignment(name, view);
+    if (built) assignments.push(explainAssignment(name, built.input, built.plan));
+  }
+  return { view: { network, ...(view.requestedNetworks ? { requestedNetworks: view.requestedNetworks } : {}) }, assignments };
+}
+
+/** Which cluster names the filters select; 404 when a filter names something that does not exist. */
+function selectClusters(source: DebugSource, params: URLSearchParams): string[] {
+  const all = source.provider.clusterNames().sort();
+  const explicit = listParam(params, 'cluster');
+  if (explicit && explicit.length > 0) {
+    for (const name of explicit) {
+      if (!parseClusterName(name)) throw badRequest(`cluster "${name}" is not a cluster name like outbound|5000||helloworld.sample.svc.cluster.local`);
+    }
+    const missing = explicit.filter((n) => !all.includes(n));
+    if (missing.length > 0) throw notFound(`no such cluster: ${missing.join(', ')} (see /debug/edsz?network=<name> for every cluster)`);
+    return explicit;
+  }
+  const hostText = params.get('host');
+  let port = portParam(params);
+  let names = all;
+  if (hostText !== null) {
+    const resolved = resolveHost(source.mesh, hostText);
+    port ??= resolved.port;
+    names = names.filter((n) => parseClusterName(n)!.host === resolved.host);
+    if (port !== undefined && !names.some((n) => parseClusterName(n)!.port === port)) {
+      const ports = [...new Set(names.map((n) => parseClusterName(n)!.port))].sort((a, b) => a - b);
+      throw notFound(`service ${resolved.host} has no port ${port} (its ports: ${ports.join(', ') || 'none'})`);
+    }
+  }
+  if (port !== undefined) names = names.filter((n) => parseClusterName(n)!.port === port);
+  if (params.has('subset')) {
+    const subset = (params.get('subset') ?? '').trim();
+    const before = names;
+    names = names.filter((n) => parseClusterName(n)!.subset === subset);
+    if (names.length === 0 && subset !== '') {
+      const subsets = [...new Set(before.map((n) => parseClusterName(n)!.subset).filter((s) => s !== ''))].sort();
+      throw notFound(`no subset "${subset}"${hostText ? ` for ${hostText}` : ''} (subsets defined by DestinationRules: ${subsets.join(', ') || 'none'})`);
+    }
+  }
+  return names;
+}

@@ -1,0 +1,130 @@
+// One ClusterLoadAssignment as a caller of a given network view receives it, with the decision spelled
+// out: each endpoint sent directly or through a gateway (and for how many endpoints), each endpoint left
+// out with its reason. Built from the provider's AssignmentPlan, uncached, so it never disturbs clients.
+import type { AssignmentPlan, ExclusionReason } from '../../eds/types.js';
+import type { JsonObject } from '../../xds/codec/struct.js';
+import { resourceToProto3Json } from '../../xds/codec/proto-json.js';
+import { encodeClusterLoadAssignment, type ClusterLoadAssignmentInput } from '../../xds/resources/cluster-load-assignment.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../xds/type-urls.js';
+import { localityLabel } from './query.js';
+
+export interface ExplainedEndpoint {
+  /** address:port */
+  endpoint: string;
+  address: string;
+  port: number;
+  weight: number;
+  localityWeight: number;
+  locality: string;
+  health: string;
+  kind: 'direct' | 'gateway';
+  /** `direct`, or `gateway <addr:port> of <network>`. */
+  via: string;
+  /** The network the endpoint (or, for a gateway, the endpoints behind it) is on. */
+  network: string;
+  /** Direct: the cluster the endpoint comes from. */
+  cluster?: string;
+  pod?: string;
+  /** Gateway: how many endpoints of its network send (part of) their traffic through it. */
+  endpointCount?: number;
+  gateway?: { address: string; port: number; cluster: string; source: string; origin: string; hostname?: string };
+}
+
+export interface LeftOutEndpoint {
+  endpoint: string;
+  address: string;
+  port: number;
+  network: string;
+  cluster: string;
+  pod?: string;
+  reason: ExclusionReason;
+  detail: string;
+}
+
+export interface ExplainedAssignment {
+  clusterName: string;
+  /** The ClusterLoadAssignment in proto3 JSON, exactly what such a caller is sent. */
+  clusterLoadAssignment: JsonObject;
+  /** Set when the assignment could not be encoded (then it is not sent at all). */
+  encodeError?: string;
+  endpoints: ExplainedEndpoint[];
+  leftOut: LeftOutEndpoint[];
+  explain: AssignmentPlan['explain'];
+}
+
+export function explainAssignment(clusterName: string, input: ClusterLoadAssignmentInput, plan: AssignmentPlan): ExplainedAssignment {
+  let clusterLoadAssignment: JsonObject = {};
+  let encodeError: string | undefined;
+  try {
+    const decoded = resourceToProto3Json(CLUSTER_LOAD_ASSIGNMENT_TYPE, encodeClusterLoadAssignment(input));
+    if (decoded.ok) clusterLoadAssignment = decoded.value;
+    else encodeError = decoded.error;
+  } catch (err) {
+    encodeError = err instanceof Error ? err.message : String(err);
+  }
+  const endpoints: ExplainedEndpoint[] = [];
+  plan.groups.forEach((group, gi) => {
+    group.lbEndpoints.forEach((e, ei) => {
+      const health = input.endpoints[gi]?.lbEndpoints[ei]?.healthStatus ?? 'HEALTHY';
+      const base = {
+        endpoint: `${formatHost(e.address)}:${e.port}`,
+        address: e.address,
+        port: e.port,
+        weight: e.loadBalancingWeight,
+        localityWeight: group.loadBalancingWeight,
+        locality: localityLabel(group.locality),
+        health,
+      };
+      if (e.kind === 'direct') {
+        endpoints.push({
+          ...base,
+          kind: 'direct',
+          via: 'direct',
+          network: e.network,
+          cluster: e.cluster,
+          ...(e.podName !== undefined ? { pod: e.podName } : {}),
+        });
+      } else {
+        const g = e.gateway;
+        endpoints.push({
+          ...base,
+          kind: 'gateway',
+          via: `gateway ${formatHost(e.address)}:${e.port} of ${e.network}`,
+          network: e.network,
+          endpointCount: e.endpointCount,
+          gateway: {
+            address: g.address,
+            port: g.port,
+            cluster: g.cluster,
+            source: g.source,
+            origin: g.origin,
+            ...(g.hostname !== undefined ? { hostname: g.hostname } : {}),
+          },
+        });
+      }
+    });
+  });
+  const leftOut: LeftOutEndpoint[] = plan.excluded.map((x) => ({
+    endpoint: `${formatHost(x.address)}:${x.port}`,
+    address: x.address,
+    port: x.port,
+    network: x.network,
+    cluster: x.cluster,
+    ...(x.podName !== undefined ? { pod: x.podName } : {}),
+    reason: x.reason,
+    detail: x.detail,
+  }));
+  return {
+    clusterName,
+    clusterLoadAssignment,
+    ...(encodeError !== undefined ? { encodeError } : {}),
+    endpoints,
+    leftOut,
+    explain: plan.explain,
+  };
+}
+
+/** IPv6 addresses in brackets, so address:port stays readable. */
+function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}

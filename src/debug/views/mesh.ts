@@ -1,0 +1,32 @@
+// /debug/mesh: the meshNetworks in effect (written the way Istio's YAML is: networks by name, in
+// document order), each source with its state and error, and the networks where the file overrode
+// the ConfigMap.
+import type { MeshNetworks } from '../../topology/types.js';
+import type { DebugSource } from '../source.js';
+
+export interface MeshView {
+  meshNetworks: { networks: Record<string, { endpoints: unknown[]; gateways: unknown[] }> };
+  overridden: readonly string[];
+  sources: { name: string; loaded: boolean; loadedAt?: string; error?: string; networks?: string[] }[];
+}
+
+export function meshView(source: DebugSource): MeshView {
+  const effective = source.mesh.effectiveMeshNetworks();
+  return {
+    meshNetworks: istioForm(effective.value),
+    overridden: effective.overridden,
+    sources: source.meshNetworks.sources().map((s) => ({
+      name: s.name,
+      loaded: s.value !== undefined,
+      ...(s.loadedAt ? { loadedAt: s.loadedAt } : {}),
+      ...(s.error ? { error: s.error } : {}),
+      ...(s.value ? { networks: s.value.networks.map((n) => n.name) } : {}),
+    })),
+  };
+}
+
+function istioForm(m: MeshNetworks): MeshView['meshNetworks'] {
+  const networks: MeshView['meshNetworks']['networks'] = {};
+  for (const n of m.networks) networks[n.name] = { endpoints: [...n.endpoints], gateways: [...n.gateways] };
+  return { networks };
+}

@@ -1,0 +1,36 @@
+// Finding a connected proxy by `proxyID`, as istiod does: a substring of the node ID (or of Horizon's
+// connection ID). Several proxies matching is an error naming them, unless one matches exactly; a proxy
+// with several streams (reconnects) is represented by its newest one.
+import type { ConnectionSnapshot } from '../../xds/server/snapshot.js';
+import { badRequest, notFound } from '../http-error.js';
+import type { DebugSource } from '../source.js';
+
+/** Streams that have sent a node (the others cannot be asked about anything yet). */
+export function connectedProxies(source: DebugSource): ConnectionSnapshot[] {
+  return source.xds
+    .connections()
+    .filter((c) => c.node !== undefined)
+    .sort((a, b) => (a.connectedAt < b.connectedAt ? -1 : a.connectedAt > b.connectedAt ? 1 : a.id.localeCompare(b.id)));
+}
+
+export function requireProxyId(params: URLSearchParams): string {
+  const proxyID = params.get('proxyID');
+  if (proxyID === null || proxyID.trim() === '') {
+    throw badRequest('proxyID is required: pass ?proxyID=<node ID or part of it> (see /debug/adsz for the connected proxies)');
+  }
+  return proxyID.trim();
+}
+
+export function findProxy(source: DebugSource, proxyID: string): ConnectionSnapshot {
+  const all = connectedProxies(source);
+  const exact = all.filter((c) => c.node!.id === proxyID || c.id === proxyID);
+  const matches = exact.length > 0 ? exact : all.filter((c) => c.node!.id.includes(proxyID) || c.id.includes(proxyID));
+  if (matches.length === 0) {
+    throw notFound(`no connected proxy matches proxyID "${proxyID}" (${all.length} connected; see /debug/adsz). It may be connected to another Horizon.`);
+  }
+  const ids = [...new Set(matches.map((c) => c.node!.id))];
+  if (ids.length > 1) {
+    throw badRequest(`proxyID "${proxyID}" matches ${ids.length} proxies: ${ids.slice(0, 20).join(', ')}; give more of the ID`, { matches: ids });
+  }
+  return matches[matches.length - 1]!;
+}

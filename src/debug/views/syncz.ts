@@ -1,0 +1,68 @@
+// /debug/syncz: per connected proxy and resource type, what was last sent and what the proxy last
+// acknowledged or rejected. istiod's flat keys (cluster_sent, cluster_acked, ... holding nonces) come
+// first so tools written for istiod read it; `types` has the detail by type.
+import { kindOf } from '../../xds/type-urls.js';
+import type { DebugSource } from '../source.js';
+import { connectedProxies } from './proxies.js';
+
+const ISTIOD_KEYS: Readonly<Record<string, string>> = { CDS: 'cluster', LDS: 'listener', RDS: 'route', EDS: 'endpoint' };
+
+export interface SynczType {
+  typeUrl: string;
+  subscribed: number;
+  wildcard: boolean;
+  resources: number;
+  sentVersion?: string;
+  sentNonce?: string;
+  sentAt?: string;
+  ackedVersion?: string;
+  ackedNonce?: string;
+  ackedAt?: string;
+  lastNack?: { version: string; nonce: string; message: string; at: string };
+  /** True when the last response sent is the one acknowledged. */
+  synced: boolean;
+  pending: boolean;
+}
+
+export type SynczEntry = Record<string, unknown> & {
+  proxy: string;
+  connectionId: string;
+  cluster_id: string;
+  network: string;
+  types: Record<string, SynczType>;
+};
+
+export function syncz(source: DebugSource): SynczEntry[] {
+  return connectedProxies(source).map((c) => {
+    const node = c.node!;
+    const flat: Record<string, string> = {};
+    const types: Record<string, SynczType> = {};
+    for (const t of c.types) {
+      const kind = kindOf(t.typeUrl);
+      const prefix = ISTIOD_KEYS[kind];
+      if (prefix) {
+        if (t.lastSent) flat[`${prefix}_sent`] = t.lastSent.nonce;
+        if (t.lastAcked) flat[`${prefix}_acked`] = t.lastAcked.nonce;
+      }
+      types[kind] = {
+        typeUrl: t.typeUrl,
+        subscribed: t.subscribed.length,
+        wildcard: t.wildcard,
+        resources: Object.keys(t.sent).length,
+        ...(t.lastSent ? { sentVersion: t.lastSent.version, sentNonce: t.lastSent.nonce, sentAt: t.lastSent.at } : {}),
+        ...(t.lastAcked ? { ackedVersion: t.lastAcked.version, ackedNonce: t.lastAcked.nonce, ackedAt: t.lastAcked.at } : {}),
+        ...(t.lastNack ? { lastNack: t.lastNack } : {}),
+        synced: t.lastSent !== undefined && t.lastAcked?.nonce === t.lastSent.nonce,
+        pending: t.pending,
+      };
+    }
+    return {
+      proxy: node.id,
+      connectionId: c.id,
+      cluster_id: node.clusterId,
+      network: node.network,
+      ...flat,
+      types,
+    };
+  });
+}
