@@ -1,16 +1,19 @@
 // `horizon demo`: the whole story on one machine (see src/demo/demo.ts), then what each network's
-// callers receive for one service, and serve until interrupted.
+// callers receive for one service (as `horizon endpoints` shows it, read from the demo's own debug
+// API), and serve until interrupted.
 import { Command } from 'commander';
-import { startDemo } from '../../demo/demo.js';
-import { formatAssignment } from '../../demo/format-assignment.js';
-import { clusterName, qualifyTargetHost, splitHostPort } from '../../xds/generators/names.js';
+import type { NetworkEdsz } from '../../debug/index.js';
+import { debugGet } from '../debug-client.js';
 import { listenAddress, parseAddress, parsePort } from '../options.js';
 import { waitForSignal } from '../signals.js';
+import { renderEndpoints } from './endpoints.js';
 
 interface Flags {
   clusters: string;
   xdsAddress?: string;
   xdsPort?: number;
+  debugAddress?: string;
+  debugPort?: number;
   service: string;
 }
 
@@ -21,26 +24,40 @@ export function registerDemo(program: Command): void {
     .option('--clusters <dir>', 'folder of emulated clusters', 'clusters/demo')
     .option('--xds-address <host:port>', 'xDS listen address (default 127.0.0.1:15010)', parseAddress)
     .option('--xds-port <port>', 'short for --xds-address 127.0.0.1:<port>', parsePort)
+    .option('--debug-address <host:port>', 'debug API listen address (default 127.0.0.1:15014; loopback only)', parseAddress)
+    .option('--debug-port <port>', 'short for --debug-address 127.0.0.1:<port>', parsePort)
     .option('--service <host:port>', 'service whose endpoints are shown per network', 'helloworld.sample:5000')
     .action(async (flags: Flags) => {
+      // Loaded on use: `horizon --help` and the light commands should not pay for the whole server.
+      const { startDemo } = await import('../../demo/demo.js');
       const demo = await startDemo({
         clustersDir: flags.clusters,
         xdsAddress: listenAddress(flags.xdsAddress, flags.xdsPort, '127.0.0.1:15010'),
+        debugAddress: listenAddress(flags.debugAddress, flags.debugPort, '127.0.0.1:15014'),
       });
       const { horizon } = demo;
       const out = (s: string) => process.stdout.write(`${s}\n`);
-      out(`clusters: ${demo.set.clusters.map((c) => `${c.id} (${c.network}) ${c.url}`).join(', ')}`);
-      out(`kubeconfig: ${demo.kubeconfigPath}   (try: kubectl --kubeconfig ${demo.kubeconfigPath} --context cluster2 get pods -n sample)`);
-      out(`horizon ready: xds=${horizon.xds.address}`);
-      const hp = splitHostPort(flags.service);
-      const host = hp && qualifyTargetHost(hp.host, horizon.mesh.domain, 'default');
-      if (hp && host) {
-        const name = clusterName(hp.port, '', host);
-        for (const network of [...new Set(demo.set.clusters.map((c) => c.network))].sort()) {
-          out('');
-          out(formatAssignment(flags.service, name, network, horizon.provider.explainAssignment(name, { network })));
-        }
+      for (const c of demo.set.clusters) out(`cluster ${c.id} (${c.network}): ${c.url}`);
+      out(`kubeconfig: ${demo.kubeconfigPath}`);
+      out(`horizon ready: xds=${horizon.xds.address} debug=${horizon.debug!.url}`);
+      for (const network of [...new Set(demo.set.clusters.map((c) => c.network))].sort()) {
+        const view = await debugGet<NetworkEdsz>({ server: horizon.debug!.url }, '/debug/edsz', { network, host: flags.service, subset: '' });
+        out('');
+        process.stdout.write(renderEndpoints(view));
       }
+      // The walkthrough's experiment: a client on each network calls helloworld repeatedly.
+      const { runCallExperiment } = await import('../../demo/demo-experiment.js');
+      for (const network of [...new Set(demo.set.clusters.map((c) => c.network))].sort()) {
+        out('');
+        out(await runCallExperiment(demo, { network, target: flags.service, calls: 10 }));
+      }
+      out('');
+      out('Try, in another shell:');
+      out(`  node bin/horizon.mjs call ${flags.service} --network network1 --xds ${horizon.xds.address}`);
+      out(`  node bin/horizon.mjs endpoints ${flags.service} --network network1 --server ${horizon.debug!.url}`);
+      out(`  node bin/horizon.mjs status --server ${horizon.debug!.url}`);
+      out(`  kubectl --kubeconfig ${demo.kubeconfigPath} --context cluster2 scale deployment helloworld-v2 -n sample --replicas=3`);
+      out('Serving until interrupted (Ctrl-C).');
       await waitForSignal();
       await demo.close();
     });

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startEmulatedClusters, type EmulatedClusterSet } from '../../emulator/index.js';
+import type { EmulatedClusterSet } from '../../emulator/index.js';
 import { waitForSignal } from '../signals.js';
 
 export interface EmulateOptions {
@@ -14,6 +14,7 @@ export interface EmulateOptions {
 
 /** Starts the clusters and writes the kubeconfig; returns both (the CLI then waits for a signal). */
 export async function startEmulation(opts: EmulateOptions, out: (line: string) => void): Promise<{ set: EmulatedClusterSet; kubeconfigPath: string }> {
+  const { startEmulatedClusters } = await import('../../emulator/index.js');
   const set = await startEmulatedClusters(opts.clusters);
   try {
     const kubeconfigPath = opts.kubeconfigOut ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'horizon-emulate-')), 'kubeconfig');

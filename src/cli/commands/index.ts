@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerCall } from './call.js';
 import { registerCreateRemoteSecret } from './create-remote-secret.js';
 import { registerDemo } from './demo.js';
 import { registerEmulate } from './emulate.js';
@@ -14,6 +15,7 @@ export const commands: RegisterCommand[] = [
   registerServe,
   registerEndpoints,
   registerStatus,
+  registerCall,
   registerCreateRemoteSecret,
   registerEmulate,
 ];
