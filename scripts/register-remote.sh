@@ -137,11 +137,17 @@ KUBECONFIG
 
 echo "[$primary] secret $ns/$secret (key $id)"
 if kp -n "$ns" get secret "$secret" >/dev/null 2>&1; then
-  # Already registered: replace the content in place, so Horizon rotates to it without a gap.
-  kp -n "$ns" create secret generic "$secret" --from-file="$id=$work/remote_kubecfg" --dry-run=client -o yaml | kp replace -f -
+  # Already registered: replace it in one write, label included. (Replacing it without the label
+  # and labelling afterwards would make it vanish from the label watch in between: Horizon would drop
+  # the cluster and add it again.) An unchanged kubeconfig is then a no-op for Horizon, a changed
+  # one a make-before-break rotation.
+  kp -n "$ns" create secret generic "$secret" --from-file="$id=$work/remote_kubecfg" --dry-run=client -o yaml |
+    kp label --local -f - istio/multiCluster=true -o yaml |
+    kp annotate --local -f - "networking.istio.io/cluster=$id" -o yaml |
+    kp replace -f -
 else
   kp -n "$ns" create secret generic "$secret" --from-file="$id=$work/remote_kubecfg"
+  kp -n "$ns" annotate secret "$secret" "networking.istio.io/cluster=$id"
+  kp -n "$ns" label secret "$secret" istio/multiCluster=true
 fi
-kp -n "$ns" annotate secret "$secret" "networking.istio.io/cluster=$id" --overwrite
-kp -n "$ns" label secret "$secret" istio/multiCluster=true --overwrite
 echo "registered \"$remote\" as cluster $id in \"$primary\" (secret $ns/$secret)"
