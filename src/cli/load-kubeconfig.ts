@@ -1,23 +1,74 @@
 // The operator's kubeconfig: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else (inside a
 // pod) the service account Kubernetes mounts. Errors say which file and what to do.
-import { existsSync } from 'node:fs';
+//
+// In a pod, the API server is $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT and the credentials
+// are the files `token`, `ca.crt` and `namespace` of the service-account directory, by default
+// /var/run/secrets/kubernetes.io/serviceaccount; $HORIZON_SERVICEACCOUNT_DIR names another one (a
+// projected volume mounted elsewhere, or a test). The token file is re-read as client-node does
+// (every minute), so rotated projected tokens keep working.
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+
+export const DEFAULT_SERVICEACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const SERVICEACCOUNT_DIR_ENV = 'HORIZON_SERVICEACCOUNT_DIR';
+export const IN_CLUSTER_CONTEXT = 'in-cluster';
 
 export interface LoadedKubeconfig {
   kubeConfig: KubeConfig;
   /** Where it came from, for messages. */
   source: string;
   inCluster: boolean;
+  /** In a pod: the namespace the pod runs in (the service account's). */
+  namespace?: string;
 }
 
-export function loadOperatorKubeconfig(file: string | undefined): LoadedKubeconfig {
-  const candidates = file ? [file] : [...(process.env.KUBECONFIG?.split(':').filter(Boolean) ?? []), join(homedir(), '.kube', 'config')];
+/** Where to look; the process's own environment and home directory unless a test says otherwise. */
+export interface KubeconfigSearch {
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+}
+
+/**
+ * The in-cluster configuration from a service-account directory: the same shape client-node's
+ * loadFromCluster() builds, but from any directory (loadFromCluster only takes a path prefix).
+ */
+export function inClusterKubeConfig(env: NodeJS.ProcessEnv = process.env): { kubeConfig: KubeConfig; dir: string; namespace?: string } {
+  const host = env.KUBERNETES_SERVICE_HOST ?? '';
+  const port = env.KUBERNETES_SERVICE_PORT ?? '443';
+  const dir = env[SERVICEACCOUNT_DIR_ENV] || DEFAULT_SERVICEACCOUNT_DIR;
+  if (host === '') throw new Error('not running in a cluster: KUBERNETES_SERVICE_HOST is not set');
+  const tokenFile = join(dir, 'token');
+  const caFile = join(dir, 'ca.crt');
+  if (!existsSync(tokenFile)) {
+    throw new Error(
+      `KUBERNETES_SERVICE_HOST is set but there is no service account token at ${tokenFile}: mount one (automountServiceAccountToken: true) or set ${SERVICEACCOUNT_DIR_ENV}`,
+    );
+  }
+  if (!existsSync(caFile)) throw new Error(`service account directory ${dir} has a token but no ca.crt`);
+  const namespaceFile = join(dir, 'namespace');
+  const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : undefined;
+  const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: IN_CLUSTER_CONTEXT, server, caFile, skipTLSVerify: false }],
+    users: [{ name: IN_CLUSTER_CONTEXT, authProvider: { name: 'tokenFile', config: { tokenFile } } }],
+    contexts: [{ name: IN_CLUSTER_CONTEXT, cluster: IN_CLUSTER_CONTEXT, user: IN_CLUSTER_CONTEXT, ...(namespace ? { namespace } : {}) }],
+    currentContext: IN_CLUSTER_CONTEXT,
+  });
+  return { kubeConfig, dir, ...(namespace ? { namespace } : {}) };
+}
+
+export function loadOperatorKubeconfig(file: string | undefined, search: KubeconfigSearch = {}): LoadedKubeconfig {
+  const env = search.env ?? process.env;
+  const home = search.home ?? homedir();
+  const candidates = file ? [file] : [...(env.KUBECONFIG?.split(':').filter(Boolean) ?? []), join(home, '.kube', 'config')];
   const path = candidates.find((p) => existsSync(p));
   if (file && !path) throw new Error(`kubeconfig ${file} does not exist`);
-  const kubeConfig = new KubeConfig();
   if (path) {
+    const kubeConfig = new KubeConfig();
     try {
       kubeConfig.loadFromFile(path);
     } catch (err) {
@@ -25,9 +76,9 @@ export function loadOperatorKubeconfig(file: string | undefined): LoadedKubeconf
     }
     return { kubeConfig, source: path, inCluster: false };
   }
-  if (process.env.KUBERNETES_SERVICE_HOST) {
-    kubeConfig.loadFromCluster();
-    return { kubeConfig, source: 'in-cluster service account', inCluster: true };
+  if (env.KUBERNETES_SERVICE_HOST) {
+    const { kubeConfig, dir, namespace } = inClusterKubeConfig(env);
+    return { kubeConfig, source: `in-cluster service account (${dir})`, inCluster: true, ...(namespace ? { namespace } : {}) };
   }
   throw new Error('no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or run inside a cluster');
 }

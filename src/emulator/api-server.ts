@@ -13,6 +13,7 @@ import { parseFieldSelector } from './field-selector.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './k8s-protobuf.js';
 import type { KObject } from './k8s-object.js';
 import { parseLabelSelector } from './label-selector.js';
+import { authorize, type Identity, type RbacObjects, type RequestAttributes } from './rbac-authorizer.js';
 import { applyMergePatch, isPlainObject } from './merge-patch.js';
 import { applyJsonPatch } from './json-patch.js';
 import { openApiV2, openApiV3GroupVersion, openApiV3Root } from './openapi.js';
@@ -34,7 +35,11 @@ export interface FaultHooks {
 
 export interface ApiServerOptions {
   state: ClusterState;
+  /** The cluster's admin token: full access, like a system:masters client certificate. */
   token: string;
+  /** Service-account tokens issued by the cluster's token controller; RBAC decides what they may do. */
+  serviceAccountIdentity: (token: string) => Identity | undefined;
+  rbac: RbacObjects;
   version: VersionInfo;
   tls: SelfSignedCert;
   bookmarkIntervalMs: number;
@@ -136,13 +141,16 @@ export class ApiServer {
   // ---------- request handling ----------
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.authorized(req)) throw unauthorized();
+    const who = this.authenticate(req);
+    if (!who) throw unauthorized();
     const url = new URL(req.url ?? '/', 'http://emulated');
     const segs = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
     const method = req.method ?? 'GET';
     const q = url.searchParams;
     const { state } = this.opts;
     const reg = state.registry;
+    const route = this.route(segs, q);
+    if (who !== 'admin') this.checkAccess(who, route ? resourceAttributes(route, method) : { kind: 'nonResource', verb: method.toLowerCase(), path: url.pathname });
 
     if (segs[0] === '_emulator') return this.handleFault(req, res, segs.slice(1), q);
     if (method === 'GET') {
@@ -155,17 +163,26 @@ export class ApiServer {
       if (segs.length === 3 && segs[0] === 'apis') return this.sendOr404(res, apiResourceList(reg, segs[1]!, segs[2]!));
       if (segs[0] === 'openapi') return this.handleOpenApi(req, res, segs.slice(1));
     }
-    const route = this.route(segs, q);
     if (!route) throw pathNotFound();
     return this.handleResource(req, res, route, q, method);
   }
 
-  private authorized(req: IncomingMessage): boolean {
+  /** 'admin' for the cluster's own token, the service account for a token it issued, else undefined. */
+  private authenticate(req: IncomingMessage): Identity | 'admin' | undefined {
     const h = req.headers.authorization;
-    if (!h || !h.startsWith('Bearer ')) return false;
-    const given = Buffer.from(h.slice(7).trim());
+    if (!h || !h.startsWith('Bearer ')) return undefined;
+    const token = h.slice(7).trim();
+    const given = Buffer.from(token);
     const want = Buffer.from(this.opts.token);
-    return given.length === want.length && timingSafeEqual(given, want);
+    if (given.length === want.length && timingSafeEqual(given, want)) return 'admin';
+    return this.opts.serviceAccountIdentity(token);
+  }
+
+  private checkAccess(who: Identity, attributes: RequestAttributes): void {
+    const decision = authorize(who, attributes, this.opts.rbac);
+    if (decision.allowed) return;
+    const details = attributes.kind === 'resource' ? { ...(attributes.name !== undefined ? { name: attributes.name } : {}), group: attributes.apiGroup, kind: attributes.resource } : undefined;
+    throw new ApiError(403, 'Forbidden', decision.message, details);
   }
 
   private handleOpenApi(req: IncomingMessage, res: ServerResponse, segs: string[]): void {
@@ -498,6 +515,21 @@ export class ApiServer {
     }
     this.sendRaw(res, e.code, JSON.stringify(e.toStatus()));
   }
+}
+
+/** The RBAC verb and resource of a request, as the real server's request-info resolver works them out. */
+function resourceAttributes(r: Route, method: string): RequestAttributes {
+  const collection = r.name === undefined;
+  const verbs: Record<string, string> = { GET: collection ? 'list' : 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: collection ? 'deletecollection' : 'delete' };
+  return {
+    kind: 'resource',
+    verb: r.watch ? 'watch' : (verbs[method] ?? method.toLowerCase()),
+    apiGroup: r.type.group,
+    resource: r.type.resource,
+    ...(r.subresource !== undefined ? { subresource: r.subresource } : {}),
+    ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+    ...(r.name !== undefined ? { name: r.name } : {}),
+  };
 }
 
 function withNameSelector(q: URLSearchParams, name: string): URLSearchParams {

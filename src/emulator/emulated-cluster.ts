@@ -16,7 +16,10 @@ import type { KObject } from './k8s-object.js';
 import { kubeconfigYaml, type KubeconfigEntry } from './kubeconfig.js';
 import { parseLabelSelector } from './label-selector.js';
 import { podHooks, withReadiness } from './pod-admission.js';
+import { clusterRoleBindingHooks, clusterRoleHooks, roleBindingHooks, roleHooks } from './rbac-admission.js';
+import { crdHooks } from './crd-admission.js';
 import { ResourceRegistry, type ResourceType } from './resource-types.js';
+import { ServiceAccountTokenController } from './serviceaccount-token-controller.js';
 import { createSelfSignedCert, type SelfSignedCert } from './self-signed-cert.js';
 import { serviceHooks } from './service-admission.js';
 import { logger as makeLogger, type Logger } from '../log.js';
@@ -106,9 +109,16 @@ export class EmulatedCluster {
     st.setHooks('Service', serviceHooks(net));
     st.setHooks('Pod', podHooks(() => st, net));
     st.setHooks('Deployment', deploymentHooks);
+    st.setHooks('ClusterRole', clusterRoleHooks);
+    st.setHooks('Role', roleHooks);
+    st.setHooks('ClusterRoleBinding', clusterRoleBindingHooks);
+    st.setHooks('RoleBinding', roleBindingHooks);
+    st.setHooks('CustomResourceDefinition', crdHooks);
     for (const t of registry.types) if (t.custom) st.setHooks(t.kind, customResourceHooks);
+    const tokens = new ServiceAccountTokenController(st, this.tls.cert);
     st.addController(new DeploymentController(st));
     st.addController(new EndpointSliceController(st));
+    st.addController(tokens);
 
     this.faults = {
       dropWatches: () => this.server.dropWatches(),
@@ -124,6 +134,13 @@ export class EmulatedCluster {
     this.server = new ApiServer({
       state: st,
       token: this.token,
+      serviceAccountIdentity: (token) => tokens.identityOf(token),
+      rbac: {
+        clusterRoles: () => st.store.collection(st.typeOfKind('ClusterRole')).values(),
+        clusterRoleBindings: () => st.store.collection(st.typeOfKind('ClusterRoleBinding')).values(),
+        roles: (ns) => st.store.collection(st.typeOfKind('Role')).values(ns),
+        roleBindings: (ns) => st.store.collection(st.typeOfKind('RoleBinding')).values(ns),
+      },
       version: { major: '1', minor, gitVersion: version },
       tls: this.tls,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
@@ -324,6 +341,16 @@ export class EmulatedCluster {
     const version = def.kubernetesVersion ?? 'v1.30.4';
     st.batch(() => {
       for (const ns of defaultNamespaces) st.create(st.typeOfKind('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      // The one bootstrap role people bind to in instructions; the admin token needs no binding.
+      st.create(st.typeOfKind('ClusterRole'), {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'cluster-admin', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
+        rules: [
+          { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+          { nonResourceURLs: ['*'], verbs: ['*'] },
+        ],
+      });
       for (const n of def.nodes) {
         st.create(st.typeOfKind('Node'), {
           apiVersion: 'v1',

@@ -12,3 +12,6 @@ export type { PatchType, DeleteOptions } from './cluster-state.js';
 export { createSelfSignedCert } from './self-signed-cert.js';
 export type { SelfSignedCert } from './self-signed-cert.js';
 export { maxEndpointsPerSlice, serviceNameLabel, managedByLabel } from './endpointslice-controller.js';
+export { SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_NAME_ANNOTATION } from './serviceaccount-token-controller.js';
+export { serviceAccountIdentity } from './rbac-authorizer.js';
+export type { Identity } from './rbac-authorizer.js';

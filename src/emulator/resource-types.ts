@@ -33,6 +33,18 @@ const istio = (resource: string, singular: string, kind: string, shortNames: str
   categories: ['istio-io', 'networking-istio-io'],
 });
 
+const rbac = (resource: string, singular: string, kind: string, namespaced: boolean): ResourceType => ({
+  group: 'rbac.authorization.k8s.io',
+  versions: ['v1'],
+  resource,
+  singular,
+  kind,
+  namespaced,
+  shortNames: [],
+  subresources: [],
+  custom: false,
+});
+
 export const builtinResourceTypes: readonly ResourceType[] = [
   { group: '', versions: ['v1'], resource: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'], subresources: ['status'], custom: false },
   { group: '', versions: ['v1'], resource: 'nodes', singular: 'node', kind: 'Node', namespaced: false, shortNames: ['no'], subresources: ['status'], custom: false },
@@ -43,6 +55,11 @@ export const builtinResourceTypes: readonly ResourceType[] = [
   { group: '', versions: ['v1'], resource: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'], subresources: [], custom: false },
   { group: 'apps', versions: ['v1'], resource: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], subresources: ['status', 'scale'], custom: false, categories: ['all'] },
   { group: 'discovery.k8s.io', versions: ['v1'], resource: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', namespaced: true, shortNames: [], subresources: [], custom: false },
+  rbac('clusterroles', 'clusterrole', 'ClusterRole', false),
+  rbac('clusterrolebindings', 'clusterrolebinding', 'ClusterRoleBinding', false),
+  rbac('roles', 'role', 'Role', true),
+  rbac('rolebindings', 'rolebinding', 'RoleBinding', true),
+  { group: 'apiextensions.k8s.io', versions: ['v1'], resource: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], subresources: ['status'], custom: false, categories: ['api-extensions'] },
   istio('virtualservices', 'virtualservice', 'VirtualService', ['vs']),
   istio('destinationrules', 'destinationrule', 'DestinationRule', ['dr']),
   istio('gateways', 'gateway', 'Gateway', ['gw']),

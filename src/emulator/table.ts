@@ -27,6 +27,9 @@ type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 const name: Column = { name: 'Name', type: 'string', format: 'name', cell: (o) => o.metadata.name ?? '' };
 const ageCol: Column = { name: 'Age', type: 'string', cell: (o) => age(o.metadata.creationTimestamp) };
 
+const createdAt: Column = { name: 'Created At', type: 'date', cell: (o) => o.metadata.creationTimestamp ?? '' };
+const roleRef = (o: KObject): string => { const r = (o.roleRef ?? {}) as Any; return `${r.kind ?? ''}/${r.name ?? ''}`; };
+
 const columnsByKind: Record<string, Column[]> = {
   Pod: [
     name,
@@ -70,6 +73,12 @@ const columnsByKind: Record<string, Column[]> = {
     { name: 'Internal-IP', type: 'string', priority: 1, cell: (o) => (((o.status as Any)?.addresses ?? []) as Any[]).find((a) => a.type === 'InternalIP')?.address ?? '<none>' },
   ],
   Secret: [name, { name: 'Type', type: 'string', cell: (o) => String(o.type ?? 'Opaque') }, { name: 'Data', type: 'integer', cell: (o) => Object.keys((o.data ?? {}) as object).length }, ageCol],
+  ServiceAccount: [name, { name: 'Secrets', type: 'integer', cell: (o) => ((o.secrets ?? []) as unknown[]).length }, ageCol],
+  ClusterRole: [name, createdAt],
+  Role: [name, createdAt],
+  ClusterRoleBinding: [name, { name: 'Role', type: 'string', cell: roleRef }, ageCol],
+  RoleBinding: [name, { name: 'Role', type: 'string', cell: roleRef }, ageCol],
+  CustomResourceDefinition: [name, createdAt],
   ConfigMap: [name, { name: 'Data', type: 'integer', cell: (o) => Object.keys((o.data ?? {}) as object).length + Object.keys((o.binaryData ?? {}) as object).length }, ageCol],
 };
 

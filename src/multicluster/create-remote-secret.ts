@@ -1,7 +1,7 @@
 // `horizon create-remote-secret`: the Secret that registers a cluster with Horizon (or istiod), made
-// from the operator's kubeconfig. A real cluster gets a dedicated read-only service account token, as
-// istioctl does; an emulated cluster (it answers /_emulator/info) has no token controller, so its own
-// bearer token is used.
+// from the operator's kubeconfig. The remote cluster gets a dedicated read-only service account and
+// its long-lived token, as istioctl does; emulated clusters run a token controller too, so they take
+// the same path.
 import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeRest } from '../kube/rest.js';
@@ -24,21 +24,11 @@ export function checkClusterId(id: string): string | undefined {
   return undefined;
 }
 
-export async function isEmulated(rest: KubeRest): Promise<boolean> {
-  try {
-    await rest.request('/_emulator/info', { timeoutMs: 5000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function createRemoteSecret(options: CreateRemoteSecretOptions): Promise<string> {
   const bad = checkClusterId(options.clusterId);
   if (bad) throw new Error(bad);
   const kc = options.kubeConfig;
   const cluster = kc.getCurrentCluster();
-  const user = kc.getCurrentUser();
   if (!cluster) throw new Error(`kubeconfig context "${kc.getCurrentContext()}" has no cluster`);
   const rest = new KubeRest(kc);
   try {
@@ -46,13 +36,7 @@ export async function createRemoteSecret(options: CreateRemoteSecretOptions): Pr
   } catch (err) {
     throw new Error(`cluster ${cluster.server} (context "${kc.getCurrentContext()}") is not reachable: ${(err as Error).message}`);
   }
-  let token: string;
-  if (await isEmulated(rest)) {
-    if (!user?.token) throw new Error(`context "${kc.getCurrentContext()}" of an emulated cluster has no token user`);
-    token = user.token;
-  } else {
-    token = await ensureReaderToken(rest, options.namespace);
-  }
+  const token = await ensureReaderToken(rest, options.namespace);
   // The Secret must stand alone on another machine: a CA file of the operator's is inlined.
   const caData = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
   return remoteSecretManifest({

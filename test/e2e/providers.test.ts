@@ -1,0 +1,57 @@
+// The provider plumbing that runs here even without Docker: selection by HORIZON_CLUSTERS, the k3s
+// kubeconfig merge, and honest skip reasons from the real-cluster providers.
+import { strict as assert } from 'node:assert';
+import { KubeConfig } from '@kubernetes/client-node';
+import { mergeKubeconfigs } from './providers/k3s.js';
+import { providers, selectedProvider } from './providers/index.js';
+
+const k3sKubeconfig = (port: number, token: string) => `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: Q0E${port}
+    server: https://localhost:${port}
+  name: default
+contexts:
+- context:
+    cluster: default
+    user: default
+  name: default
+current-context: default
+kind: Config
+preferences: {}
+users:
+- name: default
+  user:
+    client-certificate-data: Y2VydA==
+    client-key-data: ${token}
+`;
+
+describe('e2e cluster providers', () => {
+  it('are chosen with HORIZON_CLUSTERS, emulated by default; a typo is an error, not a silent default', () => {
+    assert.equal(selectedProvider({}).name, 'emulated');
+    assert.equal(selectedProvider({ HORIZON_CLUSTERS: 'kind' }).name, 'kind');
+    assert.equal(selectedProvider({ HORIZON_CLUSTERS: 'k3s' }).name, 'k3s');
+    assert.throws(() => selectedProvider({ HORIZON_CLUSTERS: 'kinds' }), /HORIZON_CLUSTERS=kinds is not a cluster provider \(have: emulated, kind, k3s\)/);
+  });
+
+  it('merge the two K3s kubeconfigs (both named "default") into one with a context per cluster', () => {
+    const merged = new KubeConfig();
+    merged.loadFromString(mergeKubeconfigs([
+      { context: 'k3s-cluster1', yaml: k3sKubeconfig(30001, 'a2V5MQ==') },
+      { context: 'k3s-cluster2', yaml: k3sKubeconfig(30002, 'a2V5Mg==') },
+    ]));
+    assert.deepEqual(merged.getContexts().map((c) => c.name), ['k3s-cluster1', 'k3s-cluster2']);
+    merged.setCurrentContext('k3s-cluster2');
+    assert.equal(merged.getCurrentCluster()!.server, 'https://localhost:30002');
+    assert.equal(merged.getCurrentUser()!.keyData, 'a2V5Mg==');
+  });
+
+  it('real-cluster providers say why they cannot run here, or that they can', async function () {
+    this.timeout(30_000);
+    for (const name of ['kind', 'k3s']) {
+      const reason = await providers[name]!.unavailable();
+      console.log(`    ${name}: ${reason ?? 'available'}`);
+      if (reason !== undefined) assert.match(reason, /kind|Docker|docker|container runtime|kubeconfig|context|kubectl/);
+    }
+  });
+});

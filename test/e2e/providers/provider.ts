@@ -1,0 +1,30 @@
+// A cluster provider gives the end-to-end suite two clusters on two networks; everything after
+// provisioning (Horizon, kubectl, the assertions) is the same for every provider.
+
+export interface ClusterRef {
+  /** kubeconfig context of the cluster. */
+  context: string;
+  /** The ID Horizon knows it by (the remote Secret key, `--cluster-id` of the primary). */
+  clusterId: string;
+  /** Network of the cluster's pods (label topology.istio.io/network of its istio-system). */
+  network: string;
+}
+
+export interface ProvisionedClusters {
+  provider: string;
+  /** A kubeconfig file holding both contexts. */
+  kubeconfig: string;
+  primary: ClusterRef;
+  remote: ClusterRef;
+  /** Whether pod and gateway addresses can be dialled from this process (traffic tests need it). */
+  dataPlaneReachable: boolean;
+  /** Leaves everything as it was before provision() (stops what it started, restores what it moved). */
+  cleanup(): Promise<void>;
+}
+
+export interface ClusterProvider {
+  readonly name: string;
+  /** Why the provider cannot run here (the suite skips and prints it), or undefined when it can. */
+  unavailable(): Promise<string | undefined>;
+  provision(): Promise<ProvisionedClusters>;
+}

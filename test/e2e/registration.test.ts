@@ -1,0 +1,128 @@
+// The registration flow as a user runs it, every step a separate process, the same assertions for
+// every cluster provider (HORIZON_CLUSTERS=emulated|kind|k3s, default emulated):
+//   clusters from the provider -> `horizon serve` on the primary -> the real kubectl registers the
+//   remote (by hand from `kubectl config view --minify --flatten`, then with `horizon
+//   create-remote-secret | kubectl apply -f -`) -> a raw xDS client on the primary's network gets the
+//   remote network's gateway -> `kubectl delete secret` -> it no longer does.
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AdsClient } from '../../src/xds/client/ads-client.js';
+import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
+import { hasKubectl, kubectlPath, KubectlEnv } from '../emulator/helpers.js';
+import { HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
+import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
+import { waitUntil } from '../support/wait.js';
+import { selectedProvider, type ProvisionedClusters } from './providers/index.js';
+import { gatewayAddresses, helloworldEndpoints } from './support/cluster-facts.js';
+
+const provider = selectedProvider();
+const HAND_MADE_SECRET = 'horizon-e2e-remote';
+
+function addressesOf(client: AdsClient): string[] {
+  const cla = client.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA)?.decoded?.value as DecodedClusterLoadAssignment | undefined;
+  return (cla?.endpoints ?? []).flatMap((g) => g.lbEndpoints.map((e) => `${e.address}:${e.port}`)).sort();
+}
+
+/** A shell pipeline, really: bash with pipefail, kubectl from the same isolated environment. */
+function pipeline(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', ['-o', 'pipefail', '-c', script, 'pipeline', ...args], { cwd: repoRoot, env, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${script} failed: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+describe(`registration flow on ${provider.name} clusters (HORIZON_CLUSTERS)`, function () {
+  this.timeout(900_000);
+  let clusters: ProvisionedClusters | undefined;
+  let k: KubectlEnv;
+  let serve: HorizonProcess | undefined;
+  let client: AdsClient | undefined;
+  let local: string[];
+  let gateways: string[];
+
+  const expectAddresses = async (want: string[], what: string) => {
+    const sorted = [...want].sort();
+    try {
+      await waitUntil(() => JSON.stringify(addressesOf(client!)) === JSON.stringify(sorted), 60_000, what, 25);
+    } catch (err) {
+      assert.fail(`${(err as Error).message}: got ${JSON.stringify(addressesOf(client!))}, want ${JSON.stringify(sorted)}`);
+    }
+  };
+
+  before(async function () {
+    if (!hasKubectl) {
+      console.log(`    skipped: ${kubectlPath} is not installed on this machine`);
+      this.skip();
+    }
+    const reason = await provider.unavailable();
+    if (reason) {
+      console.log(`    skipped (${provider.name} provider): ${reason}`);
+      this.skip();
+    }
+    clusters = await provider.provision();
+    k = await KubectlEnv.create(await readFile(clusters.kubeconfig, 'utf8'));
+    const { primary, remote } = clusters;
+
+    serve = spawnHorizon(['serve', '--kubeconfig', clusters.kubeconfig, '--context', primary.context, '--cluster-id', primary.clusterId, '--xds-port', '0']);
+    const [, xds] = (await serve.waitFor(/horizon serving: xds=(\S+)/, 'the serving line')) as unknown as [string, string];
+    assert.match(xds, /^127\.0\.0\.1:\d+$/);
+    assert.notEqual(xds, '127.0.0.1:0', 'serve reports the port it bound, not the one asked for');
+    await serve.waitFor(/horizon ready/, 'readiness', 120_000);
+
+    local = await helloworldEndpoints(k, primary);
+    gateways = await gatewayAddresses(k, remote);
+    assert.ok(local.length > 0, `helloworld has ready endpoints in ${primary.context}`);
+    assert.ok(gateways.length > 0, `${remote.context} publishes a gateway for ${remote.network}`);
+
+    client = new AdsClient({ address: xds, node: { id: `e2e-${provider.name}`, metadata: { NETWORK: primary.network } } });
+    client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
+    await expectAddresses(local, 'the primary\'s own endpoints, before any remote is registered');
+  });
+
+  after(async () => {
+    client?.close();
+    await serve?.stop();
+    if (clusters && k) {
+      const del = (name: string) => k.run(['--context', clusters!.primary.context, '-n', 'istio-system', 'delete', 'secret', name, '--ignore-not-found'], { allowFail: true });
+      await del(HAND_MADE_SECRET);
+      await del(`istio-remote-secret-${clusters.remote.clusterId}`);
+    }
+    await k?.cleanup();
+    await clusters?.cleanup();
+  });
+
+  it('kubectl create secret generic + label istio/multiCluster=true: the remote network arrives through its gateway; kubectl delete secret: gone', async () => {
+    const { primary, remote } = clusters!;
+    const remoteKubeconfig = (await k.run(['config', 'view', '--minify', '--flatten', '--context', remote.context])).stdout;
+    const file = await k.file('remote_kubecfg', remoteKubeconfig);
+    const inPrimary = ['--context', primary.context, '-n', 'istio-system'];
+    await k.run([...inPrimary, 'create', 'secret', 'generic', HAND_MADE_SECRET, `--from-file=${remote.clusterId}=${file}`]);
+    await k.run([...inPrimary, 'label', 'secret', HAND_MADE_SECRET, 'istio/multiCluster=true']);
+    await expectAddresses([...local, ...gateways], 'the remote network\'s gateway after registration');
+    assert.ok(!addressesOf(client!).some((a) => !local.includes(a) && !gateways.includes(a)), 'no remote pod address leaks to another network');
+
+    await k.run([...inPrimary, 'delete', 'secret', HAND_MADE_SECRET]);
+    await expectAddresses(local, 'the primary\'s endpoints alone after the Secret is deleted');
+  });
+
+  it('horizon create-remote-secret | kubectl apply -f - registers it the same way; kubectl delete secret removes it', async () => {
+    const { primary, remote } = clusters!;
+    const env = { ...process.env, KUBECONFIG: k.kubeconfig, HOME: k.dir, KUBECACHEDIR: path.join(k.dir, 'cache') };
+    const applied = await pipeline(
+      'node bin/horizon.mjs create-remote-secret --kubeconfig "$1" --context "$2" --name "$3" | kubectl --context "$4" apply -f -',
+      [k.kubeconfig, remote.context, remote.clusterId, primary.context],
+      env,
+    );
+    const secret = `istio-remote-secret-${remote.clusterId}`;
+    assert.match(applied, new RegExp(`secret/${secret} (created|configured)`));
+    await expectAddresses([...local, ...gateways], 'the remote network\'s gateway after create-remote-secret');
+
+    await k.run(['--context', primary.context, '-n', 'istio-system', 'delete', 'secret', secret]);
+    await expectAddresses(local, 'the primary\'s endpoints alone after the Secret is deleted');
+  });
+});

@@ -1,0 +1,56 @@
+// `node bin/horizon.mjs <args>` as a separate process, the way users run it: output collected, lines
+// waited for (never fixed sleeps), stopped with SIGTERM and killed if it does not exit.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { repoRoot } from './demo-mesh.js';
+import { waitUntil } from './wait.js';
+
+export interface HorizonProcess {
+  readonly child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output; fails early if the process exits. */
+  waitFor(pattern: RegExp, what: string, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export function spawnHorizon(args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): HorizonProcess {
+  const child = spawn(process.execPath, ['bin/horizon.mjs', ...args], { cwd: repoRoot, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    output: () => out,
+    async waitFor(pattern, what, timeoutMs = 60_000) {
+      let match: RegExpMatchArray | null = null;
+      try {
+        await waitUntil(
+          () => {
+            match = pattern.exec(out);
+            if (!match && !running()) throw new Error(`horizon ${args[0]} exited (${String(child.exitCode ?? child.signalCode)}) before ${what}`);
+            return match !== null;
+          },
+          timeoutMs,
+          what,
+          50,
+        );
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; horizon ${args[0]} output:\n${out}`);
+      }
+      return match!;
+    },
+    async stop(graceMs = 10_000) {
+      if (!running()) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
