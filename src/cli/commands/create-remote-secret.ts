@@ -1,8 +1,5 @@
 // `horizon create-remote-secret`: print the Secret that registers a cluster, for `kubectl apply -f -`.
 import type { Command } from 'commander';
-import { kubeConfigForContext } from '../../horizon.js';
-import { createRemoteSecret } from '../../multicluster/create-remote-secret.js';
-import { loadOperatorKubeconfig } from '../load-kubeconfig.js';
 
 interface Flags {
   kubeconfig?: string;
@@ -22,6 +19,9 @@ export function registerCreateRemoteSecret(program: Command): void {
     .option('--server <url>', 'API server URL the primary should use (default: the kubeconfig one)')
     .option('--namespace <ns>', 'system namespace the Secret goes to', 'istio-system')
     .action(async (flags: Flags) => {
+      const { loadOperatorKubeconfig } = await import('../load-kubeconfig.js');
+      const { kubeConfigForContext } = await import('../../horizon.js');
+      const { createRemoteSecret } = await import('../../multicluster/create-remote-secret.js');
       const loaded = loadOperatorKubeconfig(flags.kubeconfig);
       const context = flags.context ?? loaded.kubeConfig.getCurrentContext();
       const kubeConfig = kubeConfigForContext(loaded.kubeConfig, context, `kubeconfig ${loaded.source}`);

@@ -1,8 +1,6 @@
 // `horizon serve`: watch the clusters of a kubeconfig (first context = primary) plus remote clusters
 // registered through Secrets, and serve xDS.
 import { Command, Option } from 'commander';
-import { startHorizon } from '../../horizon.js';
-import { loadOperatorKubeconfig } from '../load-kubeconfig.js';
 import { collect, listenAddress, parseAddress, parseDuration, parsePort } from '../options.js';
 import { waitForSignal } from '../signals.js';
 
@@ -46,6 +44,9 @@ export function registerServe(program: Command): void {
       ),
     )
     .action(async (flags: ServeFlags) => {
+      // Loaded on use: `horizon --help` and the light commands should not pay for the whole server.
+      const { loadOperatorKubeconfig } = await import('../load-kubeconfig.js');
+      const { startHorizon } = await import('../../horizon.js');
       const loaded = loadOperatorKubeconfig(flags.kubeconfig);
       const contexts = flags.context?.length ? flags.context : [loaded.kubeConfig.getCurrentContext()].filter(Boolean);
       if (contexts.length === 0) throw new Error(`kubeconfig ${loaded.source} has no current context: pass --context`);
