@@ -44,6 +44,14 @@ describe(`registration flow on ${provider.name} clusters (HORIZON_CLUSTERS)`, fu
   let client: AdsClient | undefined;
   let local: string[];
   let gateways: string[];
+  let debugUrl: string;
+
+  /** What /debug/clusterz says about the remote cluster (undefined: not listed). */
+  const remoteInClusterz = async () => {
+    const list = (await (await fetch(`${debugUrl}/debug/clusterz`)).json()) as Array<{ id: string; primary: boolean; syncStatus: string; secretName: string; secretKey: string }>;
+    assert.equal(list[0]?.primary, true, 'the primary comes first');
+    return list.find((c) => c.id === clusters!.remote.clusterId);
+  };
 
   const expectAddresses = async (want: string[], what: string) => {
     const sorted = [...want].sort();
@@ -68,8 +76,9 @@ describe(`registration flow on ${provider.name} clusters (HORIZON_CLUSTERS)`, fu
     k = await KubectlEnv.create(await readFile(clusters.kubeconfig, 'utf8'));
     const { primary, remote } = clusters;
 
-    serve = spawnHorizon(['serve', '--kubeconfig', clusters.kubeconfig, '--context', primary.context, '--cluster-id', primary.clusterId, '--xds-port', '0']);
-    const [, xds] = (await serve.waitFor(/horizon serving: xds=(\S+)/, 'the serving line')) as unknown as [string, string];
+    serve = spawnHorizon(['serve', '--kubeconfig', clusters.kubeconfig, '--context', primary.context, '--cluster-id', primary.clusterId, '--xds-port', '0', '--debug-port', '0']);
+    const [, xds, debug] = (await serve.waitFor(/horizon serving: xds=(\S+) debug=(\S+)/, 'the serving line')) as unknown as [string, string, string];
+    debugUrl = debug;
     assert.match(xds, /^127\.0\.0\.1:\d+$/);
     assert.notEqual(xds, '127.0.0.1:0', 'serve reports the port it bound, not the one asked for');
     await serve.waitFor(/horizon ready/, 'readiness', 120_000);
@@ -104,10 +113,15 @@ describe(`registration flow on ${provider.name} clusters (HORIZON_CLUSTERS)`, fu
     await k.run([...inPrimary, 'create', 'secret', 'generic', HAND_MADE_SECRET, `--from-file=${remote.clusterId}=${file}`]);
     await k.run([...inPrimary, 'label', 'secret', HAND_MADE_SECRET, 'istio/multiCluster=true']);
     await expectAddresses([...local, ...gateways], 'the remote network\'s gateway after registration');
+    await waitUntil(async () => (await remoteInClusterz())?.syncStatus === 'synced', 60_000, '/debug/clusterz: the remote synced');
+    const entry = (await remoteInClusterz())!;
+    assert.equal(entry.secretName, HAND_MADE_SECRET);
+    assert.equal(entry.secretKey, remote.clusterId);
     assert.ok(!addressesOf(client!).some((a) => !local.includes(a) && !gateways.includes(a)), 'no remote pod address leaks to another network');
 
     await k.run([...inPrimary, 'delete', 'secret', HAND_MADE_SECRET]);
     await expectAddresses(local, 'the primary\'s endpoints alone after the Secret is deleted');
+    assert.equal(await remoteInClusterz(), undefined, '/debug/clusterz no longer lists the remote');
   });
 
   it('horizon create-remote-secret | kubectl apply -f - registers it the same way; kubectl delete secret removes it', async () => {
@@ -121,6 +135,8 @@ describe(`registration flow on ${provider.name} clusters (HORIZON_CLUSTERS)`, fu
     const secret = `istio-remote-secret-${remote.clusterId}`;
     assert.match(applied, new RegExp(`secret/${secret} (created|configured)`));
     await expectAddresses([...local, ...gateways], 'the remote network\'s gateway after create-remote-secret');
+    await waitUntil(async () => (await remoteInClusterz())?.syncStatus === 'synced', 60_000, '/debug/clusterz: the remote synced');
+    assert.equal((await remoteInClusterz())!.secretName, secret);
 
     await k.run(['--context', primary.context, '-n', 'istio-system', 'delete', 'secret', secret]);
     await expectAddresses(local, 'the primary\'s endpoints alone after the Secret is deleted');
