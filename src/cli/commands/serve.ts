@@ -18,6 +18,8 @@ export interface ServeFlags {
   debugAddress?: string;
   debugPort?: number;
   debugToken?: string;
+  pushQuiet: number;
+  pushMaxDelay: number;
 }
 
 export function registerServe(program: Command): void {
@@ -34,6 +36,16 @@ export function registerServe(program: Command): void {
       new Option('--remote-cluster-timeout <duration>', 'serve without a cluster not synced by then').argParser(parseDuration).default(30_000, '30s'),
     )
     .option('--allow-insecure-kubeconfig', 'accept remote kubeconfigs that run exec plugins or read local files')
+    .addOption(
+      new Option('--push-quiet <duration>', 'send a burst of changes once it has been quiet this long (istiod: PILOT_DEBOUNCE_AFTER, 100ms)')
+        .argParser(parseDuration)
+        .default(5, '5ms'),
+    )
+    .addOption(
+      new Option('--push-max-delay <duration>', 'but never later than this after its first change (istiod: PILOT_DEBOUNCE_MAX, 10s)')
+        .argParser(parseDuration)
+        .default(50, '50ms'),
+    )
     .option('--xds-address <host:port>', 'xDS gRPC listen address (default 127.0.0.1:15010)', parseAddress)
     .option('--xds-port <port>', 'short for --xds-address 127.0.0.1:<port>', parsePort)
     .option('--debug-address <host:port>', 'debug HTTP API, /metrics and /ready (default 127.0.0.1:15014); off loopback it needs --debug-token', parseAddress)
@@ -59,6 +71,8 @@ export function registerServe(program: Command): void {
         systemNamespace: flags.systemNamespace,
         domain: flags.domain,
         remoteClusterTimeoutMs: flags.remoteClusterTimeout,
+        pushQuietMs: flags.pushQuiet,
+        pushMaxDelayMs: flags.pushMaxDelay,
         allowInsecureKubeconfig: flags.allowInsecureKubeconfig === true,
         xdsAddress: listenAddress(flags.xdsAddress, flags.xdsPort, '127.0.0.1:15010'),
         debugAddress: listenAddress(flags.debugAddress, flags.debugPort, '127.0.0.1:15014'),
