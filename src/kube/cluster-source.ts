@@ -128,8 +128,16 @@ export class ClusterSource extends EventEmitter {
   get lastError(): string | undefined {
     return this._lastError;
   }
+  /** The API server URL for display: without any user:password a URL may carry. */
   get server(): string {
-    return this.rest.server;
+    try {
+      const u = new URL(this.rest.server);
+      u.username = '';
+      u.password = '';
+      return u.toString().replace(/\/$/, '');
+    } catch {
+      return '(unparsable server URL)';
+    }
   }
   get systemNamespaceNetwork(): string {
     return this.systemNetwork;
