@@ -5,6 +5,7 @@ import type { DebugSource } from './source.js';
 import { adsz, connections } from './views/adsz.js';
 import { clusterz } from './views/clusterz.js';
 import { configDump } from './views/config-dump.js';
+import { configz } from './views/configz.js';
 import { edsz } from './views/edsz.js';
 import { endpointz } from './views/endpointz.js';
 import { meshView } from './views/mesh.js';
@@ -53,6 +54,11 @@ export const ROUTES: readonly Route[] = [
   { path: '/debug/adsz', help: 'Connected proxies with their subscriptions. ?proxyID=<substring>', handle: ({ source, params }) => ok(adsz(source, params)) },
   { path: '/debug/connections', help: 'Open xDS streams (cheap)', handle: ({ source }) => ok(connections(source)) },
   { path: '/debug/config_dump', help: 'Every resource a connected proxy holds, by type, in proto3 JSON. ?proxyID=<substring>', handle: ({ source, params }) => ok(configDump(source, params)) },
+  {
+    path: '/debug/configz',
+    help: 'DestinationRules and VirtualServices in force per host, the ones they shadow, route problems, and rules refused with the reason. ?host=',
+    handle: ({ source, params }) => ok(configz(source, params)),
+  },
   { path: '/debug/mesh', help: 'meshNetworks in effect, each source with its error, networks the file overrides', handle: ({ source }) => ok(meshView(source)) },
   {
     path: '/metrics',

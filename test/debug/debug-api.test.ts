@@ -187,6 +187,36 @@ describe('debug API on the demo clusters', function () {
     assert.deepEqual(mv.body.sources.map((s) => s.name), ['configmap istio-system/istio key meshNetworks']);
   });
 
+  it('configz: the rules in force per host, what they shadow, route problems, and refused rules with the reason', async () => {
+    const rule = (kind: string, name: string, spec: object, created?: string) => ({
+      apiVersion: 'networking.istio.io/v1',
+      kind,
+      metadata: { name, namespace: 'sample', ...(created ? { creationTimestamp: created } : {}) },
+      spec,
+    });
+    mesh.c1.create(rule('DestinationRule', 'hw', { host: 'helloworld', subsets: [{ name: 'v1', labels: { version: 'v1' } }] }));
+    mesh.c2.create(rule('DestinationRule', 'hw-too', { host: 'helloworld' }));
+    mesh.c1.create(rule('VirtualService', 'hw', { hosts: ['helloworld'], http: [{ route: [{ destination: { host: 'helloworld', subset: 'v7' } }] }] }));
+    mesh.c1.create(rule('VirtualService', 'broken', { hosts: ['other'], http: [{ route: [{ destination: { host: 'a' }, weight: 60 }, { destination: { host: 'b' }, weight: 30 }] }] }));
+    type Configz = { hosts: { host: string; destinationRule?: { name: string; cluster: string; subsets: string[] }; virtualService?: { name: string }; shadowed: { kind: string; name: string }[]; routeProblems: { problem: string }[] }[]; refused: { cluster: string; kind: string; name: string; error: string }[] };
+    let cz: Configz | undefined;
+    await waitUntil(async () => {
+      cz = (await getJson<Configz>(url, '/debug/configz')).body;
+      return cz.refused.length === 1 && (cz.hosts.find((h) => h.host === HELLO_HOST)?.shadowed.length ?? 0) === 1;
+    }, 10_000, 'the rules seen');
+    const hw = cz!.hosts.find((h) => h.host === HELLO_HOST)!;
+    assert.equal(hw.destinationRule?.cluster, 'cluster1', 'the older rule wins');
+    assert.deepEqual(hw.destinationRule?.subsets, ['v1']);
+    assert.deepEqual(hw.shadowed, [{ kind: 'DestinationRule', cluster: 'cluster2', namespace: 'sample', name: 'hw-too' }]);
+    assert.equal(hw.virtualService?.name, 'hw');
+    assert.match(hw.routeProblems[0]?.problem ?? '', /subset "v7" of helloworld\.sample\.svc\.cluster\.local is not defined/);
+    assert.deepEqual(cz!.refused.map((r) => [r.cluster, r.kind, r.name]), [['cluster1', 'VirtualService', 'broken']]);
+    assert.match(cz!.refused[0]!.error, /route weights add up to 90, not 100/);
+    for (const [c, kind, name] of [[mesh.c1, 'DestinationRule', 'hw'], [mesh.c2, 'DestinationRule', 'hw-too'], [mesh.c1, 'VirtualService', 'hw'], [mesh.c1, 'VirtualService', 'broken']] as const) {
+      c.delete('networking.istio.io/v1', kind, 'sample', name);
+    }
+  });
+
   it('a pod set not ready is left out as unhealthy (and its network gateway with it)', async () => {
     const v2 = helloPod(mesh.c2);
     const gw2 = gatewayIp(mesh.c2);

@@ -1,0 +1,54 @@
+// /debug/configz: the Istio config Horizon serves from, per host: which DestinationRule and
+// VirtualService are in force, which ones they shadow, what the routes built from them could not
+// honour, and every rule refused as a whole with the reason (e.g. weights that do not add up to 100).
+import type { Hostname } from '../../model/types.js';
+import type { DebugSource } from '../source.js';
+
+interface RuleRef {
+  cluster: string;
+  namespace: string;
+  name: string;
+}
+
+export interface ConfigzHost {
+  host: Hostname;
+  destinationRule?: RuleRef & { subsets: string[] };
+  virtualService?: RuleRef;
+  shadowed: (RuleRef & { kind: 'DestinationRule' | 'VirtualService' })[];
+  routeProblems: { port: number; route: string; problem: string }[];
+}
+
+export interface Configz {
+  hosts: ConfigzHost[];
+  refused: { cluster: string; kind: string; namespace: string; name: string; error: string }[];
+}
+
+const ref = (r: RuleRef): RuleRef => ({ cluster: r.cluster, namespace: r.namespace, name: r.name });
+
+export function configz(source: DebugSource, params: URLSearchParams): Configz {
+  const only = params.get('host');
+  const config = source.provider.config;
+  const hosts = new Set<Hostname>();
+  for (const dr of source.mesh.destinationRules()) hosts.add(dr.host);
+  for (const vs of source.mesh.virtualServices()) for (const h of vs.hosts) hosts.add(h);
+  const out: ConfigzHost[] = [];
+  for (const host of [...hosts].sort()) {
+    if (only && !host.startsWith(only)) continue;
+    const drChoice = config.destinationRuleChoice(host);
+    const vsChoice = config.virtualServiceChoice(host);
+    const ports = new Set(source.mesh.serviceInstances(host).flatMap((s) => s.ports.map((p) => p.port)));
+    const routeProblems = [...ports].flatMap((port) => (source.provider.explainRoutes(host, port)?.problems ?? []).map((p) => ({ port, ...p })));
+    out.push({
+      host,
+      ...(drChoice.rule ? { destinationRule: { ...ref(drChoice.rule), subsets: drChoice.rule.subsets.map((s) => s.name) } } : {}),
+      ...(vsChoice.rule ? { virtualService: ref(vsChoice.rule) } : {}),
+      shadowed: [
+        ...drChoice.shadowed.map((r) => ({ kind: 'DestinationRule' as const, ...ref(r) })),
+        ...vsChoice.shadowed.map((r) => ({ kind: 'VirtualService' as const, ...ref(r) })),
+      ],
+      routeProblems,
+    });
+  }
+  const refused = source.registry.clusters().flatMap((c) => c.source.configErrors().map((e) => ({ cluster: c.id, ...e })));
+  return { hosts: out, refused };
+}
