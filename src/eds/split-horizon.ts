@@ -67,11 +67,26 @@ interface NetworkGateways {
   byCluster: Map<ClusterId, Gateway[]>;
 }
 
-/** Sorted, deduplicated gateways per network; an address:port listed twice is used once. */
-function indexGateways(gateways: ReadonlyMap<NetworkId, readonly Gateway[]>): {
+interface GatewayIndex {
   byNetwork: Map<NetworkId, NetworkGateways>;
   ignored: { gateway: Gateway; reason: string }[];
-} {
+}
+
+/**
+ * indexGateways of each gateways map seen, for as long as the map lives. The map is a topology
+ * snapshot's (immutable, shared by every assignment until the topology changes), so this is a memo of a
+ * pure function: same map, same index.
+ */
+const gatewayIndexes = new WeakMap<ReadonlyMap<NetworkId, readonly Gateway[]>, GatewayIndex>();
+
+function indexedGateways(gateways: ReadonlyMap<NetworkId, readonly Gateway[]>): GatewayIndex {
+  let index = gatewayIndexes.get(gateways);
+  if (!index) gatewayIndexes.set(gateways, (index = indexGateways(gateways)));
+  return index;
+}
+
+/** Sorted, deduplicated gateways per network; an address:port listed twice is used once. */
+function indexGateways(gateways: ReadonlyMap<NetworkId, readonly Gateway[]>): GatewayIndex {
   const byNetwork = new Map<NetworkId, NetworkGateways>();
   const ignored: { gateway: Gateway; reason: string }[] = [];
   const owner = new Map<string, NetworkId>();
@@ -119,10 +134,30 @@ interface GatewayUse {
   localities: SharedRegionZone;
 }
 
+function excludedEndpoint(ep: AssignmentEndpoint, reason: ExcludedEndpoint['reason'], detail: string): ExcludedEndpoint {
+  const out: ExcludedEndpoint = { address: ep.address, port: ep.port, network: ep.network, cluster: ep.cluster, reason, detail };
+  if (ep.podName !== undefined) out.podName = ep.podName;
+  return out;
+}
+
+interface NetworkTally {
+  mode: NetworkShare['mode'];
+  endpoints: number;
+  weight: bigint;
+}
+
+function tally(shares: Map<NetworkId, NetworkTally>, network: NetworkId, mode: NetworkShare['mode']): NetworkTally {
+  let s = shares.get(network);
+  if (!s) shares.set(network, (s = { mode, endpoints: 0, weight: 0n }));
+  return s;
+}
+
 export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   const { view } = input;
   const requested = view.requestedNetworks && view.requestedNetworks.length > 0 ? new Set(view.requestedNetworks) : undefined;
-  const { byNetwork: gateways, ignored } = indexGateways(input.gateways);
+  const { byNetwork: gateways, ignored: ignoredShared } = indexedGateways(input.gateways);
+  // A copy: the index is shared, the plan is the caller's.
+  const ignored = ignoredShared.length > 0 ? [...ignoredShared] : [];
   const multiNetwork = gateways.size > 0;
 
   // Classified in input order; only what reaches the output is sorted (remote endpoints are only
@@ -132,36 +167,27 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   // Keyed by the gateway list itself: indexGateways hands out one array per network and per cluster.
   const routes = new Map<readonly Gateway[], Route>();
 
-  const exclude = (ep: AssignmentEndpoint, reason: ExcludedEndpoint['reason'], detail: string) => {
-    excluded.push({
-      address: ep.address,
-      port: ep.port,
-      network: ep.network,
-      cluster: ep.cluster,
-      ...(ep.podName !== undefined ? { podName: ep.podName } : {}),
-      reason,
-      detail,
-    });
-  };
 
   for (const ep of input.endpoints) {
     if (ep.health === 'terminating') {
-      exclude(ep, 'terminating', 'terminating endpoints are never sent');
+      excluded.push(excludedEndpoint(ep, 'terminating', 'terminating endpoints are never sent'));
     } else if (ep.health === 'unhealthy') {
-      exclude(ep, 'unhealthy', 'not ready');
+      excluded.push(excludedEndpoint(ep, 'unhealthy', 'not ready'));
     } else if (requested && ep.network !== '' && !requested.has(ep.network)) {
-      exclude(ep, 'outside-requested-view', `network ${JSON.stringify(ep.network)} is not in REQUESTED_NETWORK_VIEW`);
+      excluded.push(excludedEndpoint(ep, 'outside-requested-view', `network ${JSON.stringify(ep.network)} is not in REQUESTED_NETWORK_VIEW`));
     } else if (!multiNetwork || ep.network === '' || (view.network !== '' && ep.network === view.network)) {
       direct.push(ep);
     } else {
       const network = gateways.get(ep.network);
       if (!network) {
-        exclude(
-          ep,
-          'no-gateway',
-          view.network === ''
-            ? `the caller has no network and network ${JSON.stringify(ep.network)} has no gateway`
-            : `network ${JSON.stringify(ep.network)} has no gateway reachable from network ${JSON.stringify(view.network)}`,
+        excluded.push(
+          excludedEndpoint(
+            ep,
+            'no-gateway',
+            view.network === ''
+              ? `the caller has no network and network ${JSON.stringify(ep.network)} has no gateway`
+              : `network ${JSON.stringify(ep.network)} has no gateway reachable from network ${JSON.stringify(view.network)}`,
+          ),
         );
         continue;
       }
@@ -273,16 +299,11 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
 
   // Per-network shares, from the weights actually sent.
   const totalSent = groups.reduce((sum, g) => sum + BigInt(g.loadBalancingWeight), 0n);
-  const shares = new Map<NetworkId, { mode: NetworkShare['mode']; endpoints: number; weight: bigint }>();
-  const share = (network: NetworkId, mode: NetworkShare['mode']) => {
-    let s = shares.get(network);
-    if (!s) shares.set(network, (s = { mode, endpoints: 0, weight: 0n }));
-    return s;
-  };
-  for (const ep of direct) share(ep.network, 'direct').endpoints++;
+  const shares = new Map<NetworkId, NetworkTally>();
+  for (const ep of direct) tally(shares, ep.network, 'direct').endpoints++;
   for (const s of shares.values()) s.weight = BigInt(directW) * BigInt(s.endpoints);
-  for (const route of routes.values()) share(route.network, 'gateway').endpoints += route.endpoints;
-  for (const group of groups) if (group.kind === 'gateway') share(group.network!, 'gateway').weight += BigInt(group.loadBalancingWeight);
+  for (const route of routes.values()) tally(shares, route.network, 'gateway').endpoints += route.endpoints;
+  for (const group of groups) if (group.kind === 'gateway') tally(shares, group.network!, 'gateway').weight += BigInt(group.loadBalancingWeight);
   const networks: NetworkShare[] = [...shares.entries()]
     .sort((a, b) => compare(a[0], b[0]))
     .map(([network, s]) => ({ network, mode: s.mode, endpoints: s.endpoints, weight: Number(s.weight), share: fraction(s.weight, totalSent) }));
