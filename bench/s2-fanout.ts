@@ -24,7 +24,7 @@ import { edsName, type MeshLayout } from './support/workload.js';
 const { values } = parseArgs({
   options: {
     streams: { type: 'string', default: '1000,2000' },
-    rounds: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '40' },
     services: { type: 'string', default: '1000' },
     endpoints: { type: 'string', default: '10' },
     clusters: { type: 'string', default: '4' },
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'sotw' },
     'load-procs': { type: 'string', default: '1' },
     'gap-ms': { type: 'string', default: '250' },
+    warmup: { type: 'string', default: '3' },
     profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
   },
   allowPositionals: true,
@@ -49,6 +50,8 @@ const streamCounts = values.streams.split(',').map(Number);
 const rounds = Number(values.rounds);
 const mode = (values.mode === 'delta' ? 'delta' : 'sotw') as Mode;
 const gapMs = Number(values['gap-ms']);
+/** Rounds run first and not counted (both servers): the JIT compiles the push path on them. */
+const warmup = Number(values.warmup);
 const networks = Array.from({ length: layout.networks }, (_, i) => `network${i + 1}`);
 const HOT = edsName(layout, 0);
 const pool = Array.from({ length: layout.services }, (_, s) => edsName(layout, s));
@@ -84,6 +87,8 @@ const fleet = await LoadFleet.start(Number(values['load-procs']));
 
 const nodeOf = (network: string) => parseNode({ id: 'bench', metadata: jsonToStruct({ NETWORK: network }) });
 const rows: string[][] = [];
+/** Readiness of the endpoint every round flips (it starts ready). */
+let hotReady = true;
 const results: object[] = [];
 
 for (const streams of streamCounts) {
@@ -95,13 +100,15 @@ for (const streams of streamCounts) {
   const h: RoundSet = { last: [], perStream: [], toMesh: [], cpuMs: [], loadCpuMs: [] };
   const profiler = new PhaseProfiler(values.profile);
   await profiler.start();
-  for (let r = 1; r <= rounds; r++) {
+  for (let r = 1 - warmup; r <= rounds; r++) {
     await sleep(gapMs);
     const cpu0 = process.cpuUsage();
     const load0 = fleet.cpuSeconds();
-    const change = await host.setReady(0, 0, r % 2 === 0);
+    hotReady = !hotReady;
+    const change = await host.setReady(0, 0, hotReady);
     const got = await fleet.expect(HOT, change.t0);
     if (got.timedOut) throw new Error(`S2 horizon round ${r}: ${got.missing} streams never got the change`);
+    if (r < 1) continue;
     const cpu = process.cpuUsage(cpu0);
     h.last.push(Math.max(...got.latencies));
     h.perStream.push(...got.latencies);
@@ -121,14 +128,15 @@ for (const streams of streamCounts) {
   if (bconn.timedOut) throw new Error(`S2: bare server: ${bconn.incomplete} streams incomplete`);
   const b: RoundSet = { last: [], perStream: [], toMesh: [], cpuMs: [], loadCpuMs: [] };
   await profiler.start();
-  for (let r = 1; r <= rounds; r++) {
+  for (let r = 1 - warmup; r <= rounds; r++) {
     await sleep(gapMs);
     const cpu0 = process.cpuUsage();
     const load0 = fleet.cpuSeconds();
     const t0 = now();
-    bare.fanOut(`b${r}`, HOT, (n) => anyByNetwork.get(n)!);
+    bare.fanOut(`b${r + warmup}`, HOT, (n) => anyByNetwork.get(n)!);
     const got = await fleet.expect(HOT, t0);
     if (got.timedOut) throw new Error(`S2 bare round ${r}: ${got.missing} streams never got it`);
+    if (r < 1) continue;
     const cpu = process.cpuUsage(cpu0);
     b.last.push(Math.max(...got.latencies));
     b.perStream.push(...got.latencies);
@@ -172,13 +180,13 @@ for (const streams of streamCounts) {
 }
 
 printTable(
-  `S2 change at the API server -> last of N streams (${rounds} rounds each; bare = grpc-js writing the same bytes, timed from its write loop)`,
+  `S2 change at the API server -> last of N streams (${rounds} rounds each after ${warmup} warm-up; bare = grpc-js writing the same bytes, timed from its write loop)`,
   ['streams', 'p50', 'p99', 'max', 'bare p50', 'bare p99', 'ratio p50', 'ratio p99', 'API->mesh p50', 'CPU/round (H / bare)', 'load CPU (H / bare)'],
   rows,
 );
 const rss = procUsage(process.pid)!.rssBytes;
 console.log(`  Horizon RSS at the end: ${(rss / 1048576).toFixed(0)} MiB. Targets: p99 <= 100 ms at 1000 streams; p99 <= 1.3x the bare floor.`);
-writeResult('S2', { layout, mode, rounds, namesPerStream: Number(values.names), loadProcesses: Number(values['load-procs']), results, horizonRssBytes: rss }, machine);
+writeResult('S2', { layout, mode, rounds, warmupRounds: warmup, namesPerStream: Number(values.names), loadProcesses: Number(values['load-procs']), results, horizonRssBytes: rss }, machine);
 
 await fleet.close();
 await horizon.close();

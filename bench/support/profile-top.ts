@@ -18,12 +18,16 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const file = process.argv[2];
+const args = process.argv.slice(2);
+const callersOf = args.includes('--callers') ? args.splice(args.indexOf('--callers'), 2)[1] : undefined;
+const file = args[0];
 if (!file) {
-  console.error('usage: profile-top.ts <file.cpuprofile> [rows]');
+  console.error('usage: profile-top.ts <file.cpuprofile> [rows] [--callers <function name>]');
   process.exit(2);
 }
-const rows = Number(process.argv[3] ?? 30);
+const rows = Number(args[1] ?? 30);
+// A closed pipe (| head) ends the listing quietly.
+process.stdout.on('error', () => process.exit(0));
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
@@ -53,6 +57,20 @@ for (let i = 0; i < p.samples.length; i++) {
     totalTime.set(l, (totalTime.get(l) ?? 0) + dt);
   }
 }
+// Who calls a function: self time of samples under it, by the frame just above its first occurrence.
+const callers = new Map<string, number>();
+if (callersOf) {
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = p.timeDeltas[i] ?? 0;
+    for (let id: number | undefined = p.samples[i]!; id !== undefined; id = parent.get(id)) {
+      if (byId.get(id)!.callFrame.functionName !== callersOf) continue;
+      const up = parent.get(id);
+      const l = up === undefined ? '(root)' : label(byId.get(up)!.callFrame);
+      callers.set(l, (callers.get(l) ?? 0) + dt);
+      break;
+    }
+  }
+}
 const show = (title: string, m: Map<string, number>) => {
   console.log(`\n${title}`);
   for (const [k, t] of [...m].sort((a, b) => b[1] - a[1]).slice(0, rows)) {
@@ -60,5 +78,9 @@ const show = (title: string, m: Map<string, number>) => {
   }
 };
 console.log(`${file}: busy ${(total / 1000).toFixed(0)} ms, idle ${(idle / 1000).toFixed(0)} ms`);
-show('self time', selfTime);
-show('inclusive time', totalTime);
+if (callersOf) {
+  show(`callers of ${callersOf} (time spent in it and below)`, callers);
+} else {
+  show('self time', selfTime);
+  show('inclusive time', totalTime);
+}

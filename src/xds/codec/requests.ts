@@ -45,24 +45,103 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
 }
 
-export function decodeDiscoveryRequest(bytes: Uint8Array): Decoded<DiscoveryRequestMessage> {
+/** A wire-level problem: the bytes are not the message they claim to be. */
+class Malformed extends Error {}
+
+function readVarint(b: Uint8Array, pos: number, end: number): number {
+  let n = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new Malformed('truncated varint');
+    const byte = b[pos++]!;
+    n += (byte & 0x7f) * mul;
+    if (byte < 0x80) {
+      varintEnd = pos;
+      return n;
+    }
+    mul *= 128;
+  }
+  throw new Malformed('varint longer than 10 bytes');
+}
+/** Where the last readVarint stopped (a module variable instead of a tuple: no allocation per field). */
+let varintEnd = 0;
+
+/**
+ * DiscoveryRequest {version_info=1, node=2, resource_names=3, type_url=4, response_nonce=5,
+ * error_detail=6}, read by hand: every ACK of every stream goes through here, and it repeats the whole
+ * subscription. The node (first request only) and error_detail (NACKs) are decoded by protobufjs.
+ */
+export function decodeDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryRequestMessage> {
+  const bytes = strictView(raw);
+  // Strings are read straight out of one Buffer view (toString with a range allocates no view per field).
+  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   try {
-    const { DiscoveryRequest } = xdsTypes();
-    const m = DiscoveryRequest.toObject(DiscoveryRequest.decode(strictView(bytes)), TO_OBJECT) as {
-      versionInfo?: string;
-      node?: DecodedNode;
-      resourceNames?: string[];
-      typeUrl?: string;
-      responseNonce?: string;
-      errorDetail?: RawStatus;
-    };
-    const errorDetail = errorDetailOf(m.errorDetail);
+    let versionInfo = '';
+    let typeUrl = '';
+    let responseNonce = '';
+    const resourceNames: string[] = [];
+    let node: NodeInfo | undefined;
+    let errorDetail: ErrorDetail | undefined;
+    const end = bytes.length;
+    let pos = 0;
+    while (pos < end) {
+      const key = readVarint(bytes, pos, end);
+      pos = varintEnd;
+      const field = Math.floor(key / 8);
+      const wire = key & 7;
+      if (field === 0) throw new Malformed('field number 0');
+      if (wire === 2) {
+        const len = readVarint(bytes, pos, end);
+        pos = varintEnd;
+        const stop = pos + len;
+        if (stop > end) throw new Malformed(`field ${field} runs past the end`);
+        switch (field) {
+          case 1:
+            versionInfo = buf.toString('utf8', pos, stop);
+            break;
+          case 2: {
+            const { Node } = xdsTypes();
+            node = parseNode(Node.toObject(Node.decode(bytes.subarray(pos, stop)), TO_OBJECT) as DecodedNode);
+            break;
+          }
+          case 3:
+            resourceNames.push(buf.toString('utf8', pos, stop));
+            break;
+          case 4:
+            typeUrl = buf.toString('utf8', pos, stop);
+            break;
+          case 5:
+            responseNonce = buf.toString('utf8', pos, stop);
+            break;
+          case 6: {
+            const { Status } = xdsTypes();
+            errorDetail = errorDetailOf(Status.toObject(Status.decode(bytes.subarray(pos, stop)), TO_OBJECT) as RawStatus);
+            break;
+          }
+          default:
+            break; // unknown or unused (resource_locators): skipped
+        }
+        pos = stop;
+      } else if (field >= 1 && field <= 7) {
+        throw new Malformed(`field ${field} has wire type ${wire}, expected 2`);
+      } else if (wire === 0) {
+        readVarint(bytes, pos, end);
+        pos = varintEnd;
+      } else if (wire === 1) {
+        pos += 8;
+      } else if (wire === 5) {
+        pos += 4;
+      } else {
+        throw new Malformed(`unsupported wire type ${wire}`);
+      }
+      if (pos > end) throw new Malformed('truncated field');
+    }
     return ok({
-      versionInfo: m.versionInfo ?? '',
-      ...(m.node ? { node: parseNode(m.node) } : {}),
-      resourceNames: strings(m.resourceNames),
-      typeUrl: m.typeUrl ?? '',
-      responseNonce: m.responseNonce ?? '',
+      versionInfo,
+      ...(node ? { node } : {}),
+      resourceNames,
+      typeUrl,
+      responseNonce,
       ...(errorDetail ? { errorDetail } : {}),
     });
   } catch (err) {

@@ -51,6 +51,8 @@ export class MeshResourceProvider implements XdsResourceProvider {
   /** host -> type -> names clients asked for (existing or not), so a change reaches their subscribers. */
   private readonly namesByHost = new Map<Hostname, Map<string, Set<string>>>();
   private readonly wildcardClusters = new Map<string, EncodedResource[]>();
+  /** EDS name -> its host, for the cluster names clients asked for (remembered in namesByHost too). */
+  private readonly edsHosts = new Map<string, Hostname>();
   private configIndex: IstioConfigIndex | undefined;
   private readonly counters = { hits: 0, misses: 0 };
 
@@ -128,9 +130,23 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   /** One resource, from the cache or generated now. */
   private resource(typeUrl: string, node: NodeInfo, name: string): EncodedResource | undefined {
-    const target = this.target(typeUrl, node, name);
-    if (!target) return undefined;
-    this.remember(target.host, typeUrl, name);
+    let target: { host: Hostname; variant: string } | undefined;
+    if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE) {
+      // The hot path (every endpoint change, every stream): the name's host is parsed and remembered
+      // once, and the variant is the caller's view key.
+      let host = this.edsHosts.get(name);
+      if (host === undefined) {
+        host = parseClusterName(name)?.host;
+        if (host === undefined) return undefined;
+        this.edsHosts.set(name, host);
+        this.remember(host, typeUrl, name);
+      }
+      target = { host, variant: node.viewKey };
+    } else {
+      target = this.target(typeUrl, node, name);
+      if (!target) return undefined;
+      this.remember(target.host, typeUrl, name);
+    }
     const cacheKey = `${typeUrl}\u0000${target.variant}\u0000${name}`;
     const hit = this.cache.get(cacheKey);
     if (hit) {

@@ -42,6 +42,9 @@ export interface XdsServer {
 
 const identity = (b: Buffer): Buffer => b;
 
+/** A push flushes connections for about this long before it lets the event loop run (ms). */
+export const PUSH_SLICE_MS = 4;
+
 function adsServiceDefinition(): grpc.ServiceDefinition {
   const method = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
     path,
@@ -134,6 +137,27 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   });
   log.info({ address: `${host}:${port}` }, 'xDS server listening');
 
+  // Connections with work to send, flushed in slices: a push to thousands of streams must not hold the
+  // event loop for its whole length. Between slices the writes already made go out to the sockets (and
+  // clients start reading them) while the next slice is built, and ACKs and watch events get a turn.
+  // The first slice runs inside push() itself, so a small push costs no extra latency.
+  const pending = new Set<Connection>();
+  let drainScheduled = false;
+  const drain = (): void => {
+    drainScheduled = false;
+    const deadline = performance.now() + PUSH_SLICE_MS;
+    let n = 0;
+    for (const conn of pending) {
+      pending.delete(conn);
+      conn.flush();
+      if (++n % 8 === 0 && pending.size > 0 && performance.now() >= deadline) {
+        drainScheduled = true;
+        setImmediate(drain);
+        return;
+      }
+    }
+  };
+
   const push = (request: PushRequest): void => {
     if (closing) return;
     pushSeq++;
@@ -142,8 +166,9 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
       for (const conn of connections.values()) {
         conn.notePush(at, request.since);
         for (const st of conn.types.values()) if (st.hasSubscription() || st.sent.size > 0) st.markAll();
-        conn.flush();
+        pending.add(conn);
       }
+      if (!drainScheduled) drain();
       return;
     }
     const touched = new Set<Connection>();
@@ -165,8 +190,9 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     }
     for (const conn of touched) {
       conn.notePush(at, request.since);
-      conn.flush();
+      pending.add(conn);
     }
+    if (!drainScheduled) drain();
   };
 
   return {
@@ -179,6 +205,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     close: async () => {
       if (closing) return;
       closing = true;
+      pending.clear();
       for (const conn of [...connections.values()]) conn.end();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

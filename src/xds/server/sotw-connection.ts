@@ -39,7 +39,13 @@ export class SotwConnection extends Connection {
       respond = true;
     }
 
-    // The request carries the complete subscription: diff it against what we had.
+    // The request carries the complete subscription. Most requests are ACKs that repeat the last one
+    // name for name: nothing to diff.
+    if (!respond && sameNames(st.lastRequestNames, req.resourceNames)) {
+      this.flush();
+      return;
+    }
+    st.lastRequestNames = req.resourceNames;
     const full = requiresFullState(req.typeUrl);
     const explicit = req.resourceNames.filter((n) => n !== WILDCARD);
     const wildcard = req.resourceNames.includes(WILDCARD) || (req.resourceNames.length === 0 && full);
@@ -78,20 +84,32 @@ export class SotwConnection extends Connection {
       }
       const resources = full ? d.results : d.upserts;
       const nonce = this.nextNonce();
-      out.push({
+      const anys: Uint8Array[] = new Array(resources.length);
+      for (let i = 0; i < resources.length; i++) anys[i] = resources[i]!.any;
+      const m: OutMessage = {
         st,
         version,
         nonce,
         resources: resources.length,
         removed: full ? d.removed.length : 0,
-        bytes: encodeDiscoveryResponse({ versionInfo: version, typeUrl: st.typeUrl, nonce, resources: resources.map((r) => r.any) }),
-        apply: () => {
-          if (full) st.sent = new Map(resources.map((r) => [r.name, r.version]));
-          else for (const r of resources) st.sent.set(r.name, r.version);
-        },
-      });
+        bytes: encodeDiscoveryResponse({ versionInfo: version, typeUrl: st.typeUrl, nonce, resources: anys }),
+      };
+      if (full) m.replaceSent = resources;
+      else m.setSent = resources;
+      out.push(m);
     }
     // diffs arrive in PUSH_ORDER already; keep it explicit.
-    return out.sort((a, b) => PUSH_ORDER.indexOf(a.st.typeUrl) - PUSH_ORDER.indexOf(b.st.typeUrl));
+    if (out.length > 1) out.sort(byPushOrder);
+    return out;
   }
+}
+
+function sameNames(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function byPushOrder(a: OutMessage, b: OutMessage): number {
+  return PUSH_ORDER.indexOf(a.st.typeUrl) - PUSH_ORDER.indexOf(b.st.typeUrl);
 }

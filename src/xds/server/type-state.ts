@@ -42,11 +42,23 @@ export class TypeState<C = unknown> {
   inFlight = 0;
   dirty: Dirty | undefined;
   staleRequests = 0;
+  /** SotW: resource_names of the last request processed, to skip diffing an unchanged subscription. */
+  lastRequestNames: readonly string[] | undefined;
+
+  /** The write callback of this type's responses (one function per type state, not one per write). */
+  readonly onWritten: () => void;
 
   constructor(
     readonly typeUrl: string,
     readonly conn: C,
-  ) {}
+    /** Called after a response of this type left grpc-js's buffer (inFlight already decremented). */
+    afterWrite: () => void = () => undefined,
+  ) {
+    this.onWritten = () => {
+      this.inFlight--;
+      afterWrite();
+    };
+  }
 
   markAll(respond = false): void {
     if (this.dirty) {
