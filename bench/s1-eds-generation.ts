@@ -6,7 +6,6 @@
 //           change travels the real watch path and invalidates those services), so nothing is cached;
 //   cached: the same op again.
 //   npm run bench -- S1 [--iterations 40] [--cases 1/100,10/10,100/10,1000/1,10000/1]
-import { parseArgs } from 'node:util';
 import type { MeshChanges } from '../src/mesh/mesh-model.js';
 import { jsonToStruct } from '../src/xds/codec/struct.js';
 import { parseNode } from '../src/xds/node-info.js';
@@ -15,14 +14,12 @@ import { ClusterHost, waitForMesh } from './support/cluster-host-client.js';
 import { PhaseProfiler } from './support/profiler.js';
 import { fmtMs, fmtRatio, machineFacts, machineLine, printTable, summarize, writeResult } from './support/report.js';
 import { edsName, hostOf, type MeshLayout } from './support/workload.js';
+import { scenarioArgs } from './support/args.js';
 
-const { values } = parseArgs({
-  options: {
-    iterations: { type: 'string', default: '40' },
-    cases: { type: 'string', default: '1/100,10/10,100/10,1000/1,10000/1' },
-    profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
-  },
-  allowPositionals: true,
+const values = scenarioArgs('S1', {
+  iterations: { type: 'string', default: '40' },
+  cases: { type: 'string', default: '1/100,10/10,100/10,1000/1,10000/1' },
+  profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
 });
 
 /** istiod's published per-op figures (ms), BenchmarkEndpointGeneration. */

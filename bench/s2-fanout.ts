@@ -6,7 +6,6 @@
 // number of streams (the floor); the ratio says what Horizon costs beyond the runtime.
 //   npm run bench -- S2 [--streams 1000,2000] [--rounds 20] [--services 1000] [--endpoints 10]
 //                       [--names 10] [--mode sotw|delta] [--load-procs 1]
-import { parseArgs } from 'node:util';
 import type { Horizon } from '../src/horizon.js';
 import { jsonToStruct } from '../src/xds/codec/struct.js';
 import { parseNode } from '../src/xds/node-info.js';
@@ -20,23 +19,21 @@ import type { SubscriptionPlan } from './support/subscriptions.js';
 import { PhaseProfiler } from './support/profiler.js';
 import { procUsage } from './support/usage.js';
 import { edsName, type MeshLayout } from './support/workload.js';
+import { scenarioArgs } from './support/args.js';
 
-const { values } = parseArgs({
-  options: {
-    streams: { type: 'string', default: '1000,2000' },
-    rounds: { type: 'string', default: '40' },
-    services: { type: 'string', default: '1000' },
-    endpoints: { type: 'string', default: '10' },
-    clusters: { type: 'string', default: '4' },
-    networks: { type: 'string', default: '2' },
-    names: { type: 'string', default: '10' },
-    mode: { type: 'string', default: 'sotw' },
-    'load-procs': { type: 'string', default: '1' },
-    'gap-ms': { type: 'string', default: '250' },
-    warmup: { type: 'string', default: '3' },
-    profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
-  },
-  allowPositionals: true,
+const values = scenarioArgs('S2', {
+  streams: { type: 'string', default: '1000,2000' },
+  rounds: { type: 'string', default: '40' },
+  services: { type: 'string', default: '1000' },
+  endpoints: { type: 'string', default: '10' },
+  clusters: { type: 'string', default: '4' },
+  networks: { type: 'string', default: '2' },
+  names: { type: 'string', default: '10' },
+  mode: { type: 'string', default: 'sotw' },
+  'load-procs': { type: 'string', default: '1' },
+  'gap-ms': { type: 'string', default: '250' },
+  warmup: { type: 'string', default: '3' },
+  profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
 });
 
 const layout: MeshLayout = {

@@ -4,7 +4,7 @@
 // Measured: Horizon's CPU (share of one core), the latency from each change at the API server to each
 // subscribed client, and Horizon's RSS over time (it must stay flat).
 //   npm run bench -- S3 [--duration 120] [--rate 30] [--streams 1000] [--services 5000] [--endpoints 10]
-import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../src/xds/type-urls.js';
 import { ClusterHost, waitForMesh, type ChangeEvent } from './support/cluster-host-client.js';
 import { LoadFleet } from './support/load-fleet.js';
@@ -13,19 +13,18 @@ import { fmtMiB, fmtMs, machineFacts, machineLine, printTable, summarize, writeR
 import type { SubscriptionPlan } from './support/subscriptions.js';
 import { settledRss, UsageSampler, procUsage } from './support/usage.js';
 import { edsName, type MeshLayout } from './support/workload.js';
+import { scenarioArgs } from './support/args.js';
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '120' },
-    rate: { type: 'string', default: '30' },
-    streams: { type: 'string', default: '1000' },
-    services: { type: 'string', default: '5000' },
-    endpoints: { type: 'string', default: '10' },
-    names: { type: 'string', default: '100' },
-    'load-procs': { type: 'string', default: '1' },
-    profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
-  },
-  allowPositionals: true,
+const values = scenarioArgs('S3', {
+  duration: { type: 'string', default: '120' },
+  rate: { type: 'string', default: '30' },
+  streams: { type: 'string', default: '1000' },
+  services: { type: 'string', default: '5000' },
+  endpoints: { type: 'string', default: '10' },
+  names: { type: 'string', default: '100' },
+  'load-procs': { type: 'string', default: '1' },
+  profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
+  'heap-snapshots': { type: 'string', default: '' },
 });
 
 const layout: MeshLayout = { clusters: 4, networks: 2, services: Number(values.services), endpointsPerService: Number(values.endpoints), namespaces: 10 };
@@ -49,6 +48,9 @@ if (conn.timedOut) throw new Error(`S3: ${conn.incomplete} streams incomplete af
 console.log(`  ${streams} streams connected and synced in ${fmtMs(summarize(conn.completeMs).max)}`);
 
 const rssBefore = await settledRss();
+const heapBefore = process.memoryUsage().heapUsed;
+const extBefore = process.memoryUsage().external;
+if (values['heap-snapshots']) console.log(`  heap snapshot: ${writeHeapSnapshot(`${values['heap-snapshots']}/S3-before.heapsnapshot`)}`);
 const sampler = new UsageSampler(process.pid, 1000);
 const loadCpu0 = fleet.cpuSeconds();
 const hostCpu0 = procUsage(host.pid)?.cpuSeconds ?? 0;
@@ -89,9 +91,13 @@ const samples = sampler.stop();
 const loadCores = (fleet.cpuSeconds() - loadCpu0) / durationS;
 const hostCores = ((procUsage(host.pid)?.cpuSeconds ?? 0) - hostCpu0) / durationS;
 const rssAfter = await settledRss();
+const heapAfter = process.memoryUsage().heapUsed;
+const extAfter = process.memoryUsage().external;
+if (values['heap-snapshots']) console.log(`  heap snapshot: ${writeHeapSnapshot(`${values['heap-snapshots']}/S3-after.heapsnapshot`)}`);
 
-// RSS trend after the first 20% (warm-up): least-squares slope in MiB per minute.
-const steady = samples.filter((s) => s.t >= durationS * 0.2);
+// RSS trend over the second half (the first half includes the allocator settling after the forced GC
+// that measured the start): least-squares slope in MiB per minute.
+const steady = samples.filter((s) => s.t >= durationS * 0.5);
 const slope = (() => {
   const n = steady.length;
   if (n < 3) return NaN;
@@ -121,7 +127,9 @@ printTable(
     ['change -> last subscriber p99', fmtMs(worst.p99), ''],
     ['deliveries missing', `${missing}`, '0'],
     ['RSS before -> after (after GC)', `${fmtMiB(rssBefore)} -> ${fmtMiB(rssAfter)}`, 'flat'],
-    ['RSS slope after warm-up', `${slope.toFixed(2)} MiB/min`, '~0'],
+    ['RSS slope, second half', `${slope.toFixed(2)} MiB/min`, '~0'],
+    ['V8 heap before -> after (after GC)', `${fmtMiB(heapBefore)} -> ${fmtMiB(heapAfter)}`, 'flat'],
+    ['external (buffers) before -> after', `${fmtMiB(extBefore)} -> ${fmtMiB(extAfter)}`, 'flat'],
     ['emulated clusters CPU', `${hostCores.toFixed(2)} core`, ''],
     ['load generator CPU', `${loadCores.toFixed(2)} core`, ''],
   ],
@@ -142,6 +150,7 @@ writeResult(
     horizonCpuCores: { average: avgCores, max: Math.max(...samples.map((s) => s.cores)) },
     latencyMs: lat,
     lastSubscriberMs: worst,
+    heap: { beforeBytes: heapBefore, afterBytes: heapAfter, externalBeforeBytes: extBefore, externalAfterBytes: extAfter },
     rss: { beforeBytes: rssBefore, afterBytes: rssAfter, slopeMiBPerMin: slope, samples: samples.map((s) => ({ t: s.t, rss: s.rssBytes, cores: s.cores })) },
     emulatorCores: hostCores,
     loadGeneratorCores: loadCores,

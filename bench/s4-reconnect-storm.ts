@@ -4,7 +4,6 @@
 // cold resource cache (as after a Horizon restart), the next ones a warm one. The same storm against a
 // bare grpc-js server (answers with placeholder bytes, no decisions) is the floor.
 //   npm run bench -- S4 [--streams 1000] [--names 100] [--repeat 3]
-import { parseArgs } from 'node:util';
 import type { AckEvent } from '../src/xds/server/observer.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../src/xds/type-urls.js';
 import { BareFanout } from './support/bare-fanout.js';
@@ -14,18 +13,16 @@ import { PhaseProfiler } from './support/profiler.js';
 import { fmtMs, fmtRatio, machineFacts, machineLine, now, printTable, summarize, writeResult } from './support/report.js';
 import type { SubscriptionPlan } from './support/subscriptions.js';
 import { edsName, type MeshLayout } from './support/workload.js';
+import { scenarioArgs } from './support/args.js';
 
-const { values } = parseArgs({
-  options: {
-    streams: { type: 'string', default: '1000' },
-    names: { type: 'string', default: '100' },
-    repeat: { type: 'string', default: '3' },
-    services: { type: 'string', default: '1000' },
-    endpoints: { type: 'string', default: '10' },
-    'load-procs': { type: 'string', default: '1' },
-    profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
-  },
-  allowPositionals: true,
+const values = scenarioArgs('S4', {
+  streams: { type: 'string', default: '1000' },
+  names: { type: 'string', default: '100' },
+  repeat: { type: 'string', default: '3' },
+  services: { type: 'string', default: '1000' },
+  endpoints: { type: 'string', default: '10' },
+  'load-procs': { type: 'string', default: '1' },
+  profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
 });
 
 const layout: MeshLayout = { clusters: 4, networks: 2, services: Number(values.services), endpointsPerService: Number(values.endpoints), namespaces: 10 };

@@ -4,7 +4,6 @@
 // endpoint, and until a client connected at that moment has the assignments of 1000 services spread over
 // the mesh (servable).
 //   npm run bench -- S5 [--services 10000] [--endpoints 15] [--clusters 4]
-import { parseArgs } from 'node:util';
 import { AdsClient } from '../src/xds/client/ads-client.js';
 import type { DecodedClusterLoadAssignment } from '../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../src/xds/type-urls.js';
@@ -15,15 +14,13 @@ import { fmtMiB, fmtMs, machineFacts, machineLine, now, printTable, summarize, w
 import type { SubscriptionPlan } from './support/subscriptions.js';
 import { procUsage, settledRss } from './support/usage.js';
 import { edsName, type MeshLayout } from './support/workload.js';
+import { scenarioArgs } from './support/args.js';
 
-const { values } = parseArgs({
-  options: {
-    services: { type: 'string', default: '10000' },
-    endpoints: { type: 'string', default: '15' },
-    clusters: { type: 'string', default: '4' },
-    profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
-  },
-  allowPositionals: true,
+const values = scenarioArgs('S5', {
+  services: { type: 'string', default: '10000' },
+  endpoints: { type: 'string', default: '15' },
+  clusters: { type: 'string', default: '4' },
+  profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
 });
 
 const layout: MeshLayout = { clusters: Number(values.clusters), networks: 2, services: Number(values.services), endpointsPerService: Number(values.endpoints), namespaces: 10 };

@@ -3,7 +3,6 @@
 //   2000 streams (10 EDS names each; their resources cached);
 //   per endpoint: with no stream connected, before and after adding 50k endpoints to the same services.
 //   npm run bench -- S6 [--streams 1000,2000] [--names 10] [--add-endpoints 50]
-import { parseArgs } from 'node:util';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../src/xds/type-urls.js';
 import { ClusterHost, waitForMesh } from './support/cluster-host-client.js';
 import { LoadFleet } from './support/load-fleet.js';
@@ -11,16 +10,14 @@ import { fmtMiB, machineFacts, machineLine, printTable, writeResult } from './su
 import type { SubscriptionPlan } from './support/subscriptions.js';
 import { settledRss } from './support/usage.js';
 import { edsName, type MeshLayout } from './support/workload.js';
+import { scenarioArgs } from './support/args.js';
 
-const { values } = parseArgs({
-  options: {
-    streams: { type: 'string', default: '1000,2000' },
-    names: { type: 'string', default: '10' },
-    services: { type: 'string', default: '1000' },
-    endpoints: { type: 'string', default: '10' },
-    'add-endpoints': { type: 'string', default: '50' },
-  },
-  allowPositionals: true,
+const values = scenarioArgs('S6', {
+  streams: { type: 'string', default: '1000,2000' },
+  names: { type: 'string', default: '10' },
+  services: { type: 'string', default: '1000' },
+  endpoints: { type: 'string', default: '10' },
+  'add-endpoints': { type: 'string', default: '50' },
 });
 
 const layout: MeshLayout = { clusters: 4, networks: 2, services: Number(values.services), endpointsPerService: Number(values.endpoints), namespaces: 10 };

@@ -2,6 +2,7 @@
 // plain-text table and the JSON result file under bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -88,13 +89,14 @@ export function printTable(title: string, headers: readonly string[], rows: read
   for (const r of rows) console.log(line(r));
 }
 
-export const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+/** bench/results/, or BENCH_RESULTS_DIR (the smoke test writes elsewhere). */
+export const resultsDir = process.env.BENCH_RESULTS_DIR ?? fileURLToPath(new URL('../results/', import.meta.url));
 
 /** Writes bench/results/<scenario>-<timestamp>.json with the machine facts; returns the path. */
 export function writeResult(scenario: string, data: object, machine: MachineFacts = machineFacts()): string {
   mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = `${resultsDir}${scenario}-${stamp}.json`;
+  const file = path.join(resultsDir, `${scenario}-${stamp}.json`);
   writeFileSync(file, `${JSON.stringify({ scenario, at: new Date().toISOString(), machine, ...data }, null, 2)}\n`);
   console.log(`\nresult written to ${file}`);
   return file;

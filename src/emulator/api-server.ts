@@ -69,6 +69,7 @@ export class ApiServer {
   private secure: https.Server;
   private listener: net.Server | undefined;
   private port = 0;
+  private accepted = 0;
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
@@ -91,8 +92,14 @@ export class ApiServer {
     return this.watches.size;
   }
 
+  /** TCP connections accepted since the server was built (clients that pool connections keep this low). */
+  get connectionsAccepted(): number {
+    return this.accepted;
+  }
+
   async listen(port: number): Promise<number> {
     const listener = net.createServer((socket) => {
+      this.accepted++;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => socket.destroy());
