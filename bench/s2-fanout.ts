@@ -61,6 +61,9 @@ interface RoundSet {
   perStream: number[];
   /** Per round: API server commit -> Horizon's mesh model saw it. */
   toMesh: number[];
+  /** Per round: API server commit -> Horizon's first / last write of the push. */
+  firstWrite: number[];
+  lastWrite: number[];
   /** Per round: Horizon's CPU ms. */
   cpuMs: number[];
   /** Per round: the load generator's CPU ms. */
@@ -75,7 +78,18 @@ const host = await ClusterHost.start(layout);
 const loaded = await host.load();
 console.log(`  emulated clusters loaded: ${loaded.objects} objects (${loaded.pods} pods, ${loaded.slices} slices) in ${fmtMs(loaded.ms)}`);
 let meshAt = 0;
-const horizon: Horizon = await host.startHorizon();
+let firstWriteAt = 0;
+let lastWriteAt = 0;
+const horizon: Horizon = await host.startHorizon({
+  xdsObserver: {
+    onPushSent: (e) => {
+      if (e.trigger !== 'push') return;
+      const t = now();
+      if (firstWriteAt === 0) firstWriteAt = t;
+      lastWriteAt = t;
+    },
+  },
+});
 horizon.mesh.on('changes', () => {
   meshAt = now();
 });
@@ -94,7 +108,7 @@ for (const streams of streamCounts) {
   // ---- Horizon ----
   const conn = await fleet.connect(horizon.xds.address, plan, { mode });
   if (conn.timedOut) throw new Error(`S2: ${conn.incomplete} of ${streams} streams did not get their resources`);
-  const h: RoundSet = { last: [], perStream: [], toMesh: [], cpuMs: [], loadCpuMs: [] };
+  const h: RoundSet = { last: [], perStream: [], toMesh: [], firstWrite: [], lastWrite: [], cpuMs: [], loadCpuMs: [] };
   const profiler = new PhaseProfiler(values.profile);
   await profiler.start();
   for (let r = 1 - warmup; r <= rounds; r++) {
@@ -102,6 +116,7 @@ for (const streams of streamCounts) {
     const cpu0 = process.cpuUsage();
     const load0 = fleet.cpuSeconds();
     hotReady = !hotReady;
+    firstWriteAt = 0;
     const change = await host.setReady(0, 0, hotReady);
     const got = await fleet.expect(HOT, change.t0);
     if (got.timedOut) throw new Error(`S2 horizon round ${r}: ${got.missing} streams never got the change`);
@@ -110,6 +125,8 @@ for (const streams of streamCounts) {
     h.last.push(Math.max(...got.latencies));
     h.perStream.push(...got.latencies);
     h.toMesh.push(meshAt - change.t0);
+    h.firstWrite.push(firstWriteAt - change.t0);
+    h.lastWrite.push(lastWriteAt - change.t0);
     h.cpuMs.push((cpu.user + cpu.system) / 1000);
     h.loadCpuMs.push((fleet.cpuSeconds() - load0) * 1000);
   }
@@ -123,7 +140,7 @@ for (const streams of streamCounts) {
   await bare.start();
   const bconn = await fleet.connect(bare.address, plan, { mode });
   if (bconn.timedOut) throw new Error(`S2: bare server: ${bconn.incomplete} streams incomplete`);
-  const b: RoundSet = { last: [], perStream: [], toMesh: [], cpuMs: [], loadCpuMs: [] };
+  const b: RoundSet = { last: [], perStream: [], toMesh: [], firstWrite: [], lastWrite: [], cpuMs: [], loadCpuMs: [] };
   await profiler.start();
   for (let r = 1 - warmup; r <= rounds; r++) {
     await sleep(gapMs);
@@ -149,6 +166,7 @@ for (const streams of streamCounts) {
   const hs = summarize(h.perStream);
   const bs = summarize(b.perStream);
   const toMesh = summarize(h.toMesh);
+  const lastWrite = summarize(h.lastWrite);
   const cpuH = summarize(h.cpuMs);
   const cpuB = summarize(b.cpuMs);
   const loadH = summarize(h.loadCpuMs);
@@ -163,13 +181,14 @@ for (const streams of streamCounts) {
     fmtRatio(hl.p50 / bl.p50),
     fmtRatio(hl.p99 / bl.p99),
     fmtMs(toMesh.p50),
+    `${fmtMs(summarize(h.firstWrite).p50)} / ${fmtMs(lastWrite.p50)}`,
     `${cpuH.p50.toFixed(0)} / ${cpuB.p50.toFixed(0)} ms`,
     `${loadH.p50.toFixed(0)} / ${loadB.p50.toFixed(0)} ms`,
   ]);
   const sum = (s: Summary) => ({ p50: s.p50, p90: s.p90, p99: s.p99, max: s.max, n: s.n });
   results.push({
     streams,
-    horizon: { lastClient: sum(hl), perStream: sum(hs), apiServerToMesh: sum(toMesh), cpuMsPerRound: sum(cpuH), loadCpuMsPerRound: sum(loadH), rounds: h.last },
+    horizon: { lastClient: sum(hl), perStream: sum(hs), apiServerToMesh: sum(toMesh), apiServerToFirstWrite: sum(summarize(h.firstWrite)), apiServerToLastWrite: sum(lastWrite), lastWriteRounds: h.lastWrite, cpuMsPerRound: sum(cpuH), loadCpuMsPerRound: sum(loadH), rounds: h.last },
     bare: { lastClient: sum(bl), perStream: sum(bs), cpuMsPerRound: sum(cpuB), loadCpuMsPerRound: sum(loadB), rounds: b.last },
     ratio: { p50: hl.p50 / bl.p50, p99: hl.p99 / bl.p99 },
     target: { p99Ms: streams <= 1000 ? 100 : undefined, ratio: 1.3 },
@@ -178,7 +197,7 @@ for (const streams of streamCounts) {
 
 printTable(
   `S2 change at the API server -> last of N streams (${rounds} rounds each after ${warmup} warm-up; bare = grpc-js writing the same bytes, timed from its write loop)`,
-  ['streams', 'p50', 'p99', 'max', 'bare p50', 'bare p99', 'ratio p50', 'ratio p99', 'API->mesh p50', 'CPU/round (H / bare)', 'load CPU (H / bare)'],
+  ['streams', 'p50', 'p99', 'max', 'bare p50', 'bare p99', 'ratio p50', 'ratio p99', 'API->mesh p50', 'first / last write p50', 'CPU/round (H / bare)', 'load CPU (H / bare)'],
   rows,
 );
 const rss = procUsage(process.pid)!.rssBytes;

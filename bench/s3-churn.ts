@@ -16,7 +16,7 @@ import { edsName, type MeshLayout } from './support/workload.js';
 import { scenarioArgs } from './support/args.js';
 
 const values = scenarioArgs('S3', {
-  duration: { type: 'string', default: '120' },
+  duration: { type: 'string', default: '180' },
   rate: { type: 'string', default: '30' },
   streams: { type: 'string', default: '1000' },
   services: { type: 'string', default: '5000' },
@@ -25,6 +25,7 @@ const values = scenarioArgs('S3', {
   'load-procs': { type: 'string', default: '1' },
   profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
   'heap-snapshots': { type: 'string', default: '' },
+  slow: { type: 'string', default: '50' },
 });
 
 const layout: MeshLayout = { clusters: 4, networks: 2, services: Number(values.services), endpointsPerService: Number(values.endpoints), namespaces: 10 };
@@ -46,6 +47,10 @@ const plan: SubscriptionPlan = { streams, typeUrl: EDS, hot: [], pool, perStream
 const conn = await fleet.connect(horizon.xds.address, plan);
 if (conn.timedOut) throw new Error(`S3: ${conn.incomplete} streams incomplete after connecting`);
 console.log(`  ${streams} streams connected and synced in ${fmtMs(summarize(conn.completeMs).max)}`);
+// Slow clients: some streams stop reading for the whole run. The server keeps at most one response per
+// type in flight for each and merges later changes into it, so they cost bounded memory.
+const slow = Number(values.slow);
+if (slow > 0) await fleet.pause(slow);
 
 const rssBefore = await settledRss();
 const heapBefore = process.memoryUsage().heapUsed;
@@ -111,6 +116,12 @@ const slope = (() => {
   }
   return ((num / den) * 60) / 1048576;
 })();
+// What the slow streams left pending on the server, then how they catch up once they read again.
+const slowIds = new Set(Array.from({ length: slow }, (_, i) => `load-${i}`));
+const slowConns = horizon.xds.connections().filter((c) => c.node && slowIds.has(c.node.id));
+const slowBlocked = slowConns.filter((c) => c.blocked).length;
+const slowPending = slowConns.filter((c) => c.types.some((t) => t.pending)).length;
+const caughtUp = slow > 0 ? await fleet.resume() : { responsesAfterResume: [], settledMs: 0 };
 const lat = summarize(latencies);
 const worst = summarize(perChangeMax);
 const stats = await fleet.stats();
@@ -126,6 +137,8 @@ printTable(
     ['change -> client max', fmtMs(lat.max), ''],
     ['change -> last subscriber p99', fmtMs(worst.p99), ''],
     ['deliveries missing', `${missing}`, '0'],
+    [`slow streams (paused ${durationS} s)`, `${slow}: ${slowBlocked} blocked by flow control, ${slowPending} with merged pending work`, ''],
+    ['slow streams after resume', slow > 0 ? `<= ${Math.max(...caughtUp.responsesAfterResume)} responses each, current in ${fmtMs(caughtUp.settledMs)}` : '-', 'bounded'],
     ['RSS before -> after (after GC)', `${fmtMiB(rssBefore)} -> ${fmtMiB(rssAfter)}`, 'flat'],
     ['RSS slope, second half', `${slope.toFixed(2)} MiB/min`, '~0'],
     ['V8 heap before -> after (after GC)', `${fmtMiB(heapBefore)} -> ${fmtMiB(heapAfter)}`, 'flat'],
@@ -152,6 +165,7 @@ writeResult(
     lastSubscriberMs: worst,
     heap: { beforeBytes: heapBefore, afterBytes: heapAfter, externalBeforeBytes: extBefore, externalAfterBytes: extAfter },
     rss: { beforeBytes: rssBefore, afterBytes: rssAfter, slopeMiBPerMin: slope, samples: samples.map((s) => ({ t: s.t, rss: s.rssBytes, cores: s.cores })) },
+    slowStreams: { count: slow, blockedAtEnd: slowBlocked, pendingAtEnd: slowPending, responsesAfterResume: caughtUp.responsesAfterResume, settledMs: caughtUp.settledMs },
     emulatorCores: hostCores,
     loadGeneratorCores: loadCores,
     responsesReceived: stats.responses,

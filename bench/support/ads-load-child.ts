@@ -24,6 +24,9 @@ const subscribers = new Map<string, number[]>();
 /** Per local stream: its network. */
 const networkOf: string[] = [];
 const expecting = new Map<string, Set<Expectation>>();
+/** Local streams paused (slow clients): left out of expectations. */
+const paused = new Set<number>();
+const responsesOf: number[] = [];
 let ended = 0;
 let responses = 0;
 let bytes = 0;
@@ -90,6 +93,7 @@ serveRpc(
               onResponse: (r, size) => {
                 const at = now();
                 responses++;
+                responsesOf[local] = (responsesOf[local] ?? 0) + 1;
                 bytes += size;
                 onArrival(local, r.names, at);
                 if (Number.isNaN(completeAt[local]!) && seen.size >= names.length) {
@@ -114,7 +118,7 @@ serveRpc(
      * the resource changed) has received it after t0 (latencies in ms).
      */
     expect(args: { name: string; t0: number; timeoutMs: number; networks?: string[] }) {
-      const subs = (subscribers.get(args.name) ?? []).filter((l) => !args.networks || args.networks.includes(networkOf[l]!));
+      const subs = (subscribers.get(args.name) ?? []).filter((l) => !paused.has(l) && (!args.networks || args.networks.includes(networkOf[l]!)));
       return new Promise((resolve) => {
         const x: Expectation = { t0: args.t0, lat: new Map(), missing: 0, done: () => undefined };
         for (const local of subs) {
@@ -139,6 +143,38 @@ serveRpc(
       });
     },
 
+    /** Pauses the first `count` local streams: they stop reading their responses. */
+    pause(args: { count: number }) {
+      for (let l = 0; l < Math.min(args.count, streams.length); l++) {
+        paused.add(l);
+        streams[l]!.pause();
+      }
+      return { paused: paused.size };
+    },
+
+    /**
+     * Resumes the paused streams and waits until each has read everything the server had for it
+     * (no response for `quietMs`): how many responses each one got after the resume.
+     */
+    async resume(args: { quietMs: number; timeoutMs: number }) {
+      const list = [...paused];
+      const before = list.map((l) => responsesOf[l] ?? 0);
+      const resumedAt = now();
+      for (const l of list) streams[l]!.resume();
+      paused.clear();
+      let last = -1;
+      let lastChange = now();
+      while (now() - resumedAt < args.timeoutMs) {
+        await new Promise((r) => setTimeout(r, 20));
+        const total = list.reduce((n, l) => n + (responsesOf[l] ?? 0), 0);
+        if (total !== last) {
+          last = total;
+          lastChange = now();
+        } else if (now() - lastChange >= args.quietMs) break;
+      }
+      return { responsesAfterResume: list.map((l, i) => (responsesOf[l] ?? 0) - before[i]!), settledMs: lastChange - resumedAt };
+    },
+
     stats() {
       return { streams: streams.length, ended, responses, bytes };
     },
@@ -150,6 +186,8 @@ serveRpc(
       channels.length = 0;
       arrivals.length = 0;
       networkOf.length = 0;
+      responsesOf.length = 0;
+      paused.clear();
       subscribers.clear();
       expecting.clear();
       return {};

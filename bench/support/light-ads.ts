@@ -167,6 +167,15 @@ export class LightAdsStream {
     this.call.write(out);
   }
 
+  /** Stops reading (a slow client: HTTP/2 flow control then holds the server's writes back). */
+  pause(): void {
+    this.call.pause();
+  }
+
+  resume(): void {
+    this.call.resume();
+  }
+
   close(): void {
     try {
       this.call.end();

@@ -77,6 +77,16 @@ export class LoadFleet {
     };
   }
 
+  /** Pauses `count` streams of the first load process (slow clients). */
+  async pause(count: number): Promise<void> {
+    await this.children[0]!.call('pause', { count });
+  }
+
+  /** Resumes them; per stream, the responses it read until the server had nothing more for it. */
+  async resume(quietMs = 500, timeoutMs = 30_000): Promise<{ responsesAfterResume: number[]; settledMs: number }> {
+    return this.children[0]!.call('resume', { quietMs, timeoutMs });
+  }
+
   async stats(): Promise<{ streams: number; ended: number; responses: number; bytes: number }> {
     const parts = await Promise.all(this.children.map((c) => c.call('stats')));
     return {
