@@ -134,6 +134,23 @@ interface GatewayUse {
   localities: SharedRegionZone;
 }
 
+// Comparators at module level: one function object, not a new closure per call.
+const byFirstLocality = (a: readonly AssignmentEndpoint[], b: readonly AssignmentEndpoint[]) => compareLocality(a[0]!.locality, b[0]!.locality);
+const heaviestFirst = (a: [number, unknown], b: [number, unknown]) => b[0] - a[0];
+const byGateway = (a: GatewayUse, b: GatewayUse) => compareGateways(a.gateway, b.gateway);
+const byKey = (a: [string, unknown], b: [string, unknown]) => compare(a[0], b[0]);
+
+function compareExcluded(a: ExcludedEndpoint, b: ExcludedEndpoint): number {
+  return (
+    compare(a.address, b.address) ||
+    a.port - b.port ||
+    compare(a.cluster, b.cluster) ||
+    compare(a.network, b.network) ||
+    compare(a.podName ?? '', b.podName ?? '') ||
+    compare(a.reason, b.reason)
+  );
+}
+
 function excludedEndpoint(ep: AssignmentEndpoint, reason: ExcludedEndpoint['reason'], detail: string): ExcludedEndpoint {
   const out: ExcludedEndpoint = { address: ep.address, port: ep.port, network: ep.network, cluster: ep.cluster, reason, detail };
   if (ep.podName !== undefined) out.podName = ep.podName;
@@ -218,13 +235,14 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   }
 
   // Reduce, then cap at uint32.
-  const divisor = gcdOf([...(direct.length > 0 ? [scale] : []), ...[...uses.values()].map((u) => u.weight)]) || 1n;
+  const weights: bigint[] = direct.length > 0 ? [scale] : [];
+  for (const u of uses.values()) weights.push(u.weight);
+  const divisor = gcdOf(weights) || 1n;
   const directWeight = scale / divisor;
   let total = directWeight * BigInt(direct.length);
   for (const use of uses.values()) total += use.weight / divisor;
   const cap = capWeights(total, BigInt(direct.length + uses.size));
   const capped = total > MAX_TOTAL_WEIGHT;
-  const finalWeight = (reduced: bigint) => Number(cap(reduced));
 
   // Direct groups: one per pod locality.
   const groups: LocalityGroup[] = [];
@@ -236,20 +254,17 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
     list.push(ep);
   }
   const taken = new Set<string>(directByLocality.keys());
-  const directW = finalWeight(directWeight);
-  const directGroups = [...directByLocality.values()].sort((a, b) => compareLocality(a[0]!.locality, b[0]!.locality));
+  const directW = Number(cap(directWeight));
+  const directGroups = [...directByLocality.values()];
+  if (directGroups.length > 1) directGroups.sort(byFirstLocality);
   for (const members of directGroups) {
-    const lbEndpoints = members.map(
-      (ep): DirectLbEndpoint => ({
-        kind: 'direct',
-        address: ep.address,
-        port: ep.port,
-        loadBalancingWeight: directW,
-        network: ep.network,
-        cluster: ep.cluster,
-        ...(ep.podName !== undefined ? { podName: ep.podName } : {}),
-      }),
-    );
+    const lbEndpoints: DirectLbEndpoint[] = new Array(members.length);
+    for (let i = 0; i < members.length; i++) {
+      const ep = members[i]!;
+      const e: DirectLbEndpoint = { kind: 'direct', address: ep.address, port: ep.port, loadBalancingWeight: directW, network: ep.network, cluster: ep.cluster };
+      if (ep.podName !== undefined) e.podName = ep.podName;
+      lbEndpoints[i] = e;
+    }
     const l = members[0]!.locality;
     groups.push({
       locality: { region: l.region, zone: l.zone, subzone: l.subzone },
@@ -270,20 +285,24 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   for (const network of [...usesByNetwork.keys()].sort(compare)) {
     const byWeight = new Map<number, GatewayUse[]>();
     for (const use of usesByNetwork.get(network)!) {
-      const w = finalWeight(use.weight / divisor);
+      const w = Number(cap(use.weight / divisor));
       let list = byWeight.get(w);
       if (!list) byWeight.set(w, (list = []));
       list.push(use);
     }
     // Heaviest class first: deterministic, and the usual single class is unaffected.
-    for (const [weight, members] of [...byWeight.entries()].sort((a, b) => b[0] - a[0])) {
-      members.sort((a, b) => compareGateways(a.gateway, b.gateway));
+    const classes = [...byWeight.entries()];
+    if (classes.length > 1) classes.sort(heaviestFirst);
+    for (const [weight, members] of classes) {
+      if (members.length > 1) members.sort(byGateway);
       const shared = new SharedRegionZone();
       for (const m of members) shared.merge(m.localities);
       const { region, zone } = shared.result();
       const locality = claimUniqueLocality({ region, zone, subzone: gatewaySubzone(network) }, taken);
-      const lbEndpoints = members.map(
-        (use): GatewayLbEndpoint => ({
+      const lbEndpoints: GatewayLbEndpoint[] = new Array(members.length);
+      for (let i = 0; i < members.length; i++) {
+        const use = members[i]!;
+        lbEndpoints[i] = {
           kind: 'gateway',
           address: use.gateway.address,
           port: use.gateway.port,
@@ -291,32 +310,26 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
           gateway: use.gateway,
           network,
           endpointCount: use.endpoints,
-        }),
-      );
+        };
+      }
       groups.push({ locality, loadBalancingWeight: weight * members.length, priority: 0, kind: 'gateway', network, lbEndpoints });
     }
   }
 
   // Per-network shares, from the weights actually sent.
-  const totalSent = groups.reduce((sum, g) => sum + BigInt(g.loadBalancingWeight), 0n);
+  let totalSent = 0n;
+  for (const g of groups) totalSent += BigInt(g.loadBalancingWeight);
   const shares = new Map<NetworkId, NetworkTally>();
   for (const ep of direct) tally(shares, ep.network, 'direct').endpoints++;
   for (const s of shares.values()) s.weight = BigInt(directW) * BigInt(s.endpoints);
   for (const route of routes.values()) tally(shares, route.network, 'gateway').endpoints += route.endpoints;
   for (const group of groups) if (group.kind === 'gateway') tally(shares, group.network!, 'gateway').weight += BigInt(group.loadBalancingWeight);
-  const networks: NetworkShare[] = [...shares.entries()]
-    .sort((a, b) => compare(a[0], b[0]))
-    .map(([network, s]) => ({ network, mode: s.mode, endpoints: s.endpoints, weight: Number(s.weight), share: fraction(s.weight, totalSent) }));
+  const shareEntries = [...shares.entries()];
+  if (shareEntries.length > 1) shareEntries.sort(byKey);
+  const networks: NetworkShare[] = [];
+  for (const [network, s] of shareEntries) networks.push({ network, mode: s.mode, endpoints: s.endpoints, weight: Number(s.weight), share: fraction(s.weight, totalSent) });
 
-  excluded.sort(
-    (a, b) =>
-      compare(a.address, b.address) ||
-      a.port - b.port ||
-      compare(a.cluster, b.cluster) ||
-      compare(a.network, b.network) ||
-      compare(a.podName ?? '', b.podName ?? '') ||
-      compare(a.reason, b.reason),
-  );
+  if (excluded.length > 1) excluded.sort(compareExcluded);
 
   return {
     groups,

@@ -75,6 +75,9 @@ export class ClusterSource extends EventEmitter {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly nodeRefs = new Map<string, Set<string>>(); // node name -> services
   private readonly endpointsByService = new Map<string, readonly EndpointRecord[]>();
+  /** The same two tables by hostname: the registry's lookups, without splitting and rejoining names. */
+  private readonly servicesByHost = new Map<Hostname, ServiceInfo>();
+  private readonly endpointsByHost = new Map<Hostname, readonly EndpointRecord[]>();
   private readonly destinationRules = new Map<string, DestinationRule>();
   private readonly virtualServices = new Map<string, VirtualService>();
   private readonly configErrorsByKey = new Map<string, ConfigError>();
@@ -129,6 +132,14 @@ export class ClusterSource extends EventEmitter {
   }
   service(namespace: string, name: string): ServiceInfo | undefined {
     return this.services.get(`${namespace}/${name}`);
+  }
+  /** The Service of a hostname (what the registry asks for, on every resource it builds). */
+  serviceOfHost(hostname: Hostname): ServiceInfo | undefined {
+    return this.servicesByHost.get(hostname);
+  }
+  /** Endpoints of a service by hostname. */
+  endpointsOfHost(hostname: Hostname): readonly EndpointRecord[] {
+    return this.endpointsByHost.get(hostname) ?? [];
   }
   /** Endpoints of a service (by namespace/name) as this cluster reports them. */
   endpoints(namespace: string, name: string): readonly EndpointRecord[] {
@@ -300,6 +311,7 @@ export class ClusterSource extends EventEmitter {
     const info = toServiceInfo(svc, this.id, this.opts.domain);
     const before = this.services.get(key);
     this.services.set(key, info);
+    this.servicesByHost.set(info.hostname, info);
     this.pending.services.add(info.hostname);
     if (info.labels[NETWORK_LABEL] !== undefined || before?.labels[NETWORK_LABEL] !== undefined) this.pending.topology = true;
     this.schedule();
@@ -309,7 +321,9 @@ export class ClusterSource extends EventEmitter {
     const key = nsName(svc);
     const before = this.services.get(key);
     this.services.delete(key);
-    this.pending.services.add(this.hostOf(key));
+    const host = this.hostOf(key);
+    this.servicesByHost.delete(host);
+    this.pending.services.add(host);
     if (before?.labels[NETWORK_LABEL] !== undefined) this.pending.topology = true;
     this.schedule();
   }
@@ -437,10 +451,16 @@ export class ClusterSource extends EventEmitter {
       const bySlice = this.slices.get(key);
       const ns = key.slice(0, key.indexOf('/'));
       const eps = bySlice ? endpointsFromSlices(this.id, ns, bySlice.values(), lookup) : [];
-      if (eps.length === 0 && !bySlice) this.endpointsByService.delete(key);
-      else this.endpointsByService.set(key, eps);
+      const host = this.hostOf(key);
+      if (eps.length === 0 && !bySlice) {
+        this.endpointsByService.delete(key);
+        this.endpointsByHost.delete(host);
+      } else {
+        this.endpointsByService.set(key, eps);
+        this.endpointsByHost.set(host, eps);
+      }
       this.index(key);
-      this.pending.endpoints.add(this.hostOf(key));
+      this.pending.endpoints.add(host);
     }
     this.dirtyEndpoints = new Set();
     const p = this.pending;

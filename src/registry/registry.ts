@@ -108,10 +108,8 @@ export class Registry extends EventEmitter {
   /** The Service of this hostname in every cluster that declares it, primary first. */
   serviceInstances(hostname: Hostname): ServiceInfo[] {
     const out: ServiceInfo[] = [];
-    const split = splitHost(hostname, this.domain);
-    if (!split) return out;
     for (const c of this.orderedClustersOf(hostname)) {
-      const svc = c.source.service(split.namespace, split.name);
+      const svc = c.source.serviceOfHost(hostname);
       if (svc) out.push(svc);
     }
     return out;
@@ -119,11 +117,9 @@ export class Registry extends EventEmitter {
 
   /** Every cluster's endpoints of this hostname, before network resolution. */
   endpointRecords(hostname: Hostname): EndpointRecord[] {
-    const split = splitHost(hostname, this.domain);
-    if (!split) return [];
     const out: EndpointRecord[] = [];
     for (const c of this.orderedClustersOf(hostname)) {
-      for (const ep of c.source.endpoints(split.namespace, split.name)) out.push(ep);
+      for (const ep of c.source.endpointsOfHost(hostname)) out.push(ep);
     }
     return out;
   }

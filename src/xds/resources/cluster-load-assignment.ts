@@ -110,8 +110,11 @@ function writeStringField(buf: Uint8Array, pos: number, field: number, s: string
 export function encodeClusterLoadAssignment(input: ClusterLoadAssignmentInput): Uint8Array {
   const clusterName = requireName(input.clusterName, 'ClusterLoadAssignment.clusterName');
   const where = `ClusterLoadAssignment ${clusterName}`;
-  const seenAddresses = new Set<string>();
-  const seenGroups = new Set<string>();
+  // Duplicate checks only where duplicates are possible (most assignments are one group, few endpoints).
+  let endpointCount = 0;
+  for (const g of input.endpoints) endpointCount += g.lbEndpoints.length;
+  const seenAddresses = endpointCount > 1 ? new Set<string>() : undefined;
+  const seenGroups = input.endpoints.length > 1 ? new Set<string>() : undefined;
   const priorityWeights = new Map<number, number>();
   const groups: SizedGroup[] = [];
   const nameLen = utf8Length(clusterName);
@@ -120,11 +123,13 @@ export function encodeClusterLoadAssignment(input: ClusterLoadAssignmentInput): 
     const group = input.endpoints[gi]!;
     const priority = group.priority === undefined ? 0 : requireUint32(group.priority, `${where}: endpoints[${gi}].priority`);
     const loc = group.locality;
-    const groupKey = `${loc.region}\u0000${loc.zone}\u0000${loc.subzone}\u0000${priority}`;
-    if (seenGroups.has(groupKey)) {
-      throw new XdsEncodeError(`${where}: endpoints[${gi}]: locality ${loc.region}/${loc.zone}/${loc.subzone} appears twice at priority ${priority}`);
+    if (seenGroups) {
+      const groupKey = `${loc.region}\u0000${loc.zone}\u0000${loc.subzone}\u0000${priority}`;
+      if (seenGroups.has(groupKey)) {
+        throw new XdsEncodeError(`${where}: endpoints[${gi}]: locality ${loc.region}/${loc.zone}/${loc.subzone} appears twice at priority ${priority}`);
+      }
+      seenGroups.add(groupKey);
     }
-    seenGroups.add(groupKey);
     let sum = 0;
     const endpoints: SizedEndpoint[] = new Array(group.lbEndpoints.length);
     let lbSize = 0;
@@ -136,9 +141,11 @@ export function encodeClusterLoadAssignment(input: ClusterLoadAssignmentInput): 
         requireUint32(port, `${where}: endpoints[${gi}].lbEndpoints[${ei}].port`, 1);
         throw new XdsEncodeError(`${where}: endpoints[${gi}].lbEndpoints[${ei}].port: ${port} is not a port`);
       }
-      const key = `${e.address}|${port}`;
-      if (seenAddresses.has(key)) throw new XdsEncodeError(`${where}: endpoints[${gi}].lbEndpoints[${ei}]: ${e.address}:${port} appears twice in the assignment`);
-      seenAddresses.add(key);
+      if (seenAddresses) {
+        const key = `${e.address}|${port}`;
+        if (seenAddresses.has(key)) throw new XdsEncodeError(`${where}: endpoints[${gi}].lbEndpoints[${ei}]: ${e.address}:${port} appears twice in the assignment`);
+        seenAddresses.add(key);
+      }
       const weight = e.loadBalancingWeight === undefined ? 1 : requireUint32(e.loadBalancingWeight, `${where}: endpoints[${gi}].lbEndpoints[${ei}].loadBalancingWeight`, 1);
       sum += weight;
       const health = HEALTH[e.healthStatus ?? 'HEALTHY'];
