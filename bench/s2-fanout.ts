@@ -17,7 +17,7 @@ import { LoadFleet } from './support/load-fleet.js';
 import { fmtMs, fmtRatio, machineFacts, machineLine, now, printTable, summarize, writeResult, type Summary } from './support/report.js';
 import type { SubscriptionPlan } from './support/subscriptions.js';
 import { PhaseProfiler } from './support/profiler.js';
-import { procUsage } from './support/usage.js';
+import { fullGc, procUsage } from './support/usage.js';
 import { edsName, type MeshLayout } from './support/workload.js';
 import { scenarioArgs } from './support/args.js';
 
@@ -32,7 +32,7 @@ const values = scenarioArgs('S2', {
   mode: { type: 'string', default: 'sotw' },
   'load-procs': { type: 'string', default: '1' },
   'gap-ms': { type: 'string', default: '250' },
-  warmup: { type: 'string', default: '3' },
+  warmup: { type: 'string', default: '5' },
   profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
 });
 
@@ -108,6 +108,8 @@ for (const streams of streamCounts) {
   // ---- Horizon ----
   const conn = await fleet.connect(horizon.xds.address, plan, { mode });
   if (conn.timedOut) throw new Error(`S2: ${conn.incomplete} of ${streams} streams did not get their resources`);
+  // The connect storm leaves a lot of garbage: collect it before measuring (the bare run gets the same).
+  fullGc();
   const h: RoundSet = { last: [], perStream: [], toMesh: [], firstWrite: [], lastWrite: [], cpuMs: [], loadCpuMs: [] };
   const profiler = new PhaseProfiler(values.profile);
   await profiler.start();
@@ -140,6 +142,7 @@ for (const streams of streamCounts) {
   await bare.start();
   const bconn = await fleet.connect(bare.address, plan, { mode });
   if (bconn.timedOut) throw new Error(`S2: bare server: ${bconn.incomplete} streams incomplete`);
+  fullGc();
   const b: RoundSet = { last: [], perStream: [], toMesh: [], firstWrite: [], lastWrite: [], cpuMs: [], loadCpuMs: [] };
   await profiler.start();
   for (let r = 1 - warmup; r <= rounds; r++) {

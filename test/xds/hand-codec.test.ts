@@ -4,7 +4,7 @@
 // including requests with a node, NACKs, unknown fields and fields in any order.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { decodeDiscoveryRequest, encodeDiscoveryRequest } from '../../src/xds/codec/requests.js';
+import { decodeDiscoveryRequest, encodeDiscoveryRequest, readDiscoveryRequest } from '../../src/xds/codec/requests.js';
 import { jsonToStruct } from '../../src/xds/codec/struct.js';
 import { TO_OBJECT, xdsTypes } from '../../src/xds/proto.js';
 import { encodeClusterLoadAssignment, type ClusterLoadAssignmentInput } from '../../src/xds/resources/cluster-load-assignment.js';
@@ -139,5 +139,32 @@ describe('hand-written xDS codecs match the reflection codecs', () => {
     }
     // A known field with the wrong wire type is refused.
     assert.equal(decodeDiscoveryRequest(Uint8Array.from([(3 << 3) | 0, 1])).ok, false);
+  });
+
+  it('DiscoveryRequest names compared as bytes: same subscription with another nonce matches, any change does not', () => {
+    const type = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+    const req = (names: string[], nonce: string, version = '1') => readDiscoveryRequest(encodeDiscoveryRequest({ typeUrl: type, versionInfo: version, resourceNames: names, responseNonce: nonce }));
+    const first = req(['a', 'b', 'c'], '');
+    assert.ok(first.ok);
+    const kept = first.value.namesBytes();
+    const ack = req(['a', 'b', 'c'], 'n7', '7');
+    assert.ok(ack.ok && ack.value.sameNamesAs(kept));
+    assert.deepEqual(ack.ok && ack.value.resourceNames, ['a', 'b', 'c']);
+    for (const other of [['a', 'b'], ['a', 'b', 'd'], ['a', 'c', 'b'], ['a', 'b', 'c', 'c'], []]) {
+      const r = req(other, 'n8');
+      assert.ok(r.ok && !r.value.sameNamesAs(kept), JSON.stringify(other));
+    }
+    assert.ok(!first.value.sameNamesAs(undefined));
+    // Names interrupted by another field are still read in order, and never claimed equal to kept bytes.
+    const enc = new TextEncoder();
+    const field = (n: number, str: string) => {
+      const b = enc.encode(str);
+      return [(n << 3) | 2, b.length, ...b];
+    };
+    const split = readDiscoveryRequest(Uint8Array.from([...field(3, 'a'), ...field(5, 'n'), ...field(3, 'b'), ...field(3, 'c')]));
+    assert.ok(split.ok);
+    assert.deepEqual(split.value.resourceNames, ['a', 'b', 'c']);
+    assert.equal(split.value.namesBytes(), undefined);
+    assert.equal(split.value.sameNamesAs(kept), false);
   });
 });

@@ -75,6 +75,10 @@ export abstract class Connection {
   readonly peer: string;
   blocked = false;
   closed = false;
+  /** In the server's flush queue (set and cleared by the server). */
+  queued = false;
+  /** The last push that touched this connection (the server's dedupe mark). */
+  pushSeq = 0;
   private readonly unknownTypes = new Map<string, { requests: number; lastAt: number }>();
   private nonceSeq = 0;
   private triggerAt = performance.now();
@@ -314,7 +318,7 @@ export abstract class Connection {
   private write(m: OutMessage): void {
     const st = m.st;
     applySent(m);
-    st.recordSent({ version: m.version, nonce: m.nonce, atMs: Date.now(), resources: m.resources, removed: m.removed });
+    st.recordSent(m.version, m.nonce, Date.now(), m.resources, m.removed);
     st.inFlight++;
     let accepted = true;
     try {
@@ -365,7 +369,7 @@ export abstract class Connection {
   }
 
   protected recordAck(st: ConnTypeState, nonce: string, version: string): void {
-    st.lastAcked = { version, nonce, atMs: Date.now() };
+    st.recordAcked(version, nonce, Date.now());
     st.settle(nonce);
     const onAck = this.ctx.observer?.onAck;
     if (!onAck) return;

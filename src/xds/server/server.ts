@@ -141,21 +141,33 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   // event loop for its whole length. Between slices the writes already made go out to the sockets (and
   // clients start reading them) while the next slice is built, and ACKs and watch events get a turn.
   // The first slice runs inside push() itself, so a small push costs no extra latency.
-  const pending = new Set<Connection>();
+  // A queue (array + a flag on the connection) rather than a Set: it is filled and emptied by every
+  // push, and reuses its storage instead of growing and shrinking a hash table each time.
+  const pending: Connection[] = [];
+  let next = 0;
   let drainScheduled = false;
+  const enqueue = (conn: Connection): void => {
+    if (conn.queued) return;
+    conn.queued = true;
+    pending.push(conn);
+  };
   const drain = (): void => {
     drainScheduled = false;
     const deadline = performance.now() + PUSH_SLICE_MS;
     let n = 0;
-    for (const conn of pending) {
-      pending.delete(conn);
+    while (next < pending.length) {
+      const conn = pending[next]!;
+      pending[next++] = undefined as never;
+      conn.queued = false;
       conn.flush();
-      if (++n % 8 === 0 && pending.size > 0 && performance.now() >= deadline) {
+      if (++n % 8 === 0 && next < pending.length && performance.now() >= deadline) {
         drainScheduled = true;
         setImmediate(drain);
         return;
       }
     }
+    pending.length = 0;
+    next = 0;
   };
 
   const push = (request: PushRequest): void => {
@@ -166,31 +178,34 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
       for (const conn of connections.values()) {
         conn.notePush(at, request.since);
         for (const st of conn.types.values()) if (st.hasSubscription() || st.sent.size > 0) st.markAll();
-        pending.add(conn);
+        enqueue(conn);
       }
       if (!drainScheduled) drain();
       return;
     }
-    const touched = new Set<Connection>();
+    // Each affected connection once per push (the push sequence number marks it).
+    const seq = pushSeq;
+    const touch = (conn: Connection): void => {
+      if (conn.pushSeq === seq) return;
+      conn.pushSeq = seq;
+      conn.notePush(at, request.since);
+      enqueue(conn);
+    };
     for (const [typeUrl, names] of request.changes ?? []) {
       index.forEachAffected(
         typeUrl,
         names,
         (st, name) => {
           st.markName(name);
-          touched.add(st.conn);
+          touch(st.conn);
         },
         (st) => {
           // A full-state stream recomputes everything anyway; others only need the names.
           if (st.conn.fullStateType(typeUrl)) st.markAll();
           else for (const name of names) st.markName(name);
-          touched.add(st.conn);
+          touch(st.conn);
         },
       );
-    }
-    for (const conn of touched) {
-      conn.notePush(at, request.since);
-      pending.add(conn);
     }
     if (!drainScheduled) drain();
   };
@@ -205,7 +220,9 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     close: async () => {
       if (closing) return;
       closing = true;
-      pending.clear();
+      for (let i = next; i < pending.length; i++) if (pending[i]) pending[i]!.queued = false;
+      pending.length = 0;
+      next = 0;
       for (const conn of [...connections.values()]) conn.end();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

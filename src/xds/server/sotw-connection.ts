@@ -2,7 +2,7 @@
 // type (ACK, or NACK with error_detail) or is the first of its type; stale ones (answering an older
 // nonce) are ignored. resource_names is the whole subscription every time. LDS/CDS responses carry
 // every subscribed resource; RDS/EDS responses only what changed.
-import { decodeDiscoveryRequest } from '../codec/requests.js';
+import { readDiscoveryRequest } from '../codec/requests.js';
 import { encodeDiscoveryResponse } from '../codec/responses.js';
 import { PUSH_ORDER, requiresFullState, WILDCARD } from '../type-urls.js';
 import { Connection, type OutMessage, type TypeDiff } from './connection.js';
@@ -13,7 +13,7 @@ export class SotwConnection extends Connection {
   }
 
   protected handleMessage(bytes: Buffer): void {
-    const decoded = decodeDiscoveryRequest(bytes);
+    const decoded = readDiscoveryRequest(bytes);
     if (!decoded.ok) {
       this.fail(decoded.error, 3);
       return;
@@ -40,12 +40,12 @@ export class SotwConnection extends Connection {
     }
 
     // The request carries the complete subscription. Most requests are ACKs that repeat the last one
-    // name for name: nothing to diff.
-    if (!respond && sameNames(st.lastRequestNames, req.resourceNames)) {
+    // byte for byte: nothing to decode or diff.
+    if (!respond && req.sameNamesAs(st.lastNamesBytes)) {
       this.flush();
       return;
     }
-    st.lastRequestNames = req.resourceNames;
+    st.lastNamesBytes = req.namesBytes();
     const full = requiresFullState(req.typeUrl);
     const explicit = req.resourceNames.filter((n) => n !== WILDCARD);
     const wildcard = req.resourceNames.includes(WILDCARD) || (req.resourceNames.length === 0 && full);
@@ -102,12 +102,6 @@ export class SotwConnection extends Connection {
     if (out.length > 1) out.sort(byPushOrder);
     return out;
   }
-}
-
-function sameNames(a: readonly string[] | undefined, b: readonly string[]): boolean {
-  if (a === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function byPushOrder(a: OutMessage, b: OutMessage): number {
