@@ -32,11 +32,6 @@ export function summarize(values: readonly number[]): Summary {
   return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN, min: s[0] ?? NaN, mean };
 }
 
-/** Spread of a few repeated figures: median, min, max. */
-export function spread(values: readonly number[]): { median: number; min: number; max: number; runs: number } {
-  const s = [...values].sort((a, b) => a - b);
-  return { median: percentile(s, 50), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN, runs: s.length };
-}
 
 export interface MachineFacts {
   cpuModel: string;

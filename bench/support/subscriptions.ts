@@ -27,9 +27,3 @@ export function namesOfStream(plan: SubscriptionPlan, i: number): string[] {
   return out;
 }
 
-/** name -> how many streams subscribe to it. */
-export function subscriberCounts(plan: SubscriptionPlan): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let i = 0; i < plan.streams; i++) for (const n of namesOfStream(plan, i)) m.set(n, (m.get(n) ?? 0) + 1);
-  return m;
-}

@@ -92,9 +92,3 @@ export function* clusterObjects(layout: MeshLayout, c: number, services: { from:
   }
 }
 
-/** Endpoints placed in cluster `c`. */
-export function endpointsIn(layout: MeshLayout, c: number): number {
-  let n = 0;
-  for (let s = 0; s < layout.services; s++) for (let e = 0; e < layout.endpointsPerService; e++) if (clusterOfEndpoint(layout, s, e) === c) n++;
-  return n;
-}

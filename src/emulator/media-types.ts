@@ -52,5 +52,3 @@ export function negotiateForm(accept: string | undefined, kind: RequestKind): Re
   if (!sawJson) return 'object';
   throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/json;as=Table;g=meta.k8s.io;v=v1, application/json;as=${kind === 'list' ? 'PartialObjectMetadataList' : 'PartialObjectMetadata'};g=meta.k8s.io;v=v1`);
 }
-
-export const PARTIAL_OBJECT_METADATA_HEAD = '{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":';
