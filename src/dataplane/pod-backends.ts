@@ -37,7 +37,6 @@ export class PodBackends {
   constructor(options: PodBackendsOptions) {
     this.fleet = new HelloworldFleet({ stopGraceMs: options.stopGraceMs ?? 500 });
     this.informer = new ResilientInformer<V1Pod>({
-      kubeConfig: options.kubeConfig,
       rest: new KubeRest(options.kubeConfig),
       path: '/api/v1/pods',
       labelSelector: options.labelSelector,

@@ -1,13 +1,22 @@
 // Horizon's Prometheus metrics, in a registry of its own (never prom-client's global one), so several
 // Horizons in one process each count their own. xDS events arrive through the server's observer
 // interface; cluster and endpoint gauges are computed when scraped, from the live state.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { FastCounter, FastHistogram } from './fast-metrics.js';
 import { kindOf } from '../xds/type-urls.js';
 import type { AckEvent, ConnectEvent, DisconnectEvent, NackEvent, PushSentEvent, RequestErrorEvent, XdsServerObserver } from '../xds/server/observer.js';
 import type { DebugSource } from './source.js';
 
 /** What the scrape-time gauges read; bound once Horizon is assembled (metrics exist before it is). */
 export type MetricsSource = Pick<DebugSource, 'mesh' | 'clusterStatuses' | 'remoteSecrets' | 'readiness'>;
+
+interface PushMetrics {
+  pushes: { inc(v?: number): void };
+  bytes: { inc(v?: number): void };
+  time: { observe(v: number): void };
+  eventToSend: { observe(v: number): void };
+  acks: { inc(v?: number): void };
+}
 
 const SYNC_STATUSES = ['syncing', 'synced', 'timeout', 'closed', 'refused'] as const;
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -22,44 +31,28 @@ export class HorizonMetrics implements XdsServerObserver {
     labelNames: ['kind', 'client'] as const,
     registers: [this.registry],
   });
-  private readonly pushes = new Counter({
-    name: 'horizon_xds_pushes_total',
-    help: 'xDS responses sent, by resource type and what caused them (push or request)',
-    labelNames: ['type', 'trigger'] as const,
-    registers: [this.registry],
-  });
-  private readonly pushBytes = new Counter({
-    name: 'horizon_xds_push_bytes_total',
-    help: 'Bytes of xDS responses sent, by resource type',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-  private readonly pushTime = new Histogram({
-    name: 'horizon_xds_push_duration_seconds',
-    help: 'From the push or request that caused a response to its write, by resource type',
-    labelNames: ['type'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly eventToSend = new Histogram({
-    name: 'horizon_xds_event_to_send_seconds',
-    help: 'From the Kubernetes watch event (or topology change) to the xDS response that carries it, by resource type',
-    labelNames: ['type'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  // Counted on every response and ACK of every stream: the fast kinds (see fast-metrics.ts).
+  private readonly pushes = new FastCounter('horizon_xds_pushes_total', 'xDS responses sent, by resource type and what caused them (push or request)', this.registry);
+  private readonly pushBytes = new FastCounter('horizon_xds_push_bytes_total', 'Bytes of xDS responses sent, by resource type', this.registry);
+  private readonly pushTime = new FastHistogram(
+    'horizon_xds_push_duration_seconds',
+    'From the push or request that caused a response to its write, by resource type',
+    LATENCY_BUCKETS,
+    this.registry,
+  );
+  private readonly eventToSend = new FastHistogram(
+    'horizon_xds_event_to_send_seconds',
+    'From the Kubernetes watch event (or topology change) to the xDS response that carries it, by resource type',
+    LATENCY_BUCKETS,
+    this.registry,
+  );
   private readonly nacks = new Counter({
     name: 'horizon_xds_nacks_total',
     help: 'xDS responses rejected by clients (NACK), by resource type',
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
-  private readonly acks = new Counter({
-    name: 'horizon_xds_acks_total',
-    help: 'xDS responses acknowledged by clients, by resource type',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
+  private readonly acks = new FastCounter('horizon_xds_acks_total', 'xDS responses acknowledged by clients, by resource type', this.registry);
   private readonly requestErrors = new Counter({
     name: 'horizon_xds_request_errors_total',
     help: 'Malformed or unusable xDS requests, by whether the stream was ended',
@@ -155,16 +148,36 @@ export class HorizonMetrics implements XdsServerObserver {
     if (e.node) this.connections.dec({ kind: e.kind, client: e.node.proxyless ? 'proxyless' : 'envoy' });
   }
 
+  /** Label children per type URL and trigger, bound once. */
+  private readonly bound = new Map<string, { push: PushMetrics; request: PushMetrics }>();
+
+  private metricsOf(typeUrl: string, trigger: 'push' | 'request'): PushMetrics {
+    let m = this.bound.get(typeUrl);
+    if (!m) {
+      const type = kindOf(typeUrl);
+      const of = (t: 'push' | 'request'): PushMetrics => ({
+        pushes: this.pushes.child({ type, trigger: t }),
+        bytes: this.pushBytes.child({ type }),
+        time: this.pushTime.child({ type }),
+        eventToSend: this.eventToSend.child({ type }),
+        acks: this.acks.child({ type }),
+      });
+      m = { push: of('push'), request: of('request') };
+      this.bound.set(typeUrl, m);
+    }
+    return m[trigger];
+  }
+
   onPushSent(e: PushSentEvent): void {
-    const type = kindOf(e.typeUrl);
-    this.pushes.inc({ type, trigger: e.trigger });
-    this.pushBytes.inc({ type }, e.bytes);
-    this.pushTime.observe({ type }, e.durationMs / 1000);
-    if (e.eventToSendMs !== undefined) this.eventToSend.observe({ type }, e.eventToSendMs / 1000);
+    const m = this.metricsOf(e.typeUrl, e.trigger);
+    m.pushes.inc();
+    m.bytes.inc(e.bytes);
+    m.time.observe(e.durationMs / 1000);
+    if (e.eventToSendMs !== undefined) m.eventToSend.observe(e.eventToSendMs / 1000);
   }
 
   onAck(e: AckEvent): void {
-    this.acks.inc({ type: kindOf(e.typeUrl) });
+    this.metricsOf(e.typeUrl, 'push').acks.inc();
   }
 
   onNack(e: NackEvent): void {

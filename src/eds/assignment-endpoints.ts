@@ -15,7 +15,7 @@ export function assignmentEndpoints(
     const port = ep.ports[portName];
     if (port === undefined) continue;
     if (selector.length > 0 && !selector.every(([k, v]) => ep.labels[k] === v)) continue;
-    out.push({
+    const a: AssignmentEndpoint = {
       address: ep.address,
       port,
       network: ep.network,
@@ -23,9 +23,10 @@ export function assignmentEndpoints(
       locality: ep.locality,
       health: ep.health,
       namespace: ep.namespace,
-      ...(ep.podName !== undefined ? { podName: ep.podName } : {}),
       labels: ep.labels,
-    });
+    };
+    if (ep.podName !== undefined) a.podName = ep.podName;
+    out.push(a);
   }
   return out;
 }

@@ -67,11 +67,26 @@ interface NetworkGateways {
   byCluster: Map<ClusterId, Gateway[]>;
 }
 
-/** Sorted, deduplicated gateways per network; an address:port listed twice is used once. */
-function indexGateways(gateways: ReadonlyMap<NetworkId, readonly Gateway[]>): {
+interface GatewayIndex {
   byNetwork: Map<NetworkId, NetworkGateways>;
   ignored: { gateway: Gateway; reason: string }[];
-} {
+}
+
+/**
+ * indexGateways of each gateways map seen, for as long as the map lives. The map is a topology
+ * snapshot's (immutable, shared by every assignment until the topology changes), so this is a memo of a
+ * pure function: same map, same index.
+ */
+const gatewayIndexes = new WeakMap<ReadonlyMap<NetworkId, readonly Gateway[]>, GatewayIndex>();
+
+function indexedGateways(gateways: ReadonlyMap<NetworkId, readonly Gateway[]>): GatewayIndex {
+  let index = gatewayIndexes.get(gateways);
+  if (!index) gatewayIndexes.set(gateways, (index = indexGateways(gateways)));
+  return index;
+}
+
+/** Sorted, deduplicated gateways per network; an address:port listed twice is used once. */
+function indexGateways(gateways: ReadonlyMap<NetworkId, readonly Gateway[]>): GatewayIndex {
   const byNetwork = new Map<NetworkId, NetworkGateways>();
   const ignored: { gateway: Gateway; reason: string }[] = [];
   const owner = new Map<string, NetworkId>();
@@ -119,10 +134,47 @@ interface GatewayUse {
   localities: SharedRegionZone;
 }
 
+// Comparators at module level: one function object, not a new closure per call.
+const byFirstLocality = (a: readonly AssignmentEndpoint[], b: readonly AssignmentEndpoint[]) => compareLocality(a[0]!.locality, b[0]!.locality);
+const heaviestFirst = (a: [number, unknown], b: [number, unknown]) => b[0] - a[0];
+const byGateway = (a: GatewayUse, b: GatewayUse) => compareGateways(a.gateway, b.gateway);
+const byKey = (a: [string, unknown], b: [string, unknown]) => compare(a[0], b[0]);
+
+function compareExcluded(a: ExcludedEndpoint, b: ExcludedEndpoint): number {
+  return (
+    compare(a.address, b.address) ||
+    a.port - b.port ||
+    compare(a.cluster, b.cluster) ||
+    compare(a.network, b.network) ||
+    compare(a.podName ?? '', b.podName ?? '') ||
+    compare(a.reason, b.reason)
+  );
+}
+
+function excludedEndpoint(ep: AssignmentEndpoint, reason: ExcludedEndpoint['reason'], detail: string): ExcludedEndpoint {
+  const out: ExcludedEndpoint = { address: ep.address, port: ep.port, network: ep.network, cluster: ep.cluster, reason, detail };
+  if (ep.podName !== undefined) out.podName = ep.podName;
+  return out;
+}
+
+interface NetworkTally {
+  mode: NetworkShare['mode'];
+  endpoints: number;
+  weight: bigint;
+}
+
+function tally(shares: Map<NetworkId, NetworkTally>, network: NetworkId, mode: NetworkShare['mode']): NetworkTally {
+  let s = shares.get(network);
+  if (!s) shares.set(network, (s = { mode, endpoints: 0, weight: 0n }));
+  return s;
+}
+
 export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   const { view } = input;
   const requested = view.requestedNetworks && view.requestedNetworks.length > 0 ? new Set(view.requestedNetworks) : undefined;
-  const { byNetwork: gateways, ignored } = indexGateways(input.gateways);
+  const { byNetwork: gateways, ignored: ignoredShared } = indexedGateways(input.gateways);
+  // A copy: the index is shared, the plan is the caller's.
+  const ignored = ignoredShared.length > 0 ? [...ignoredShared] : [];
   const multiNetwork = gateways.size > 0;
 
   // Classified in input order; only what reaches the output is sorted (remote endpoints are only
@@ -132,36 +184,27 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   // Keyed by the gateway list itself: indexGateways hands out one array per network and per cluster.
   const routes = new Map<readonly Gateway[], Route>();
 
-  const exclude = (ep: AssignmentEndpoint, reason: ExcludedEndpoint['reason'], detail: string) => {
-    excluded.push({
-      address: ep.address,
-      port: ep.port,
-      network: ep.network,
-      cluster: ep.cluster,
-      ...(ep.podName !== undefined ? { podName: ep.podName } : {}),
-      reason,
-      detail,
-    });
-  };
 
   for (const ep of input.endpoints) {
     if (ep.health === 'terminating') {
-      exclude(ep, 'terminating', 'terminating endpoints are never sent');
+      excluded.push(excludedEndpoint(ep, 'terminating', 'terminating endpoints are never sent'));
     } else if (ep.health === 'unhealthy') {
-      exclude(ep, 'unhealthy', 'not ready');
+      excluded.push(excludedEndpoint(ep, 'unhealthy', 'not ready'));
     } else if (requested && ep.network !== '' && !requested.has(ep.network)) {
-      exclude(ep, 'outside-requested-view', `network ${JSON.stringify(ep.network)} is not in REQUESTED_NETWORK_VIEW`);
+      excluded.push(excludedEndpoint(ep, 'outside-requested-view', `network ${JSON.stringify(ep.network)} is not in REQUESTED_NETWORK_VIEW`));
     } else if (!multiNetwork || ep.network === '' || (view.network !== '' && ep.network === view.network)) {
       direct.push(ep);
     } else {
       const network = gateways.get(ep.network);
       if (!network) {
-        exclude(
-          ep,
-          'no-gateway',
-          view.network === ''
-            ? `the caller has no network and network ${JSON.stringify(ep.network)} has no gateway`
-            : `network ${JSON.stringify(ep.network)} has no gateway reachable from network ${JSON.stringify(view.network)}`,
+        excluded.push(
+          excludedEndpoint(
+            ep,
+            'no-gateway',
+            view.network === ''
+              ? `the caller has no network and network ${JSON.stringify(ep.network)} has no gateway`
+              : `network ${JSON.stringify(ep.network)} has no gateway reachable from network ${JSON.stringify(view.network)}`,
+          ),
         );
         continue;
       }
@@ -192,13 +235,14 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   }
 
   // Reduce, then cap at uint32.
-  const divisor = gcdOf([...(direct.length > 0 ? [scale] : []), ...[...uses.values()].map((u) => u.weight)]) || 1n;
+  const weights: bigint[] = direct.length > 0 ? [scale] : [];
+  for (const u of uses.values()) weights.push(u.weight);
+  const divisor = gcdOf(weights) || 1n;
   const directWeight = scale / divisor;
   let total = directWeight * BigInt(direct.length);
   for (const use of uses.values()) total += use.weight / divisor;
   const cap = capWeights(total, BigInt(direct.length + uses.size));
   const capped = total > MAX_TOTAL_WEIGHT;
-  const finalWeight = (reduced: bigint) => Number(cap(reduced));
 
   // Direct groups: one per pod locality.
   const groups: LocalityGroup[] = [];
@@ -210,20 +254,17 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
     list.push(ep);
   }
   const taken = new Set<string>(directByLocality.keys());
-  const directW = finalWeight(directWeight);
-  const directGroups = [...directByLocality.values()].sort((a, b) => compareLocality(a[0]!.locality, b[0]!.locality));
+  const directW = Number(cap(directWeight));
+  const directGroups = [...directByLocality.values()];
+  if (directGroups.length > 1) directGroups.sort(byFirstLocality);
   for (const members of directGroups) {
-    const lbEndpoints = members.map(
-      (ep): DirectLbEndpoint => ({
-        kind: 'direct',
-        address: ep.address,
-        port: ep.port,
-        loadBalancingWeight: directW,
-        network: ep.network,
-        cluster: ep.cluster,
-        ...(ep.podName !== undefined ? { podName: ep.podName } : {}),
-      }),
-    );
+    const lbEndpoints: DirectLbEndpoint[] = new Array(members.length);
+    for (let i = 0; i < members.length; i++) {
+      const ep = members[i]!;
+      const e: DirectLbEndpoint = { kind: 'direct', address: ep.address, port: ep.port, loadBalancingWeight: directW, network: ep.network, cluster: ep.cluster };
+      if (ep.podName !== undefined) e.podName = ep.podName;
+      lbEndpoints[i] = e;
+    }
     const l = members[0]!.locality;
     groups.push({
       locality: { region: l.region, zone: l.zone, subzone: l.subzone },
@@ -244,20 +285,24 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
   for (const network of [...usesByNetwork.keys()].sort(compare)) {
     const byWeight = new Map<number, GatewayUse[]>();
     for (const use of usesByNetwork.get(network)!) {
-      const w = finalWeight(use.weight / divisor);
+      const w = Number(cap(use.weight / divisor));
       let list = byWeight.get(w);
       if (!list) byWeight.set(w, (list = []));
       list.push(use);
     }
     // Heaviest class first: deterministic, and the usual single class is unaffected.
-    for (const [weight, members] of [...byWeight.entries()].sort((a, b) => b[0] - a[0])) {
-      members.sort((a, b) => compareGateways(a.gateway, b.gateway));
+    const classes = [...byWeight.entries()];
+    if (classes.length > 1) classes.sort(heaviestFirst);
+    for (const [weight, members] of classes) {
+      if (members.length > 1) members.sort(byGateway);
       const shared = new SharedRegionZone();
       for (const m of members) shared.merge(m.localities);
       const { region, zone } = shared.result();
       const locality = claimUniqueLocality({ region, zone, subzone: gatewaySubzone(network) }, taken);
-      const lbEndpoints = members.map(
-        (use): GatewayLbEndpoint => ({
+      const lbEndpoints: GatewayLbEndpoint[] = new Array(members.length);
+      for (let i = 0; i < members.length; i++) {
+        const use = members[i]!;
+        lbEndpoints[i] = {
           kind: 'gateway',
           address: use.gateway.address,
           port: use.gateway.port,
@@ -265,37 +310,26 @@ export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
           gateway: use.gateway,
           network,
           endpointCount: use.endpoints,
-        }),
-      );
+        };
+      }
       groups.push({ locality, loadBalancingWeight: weight * members.length, priority: 0, kind: 'gateway', network, lbEndpoints });
     }
   }
 
   // Per-network shares, from the weights actually sent.
-  const totalSent = groups.reduce((sum, g) => sum + BigInt(g.loadBalancingWeight), 0n);
-  const shares = new Map<NetworkId, { mode: NetworkShare['mode']; endpoints: number; weight: bigint }>();
-  const share = (network: NetworkId, mode: NetworkShare['mode']) => {
-    let s = shares.get(network);
-    if (!s) shares.set(network, (s = { mode, endpoints: 0, weight: 0n }));
-    return s;
-  };
-  for (const ep of direct) share(ep.network, 'direct').endpoints++;
+  let totalSent = 0n;
+  for (const g of groups) totalSent += BigInt(g.loadBalancingWeight);
+  const shares = new Map<NetworkId, NetworkTally>();
+  for (const ep of direct) tally(shares, ep.network, 'direct').endpoints++;
   for (const s of shares.values()) s.weight = BigInt(directW) * BigInt(s.endpoints);
-  for (const route of routes.values()) share(route.network, 'gateway').endpoints += route.endpoints;
-  for (const group of groups) if (group.kind === 'gateway') share(group.network!, 'gateway').weight += BigInt(group.loadBalancingWeight);
-  const networks: NetworkShare[] = [...shares.entries()]
-    .sort((a, b) => compare(a[0], b[0]))
-    .map(([network, s]) => ({ network, mode: s.mode, endpoints: s.endpoints, weight: Number(s.weight), share: fraction(s.weight, totalSent) }));
+  for (const route of routes.values()) tally(shares, route.network, 'gateway').endpoints += route.endpoints;
+  for (const group of groups) if (group.kind === 'gateway') tally(shares, group.network!, 'gateway').weight += BigInt(group.loadBalancingWeight);
+  const shareEntries = [...shares.entries()];
+  if (shareEntries.length > 1) shareEntries.sort(byKey);
+  const networks: NetworkShare[] = [];
+  for (const [network, s] of shareEntries) networks.push({ network, mode: s.mode, endpoints: s.endpoints, weight: Number(s.weight), share: fraction(s.weight, totalSent) });
 
-  excluded.sort(
-    (a, b) =>
-      compare(a.address, b.address) ||
-      a.port - b.port ||
-      compare(a.cluster, b.cluster) ||
-      compare(a.network, b.network) ||
-      compare(a.podName ?? '', b.podName ?? '') ||
-      compare(a.reason, b.reason),
-  );
+  if (excluded.length > 1) excluded.sort(compareExcluded);
 
   return {
     groups,

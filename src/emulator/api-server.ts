@@ -19,7 +19,8 @@ import { applyJsonPatch } from './json-patch.js';
 import { openApiV2, openApiV3GroupVersion, openApiV3Root } from './openapi.js';
 import { groupVersion, type ResourceType } from './resource-types.js';
 import type { SelfSignedCert } from './self-signed-cert.js';
-import { toTable, wantsTable } from './table.js';
+import { toTable } from './table.js';
+import { negotiateForm } from './media-types.js';
 import { EventLineCache, WatchStream, type WatchFilter } from './watch-stream.js';
 import type { Logger } from '../log.js';
 
@@ -68,6 +69,7 @@ export class ApiServer {
   private secure: https.Server;
   private listener: net.Server | undefined;
   private port = 0;
+  private accepted = 0;
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
@@ -90,8 +92,14 @@ export class ApiServer {
     return this.watches.size;
   }
 
+  /** TCP connections accepted since the server was built (clients that pool connections keep this low). */
+  get connectionsAccepted(): number {
+    return this.accepted;
+  }
+
   async listen(port: number): Promise<number> {
     const listener = net.createServer((socket) => {
+      this.accepted++;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => socket.destroy());
@@ -247,7 +255,7 @@ export class ApiServer {
     if (r.name === undefined) {
       switch (method) {
         case 'GET':
-          if (r.watch) return this.watch(res, r, q);
+          if (r.watch) return this.watch(req, res, r, q);
           return this.list(req, res, r, q);
         case 'POST': {
           const body = await this.readObject(req, r);
@@ -264,7 +272,7 @@ export class ApiServer {
     const sub = r.subresource === 'status' ? 'status' : undefined;
     switch (method) {
       case 'GET':
-        if (r.watch) return this.watch(res, { ...r, name: undefined }, withNameSelector(q, r.name));
+        if (r.watch) return this.watch(req, res, { ...r, name: undefined }, withNameSelector(q, r.name));
         return this.sendObject(res, 200, state.get(r.type, r.namespace, r.name), r, req);
       case 'PUT': {
         const body = await this.readObject(req, r);
@@ -303,21 +311,27 @@ export class ApiServer {
       limit: limit ? Number(limit) : undefined,
       continue: q.get('continue') ?? undefined,
     });
-    if (wantsTable(req.headers.accept)) {
+    const form = negotiateForm(req.headers.accept, 'list');
+    if (form === 'table') {
       return this.send(res, 200, toTable(r.type.kind, result.items, result.resourceVersion, result));
     }
     const json = state.store.json;
     const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
     if (result.continue) meta.continue = result.continue;
     if (result.remainingItemCount !== undefined) meta.remainingItemCount = result.remainingItemCount;
-    const head = `{"kind":"${r.type.kind}List","apiVersion":"${groupVersion(r.type.group, r.version)}","metadata":${JSON.stringify(meta)},"items":[`;
+    const head =
+      form === 'metadata'
+        ? `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(meta)},"items":[`
+        : `{"kind":"${r.type.kind}List","apiVersion":"${groupVersion(r.type.group, r.version)}","metadata":${JSON.stringify(meta)},"items":[`;
     const parts: string[] = [];
-    for (const o of result.items) parts.push(json.json(o, r.type, r.version));
+    for (const o of result.items) parts.push(json.formJson(o, r.type, r.version, form));
     this.sendRaw(res, 200, `${head}${parts.join(',')}]}`);
   }
 
-  private watch(res: ServerResponse, r: Route, q: URLSearchParams): void {
+  private watch(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): void {
     const { state } = this.opts;
+    // A Table watch (kubectl get -w) gets objects, as before; metadata-only watches get PartialObjectMetadata.
+    const form = negotiateForm(req.headers.accept, 'watch') === 'metadata' ? 'metadata' : 'object';
     const filter: WatchFilter = {
       namespace: r.namespace,
       labels: parseLabelSelector(q.get('labelSelector')),
@@ -332,6 +346,7 @@ export class ApiServer {
       {
         type: r.type,
         version: r.version,
+        form,
         filter,
         json: state.store.json,
         currentRv: () => state.store.resourceVersion,
@@ -482,8 +497,9 @@ export class ApiServer {
   // ---------- responses ----------
 
   private sendObject(res: ServerResponse, code: number, obj: KObject, r: Route, req?: IncomingMessage): void {
-    if (req && wantsTable(req.headers.accept)) return this.send(res, code, toTable(r.type.kind, [obj], obj.metadata.resourceVersion ?? ''));
-    this.sendRaw(res, code, this.opts.state.store.json.json(obj, r.type, r.version));
+    const form = req ? negotiateForm(req.headers.accept, 'get') : 'object';
+    if (form === 'table') return this.send(res, code, toTable(r.type.kind, [obj], obj.metadata.resourceVersion ?? ''));
+    this.sendRaw(res, code, this.opts.state.store.json.formJson(obj, r.type, r.version, form));
   }
 
   private sendOr404(res: ServerResponse, doc: object | undefined): void {

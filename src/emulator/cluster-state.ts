@@ -155,24 +155,35 @@ export class ClusterState {
       startAfter = token.start;
     }
     const pinned = fields.name;
-    let candidates: KObject[];
-    if (pinned !== undefined) {
-      if (type.namespaced && namespace === undefined) candidates = c.list().filter((o) => o.metadata.name === pinned);
-      else {
-        const one = c.get(namespace, pinned);
-        candidates = one ? [one] : [];
+    // Candidates in key order, read lazily: a page of a big collection touches only its own items.
+    let count: number;
+    let at: (i: number) => KObject;
+    if (pinned !== undefined || namespace !== undefined) {
+      let candidates: KObject[];
+      if (pinned !== undefined) {
+        if (type.namespaced && namespace === undefined) candidates = c.list().filter((o) => o.metadata.name === pinned);
+        else {
+          const one = c.get(namespace, pinned);
+          candidates = one ? [one] : [];
+        }
+      } else {
+        candidates = c.list(namespace);
       }
+      count = candidates.length;
+      at = (i) => candidates[i]!;
     } else {
-      candidates = c.list(namespace);
+      const keys = c.keys();
+      count = keys.length;
+      at = (i) => c.byKey(keys[i]!)!;
     }
     const keyOf = (o: KObject): string => objectKey(type.namespaced ? o.metadata.namespace : undefined, o.metadata.name!);
     let from = 0;
     if (startAfter !== undefined) {
       let lo = 0;
-      let hi = candidates.length;
+      let hi = count;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (keyOf(candidates[mid]!) <= startAfter) lo = mid + 1;
+        if (keyOf(at(mid)) <= startAfter) lo = mid + 1;
         else hi = mid;
       }
       from = lo;
@@ -180,17 +191,19 @@ export class ClusterState {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const items: KObject[] = [];
     let i = from;
-    for (; i < candidates.length && items.length < limit; i++) {
-      const o = candidates[i]!;
+    for (; i < count && items.length < limit; i++) {
+      const o = at(i);
       if (match(o)) items.push(o);
     }
     const result: ListResult = { items, resourceVersion: String(rv) };
     if (items.length >= limit) {
+      const unfiltered = labels.empty && fields.empty;
       let more = 0;
-      for (let j = i; j < candidates.length; j++) if (match(candidates[j]!)) more++;
+      if (unfiltered) more = count - i;
+      else for (let j = i; j < count && more === 0; j++) if (match(at(j))) more = 1;
       if (more > 0) {
         result.continue = Buffer.from(JSON.stringify({ rv, start: keyOf(items[items.length - 1]!) })).toString('base64url');
-        if (labels.empty && fields.empty) result.remainingItemCount = more;
+        if (unfiltered) result.remainingItemCount = more;
       }
     }
     return result;

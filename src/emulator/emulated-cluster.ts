@@ -327,7 +327,7 @@ export class EmulatedCluster {
   describe(): object {
     const counts: Record<string, number> = {};
     for (const c of this.state.store.all()) counts[c.type.resource] = c.size;
-    return { clusterID: this.id, network: this.network, url: this.url, resourceVersion: this.state.store.resourceVersion, openWatches: this.server.openWatches, objects: counts };
+    return { clusterID: this.id, network: this.network, url: this.url, resourceVersion: this.state.store.resourceVersion, openWatches: this.server.openWatches, connectionsAccepted: this.server.connectionsAccepted, objects: counts };
   }
 
   private typeOf(obj: { apiVersion?: unknown; kind?: unknown }): ResourceType {

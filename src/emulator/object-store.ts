@@ -25,6 +25,22 @@ export interface EventSink {
 export class JsonCache {
   private readonly storage = new WeakMap<KObject, string>();
   private readonly other = new WeakMap<KObject, Map<string, string>>();
+  private readonly metadataOnly = new WeakMap<KObject, string>();
+
+  /** The object as a PartialObjectMetadata (what metadata-only lists and watches carry). */
+  metadataJson(obj: KObject): string {
+    let s = this.metadataOnly.get(obj);
+    if (s === undefined) {
+      s = `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(obj.metadata)}}`;
+      this.metadataOnly.set(obj, s);
+    }
+    return s;
+  }
+
+  /** The object in the given form: itself (in `version`) or its metadata only. */
+  formJson(obj: KObject, type: ResourceType, version: string, form: 'object' | 'metadata'): string {
+    return form === 'metadata' ? this.metadataJson(obj) : this.json(obj, type, version);
+  }
 
   /** The object's JSON as served in `version` of its type (apiVersion rewritten for non-storage versions). */
   json(obj: KObject, type: ResourceType, version: string): string {
@@ -74,6 +90,11 @@ export class Collection {
 
   get(namespace: string | undefined, name: string): KObject | undefined {
     return this.items.get(objectKey(this.type.namespaced ? namespace : undefined, name));
+  }
+
+  /** The object stored under a key of keys(). */
+  byKey(key: string): KObject | undefined {
+    return this.items.get(key);
   }
 
   /** Objects of one namespace (or all when namespace is undefined), in key order. */

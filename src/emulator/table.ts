@@ -82,10 +82,6 @@ const columnsByKind: Record<string, Column[]> = {
   ConfigMap: [name, { name: 'Data', type: 'integer', cell: (o) => Object.keys((o.data ?? {}) as object).length + Object.keys((o.binaryData ?? {}) as object).length }, ageCol],
 };
 
-export function wantsTable(accept: string | undefined): boolean {
-  return !!accept && /as=Table/.test(accept);
-}
-
 export function toTable(kind: string, items: KObject[], resourceVersion: string, extra: { continue?: string; remainingItemCount?: number } = {}): object {
   const cols = columnsByKind[kind] ?? [name, ageCol];
   return {

@@ -20,6 +20,8 @@ export interface WatchFilter {
 export interface WatchStreamOptions {
   type: ResourceType;
   version: string;
+  /** Whole objects, or metadata only (PartialObjectMetadata). */
+  form: 'object' | 'metadata';
   filter: WatchFilter;
   json: JsonCache;
   /** The cluster's current resourceVersion, for bookmarks. */
@@ -37,16 +39,16 @@ export class EventLineCache {
 
   constructor(private readonly json: JsonCache) {}
 
-  line(event: StoreEvent, as: EventType, type: ResourceType, version: string): Buffer {
+  line(event: StoreEvent, as: EventType, type: ResourceType, version: string, form: 'object' | 'metadata' = 'object'): Buffer {
     let m = this.lines.get(event);
     if (!m) {
       m = new Map();
       this.lines.set(event, m);
     }
-    const k = `${as}/${version}`;
+    const k = `${as}/${version}/${form}`;
     let b = m.get(k);
     if (!b) {
-      b = Buffer.from(`{"type":"${as}","object":${this.json.json(event.object, type, version)}}\n`);
+      b = Buffer.from(`{"type":"${as}","object":${this.json.formJson(event.object, type, version, form)}}\n`);
       m.set(k, b);
     }
     return b;
@@ -113,20 +115,23 @@ export class WatchStream implements EventSink {
       else if (now) as = 'ADDED';
       else if (before) as = 'DELETED';
     }
-    if (as) this.write(this.lines.line(event, as, this.opts.type, this.opts.version));
+    if (as) this.write(this.lines.line(event, as, this.opts.type, this.opts.version, this.opts.form));
   }
 
   /** A synthetic ADDED for an existing object (watch without resourceVersion). */
   sendExisting(obj: KObject): void {
     if (this.closed || !filterMatches(this.opts.filter, obj)) return;
-    this.write(Buffer.from(`{"type":"ADDED","object":${this.opts.json.json(obj, this.opts.type, this.opts.version)}}\n`));
+    this.write(Buffer.from(`{"type":"ADDED","object":${this.opts.json.formJson(obj, this.opts.type, this.opts.version, this.opts.form)}}\n`));
   }
 
   bookmark(annotations?: Record<string, string>): void {
     if (this.closed) return;
     const metadata: Record<string, unknown> = { resourceVersion: String(this.opts.currentRv()) };
     if (annotations) metadata.annotations = annotations;
-    const object = { kind: this.opts.type.kind, apiVersion: groupVersion(this.opts.type.group, this.opts.version), metadata };
+    const object =
+      this.opts.form === 'metadata'
+        ? { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata }
+        : { kind: this.opts.type.kind, apiVersion: groupVersion(this.opts.type.group, this.opts.version), metadata };
     this.write(Buffer.from(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`));
   }
 

@@ -2,30 +2,18 @@
 // turned into Horizon's types and kept current. Changes are batched per event-loop turn and announced
 // as one `changes` event naming what changed, so consumers recompute only that.
 import { EventEmitter } from 'node:events';
-import type {
-  KubeConfig,
-  KubernetesObject,
-  V1EndpointSlice,
-  V1Namespace,
-  V1Node,
-  V1Pod,
-  V1Service,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1EndpointSlice, V1Namespace, V1Node, V1Service } from '@kubernetes/client-node';
 import type { DestinationRule, VirtualService } from '../model/istio-config.js';
 import { NETWORK_LABEL, SERVICE_NAME_LABEL } from '../model/labels.js';
 import type { ClusterId, EndpointRecord, Hostname, NodeInfo, ServiceInfo } from '../model/types.js';
 import { logger } from '../log.js';
-import {
-  endpointsFromSlices,
-  hostnameOf,
-  type NodeFacts,
-  type PodFacts,
-  toNodeInfo,
-  toServiceInfo,
-} from './convert.js';
+import { endpointsFromSlices, hostnameOf, type NodeFacts, toNodeInfo, toServiceInfo } from './convert.js';
 import { type IstioObject, toDestinationRule, toVirtualService } from './convert-istio.js';
 import { type InformerState, ResilientInformer } from './informer.js';
+import { RefIndex } from './ref-index.js';
 import { KubeRest } from './rest.js';
+import { Interner, slimEndpointSlice, slimNode, slimPod, type SlimPod } from './slim.js';
+import type { Locality } from '../model/types.js';
 
 export type SyncStatus = 'syncing' | 'synced' | 'timeout' | 'closed';
 
@@ -80,11 +68,16 @@ export class ClusterSource extends EventEmitter {
   private readonly services = new Map<string, ServiceInfo>(); // ns/name
   private readonly slices = new Map<string, Map<string, V1EndpointSlice>>(); // service ns/name -> slice name -> slice
   private readonly sliceOwner = new Map<string, string>(); // slice ns/name -> service ns/name
-  private readonly pods = new Map<string, PodFacts>(); // ns/name
-  private readonly podRefs = new Map<string, Set<string>>(); // pod ns/name -> services
+  private podInformer: ResilientInformer<SlimPod> | undefined;
+  private readonly podRefs = new RefIndex(); // pod (ns, name) -> services
+  private readonly intern = new Interner();
+  private readonly localities = new Map<string, Locality>();
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly nodeRefs = new Map<string, Set<string>>(); // node name -> services
   private readonly endpointsByService = new Map<string, readonly EndpointRecord[]>();
+  /** The same two tables by hostname: the registry's lookups, without splitting and rejoining names. */
+  private readonly servicesByHost = new Map<Hostname, ServiceInfo>();
+  private readonly endpointsByHost = new Map<Hostname, readonly EndpointRecord[]>();
   private readonly destinationRules = new Map<string, DestinationRule>();
   private readonly virtualServices = new Map<string, VirtualService>();
   private readonly configErrorsByKey = new Map<string, ConfigError>();
@@ -148,6 +141,14 @@ export class ClusterSource extends EventEmitter {
   service(namespace: string, name: string): ServiceInfo | undefined {
     return this.services.get(`${namespace}/${name}`);
   }
+  /** The Service of a hostname (what the registry asks for, on every resource it builds). */
+  serviceOfHost(hostname: Hostname): ServiceInfo | undefined {
+    return this.servicesByHost.get(hostname);
+  }
+  /** Endpoints of a service by hostname. */
+  endpointsOfHost(hostname: Hostname): readonly EndpointRecord[] {
+    return this.endpointsByHost.get(hostname) ?? [];
+  }
   /** Endpoints of a service (by namespace/name) as this cluster reports them. */
   endpoints(namespace: string, name: string): readonly EndpointRecord[] {
     return this.endpointsByService.get(`${namespace}/${name}`) ?? [];
@@ -182,12 +183,21 @@ export class ClusterSource extends EventEmitter {
   start(): void {
     const sys = this.opts.systemNamespace;
     this.watch<V1Service>('/api/v1/services', { upsert: (s) => this.onService(s), remove: (s) => this.onServiceGone(s) });
-    this.watch<V1EndpointSlice>('/apis/discovery.k8s.io/v1/endpointslices', {
-      upsert: (s) => this.onSlice(s),
-      remove: (s) => this.onSliceGone(s),
-    });
-    this.watch<V1Pod>('/api/v1/pods', { upsert: (p) => this.onPod(p), remove: (p) => this.onPodGone(p) });
-    this.watch<V1Node>('/api/v1/nodes', { upsert: (n) => this.onNode(n), remove: (n) => this.onNodeGone(n) });
+    const intern = this.intern;
+    this.watch<V1EndpointSlice>(
+      '/apis/discovery.k8s.io/v1/endpointslices',
+      { upsert: (s) => this.onSlice(s), remove: (s) => this.onSliceGone(s) },
+      {},
+      { transform: (o) => slimEndpointSlice(o, intern) },
+    );
+    // Endpoints need only the pods' labels: metadata-only lists and watches, a fraction of the bytes.
+    this.podInformer = this.watch<SlimPod>(
+      '/api/v1/pods',
+      { upsert: (p, before) => this.onPod(p, before), remove: (p) => this.onPodGone(p) },
+      {},
+      { metadataOnly: true, transform: (o) => slimPod(o, intern) },
+    );
+    this.watch<V1Node>('/api/v1/nodes', { upsert: (n) => this.onNode(n), remove: (n) => this.onNodeGone(n) }, {}, { transform: slimNode });
     this.watch<V1Namespace>(
       '/api/v1/namespaces',
       { upsert: (n) => this.onNamespace(n, false), remove: (n) => this.onNamespace(n, true) },
@@ -217,6 +227,7 @@ export class ClusterSource extends EventEmitter {
   stop(): void {
     if (this._status === 'closed') return;
     for (const i of this.informers) i.stop();
+    this.rest.close();
     clearTimeout(this.syncTimer);
     clearTimeout(this.probeTimer);
     this._status = 'closed';
@@ -226,22 +237,24 @@ export class ClusterSource extends EventEmitter {
 
   private watch<T extends KubernetesObject>(
     path: string,
-    handlers: { upsert(o: T): void; remove(o: T): void },
+    handlers: { upsert(o: T, before: T | undefined): void; remove(o: T): void },
     selectors: { labelSelector?: string; fieldSelector?: string } = {},
-  ): void {
+    keep: { metadataOnly?: boolean; transform?: (o: KubernetesObject) => T } = {},
+  ): ResilientInformer<T> {
     const informer = new ResilientInformer<T>({
-      kubeConfig: this.kubeConfig,
       rest: this.rest,
       path,
       ...selectors,
+      ...keep,
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       handlers: {
-        upsert: (o) => handlers.upsert(o),
+        upsert: (o, before) => handlers.upsert(o, before),
         remove: (o) => handlers.remove(o),
         state: (_state, error) => this.onInformerState(path, error),
       },
     });
     this.informers.push(informer as unknown as ResilientInformer<KubernetesObject>);
+    return informer;
   }
 
   // ---- health ----------------------------------------------------------------------------------
@@ -306,6 +319,7 @@ export class ClusterSource extends EventEmitter {
     const info = toServiceInfo(svc, this.id, this.opts.domain);
     const before = this.services.get(key);
     this.services.set(key, info);
+    this.servicesByHost.set(info.hostname, info);
     this.pending.services.add(info.hostname);
     if (info.labels[NETWORK_LABEL] !== undefined || before?.labels[NETWORK_LABEL] !== undefined) this.pending.topology = true;
     this.schedule();
@@ -315,7 +329,9 @@ export class ClusterSource extends EventEmitter {
     const key = nsName(svc);
     const before = this.services.get(key);
     this.services.delete(key);
-    this.pending.services.add(this.hostOf(key));
+    const host = this.hostOf(key);
+    this.servicesByHost.delete(host);
+    this.pending.services.add(host);
     if (before?.labels[NETWORK_LABEL] !== undefined) this.pending.topology = true;
     this.schedule();
   }
@@ -352,24 +368,15 @@ export class ClusterSource extends EventEmitter {
     this.schedule();
   }
 
-  private onPod(pod: V1Pod): void {
-    const key = nsName(pod);
-    const facts: PodFacts = {
-      labels: { ...(pod.metadata?.labels ?? {}) },
-      ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
-    };
-    const before = this.pods.get(key);
-    this.pods.set(key, facts);
+  private onPod(pod: SlimPod, before: SlimPod | undefined): void {
     // Pods change status often; only what endpoints are built from matters.
-    if (before && sameRecord(before.labels, facts.labels) && before.nodeName === facts.nodeName) return;
-    for (const svc of this.podRefs.get(key) ?? []) this.dirtyEndpoints.add(svc);
+    if (before && sameRecord(before.labels, pod.labels) && before.nodeName === pod.nodeName) return;
+    for (const svc of this.podRefs.get(pod.metadata.namespace, pod.metadata.name)) this.dirtyEndpoints.add(svc);
     this.schedule();
   }
 
-  private onPodGone(pod: V1Pod): void {
-    const key = nsName(pod);
-    this.pods.delete(key);
-    for (const svc of this.podRefs.get(key) ?? []) this.dirtyEndpoints.add(svc);
+  private onPodGone(pod: SlimPod): void {
+    for (const svc of this.podRefs.get(pod.metadata.namespace, pod.metadata.name)) this.dirtyEndpoints.add(svc);
     this.schedule();
   }
 
@@ -438,18 +445,30 @@ export class ClusterSource extends EventEmitter {
     this.flushScheduled = false;
     if (this._status === 'closed') return;
     const lookup = {
-      pod: (ns: string, name: string) => this.pods.get(`${ns}/${name}`),
+      pod: (ns: string, name: string) => this.podInformer?.get(ns, name),
       node: (name: string): NodeFacts | undefined => this.nodes.get(name),
+      locality: (l: Locality) => {
+        const k = `${l.region}\u0000${l.zone}\u0000${l.subzone}`;
+        let shared = this.localities.get(k);
+        if (!shared) this.localities.set(k, (shared = Object.freeze(l)));
+        return shared;
+      },
     };
     for (const key of this.dirtyEndpoints) {
       this.unindex(key);
       const bySlice = this.slices.get(key);
       const ns = key.slice(0, key.indexOf('/'));
       const eps = bySlice ? endpointsFromSlices(this.id, ns, bySlice.values(), lookup) : [];
-      if (eps.length === 0 && !bySlice) this.endpointsByService.delete(key);
-      else this.endpointsByService.set(key, eps);
+      const host = this.hostOf(key);
+      if (eps.length === 0 && !bySlice) {
+        this.endpointsByService.delete(key);
+        this.endpointsByHost.delete(host);
+      } else {
+        this.endpointsByService.set(key, eps);
+        this.endpointsByHost.set(host, eps);
+      }
       this.index(key);
-      this.pending.endpoints.add(this.hostOf(key));
+      this.pending.endpoints.add(host);
     }
     this.dirtyEndpoints = new Set();
     const p = this.pending;
@@ -462,14 +481,14 @@ export class ClusterSource extends EventEmitter {
   /** podRefs/nodeRefs let a pod or node change find the services it feeds. */
   private index(key: string): void {
     for (const ep of this.endpointsByService.get(key) ?? []) {
-      if (ep.podName) addRef(this.podRefs, `${ep.namespace}/${ep.podName}`, key);
+      if (ep.podName) this.podRefs.add(ep.namespace, ep.podName, key);
       if (ep.nodeName) addRef(this.nodeRefs, ep.nodeName, key);
     }
   }
 
   private unindex(key: string): void {
     for (const ep of this.endpointsByService.get(key) ?? []) {
-      if (ep.podName) dropRef(this.podRefs, `${ep.namespace}/${ep.podName}`, key);
+      if (ep.podName) this.podRefs.remove(ep.namespace, ep.podName, key);
       if (ep.nodeName) dropRef(this.nodeRefs, ep.nodeName, key);
     }
   }

@@ -88,6 +88,8 @@ const healthRank: Record<EndpointHealth, number> = { healthy: 2, unhealthy: 1, t
 export interface SliceLookup {
   pod(namespace: string, name: string): PodFacts | undefined;
   node(name: string): NodeFacts | undefined;
+  /** Returns a shared copy of an equal locality (thousands of endpoints have the same few). */
+  locality?(l: Locality): Locality;
 }
 
 /**
@@ -130,7 +132,7 @@ export function endpointsFromSlices(
           ports,
           cluster,
           namespace,
-          locality: localityOf(pod, node, ep.zone),
+          locality: lookup.locality ? lookup.locality(localityOf(pod, node, ep.zone)) : localityOf(pod, node, ep.zone),
           health,
           labels: pod?.labels ?? {},
           ...(ref?.name ? { podName: ref.name } : {}),

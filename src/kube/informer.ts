@@ -1,10 +1,15 @@
-// A client-node informer that survives failures. client-node's ListWatch stops for good on any watch
-// error other than 410, so every failure here starts a fresh ListWatch after a backoff. A fresh
-// ListWatch relists, and the relist is reconciled against what was known before: objects that
-// vanished while the API server was out of reach are reported deleted, nothing is lost or left stale.
-import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+// An informer (list, then watch from the list's resourceVersion) that survives failures, on Horizon's
+// own REST client. A watch the server ends cleanly is resumed from the last resourceVersion seen (no
+// relist); 410 Gone relists; any other failure starts over after a backoff. A relist is reconciled
+// against what was known before: objects that vanished while the API server was out of reach are
+// reported deleted, nothing is lost or left stale.
+//
+// Memory: only what `transform` returns is kept (client-go's SetTransform), and objects can be asked
+// for as metadata only (PartialObjectMetadata, as client-go's metadata informers do), so a cluster with
+// 150k pods costs Horizon their labels, not their specs.
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { Backoff, type BackoffOptions, defaultBackoff } from './backoff.js';
-import { KubeRequestError, type KubeRest } from './rest.js';
+import { KubeRequestError, METADATA_LIST_ACCEPT, METADATA_WATCH_ACCEPT, type KubeRest, type WatchEvent, type WatchHandle } from './rest.js';
 
 export type InformerState = 'starting' | 'synced' | 'failing' | 'absent' | 'stopped';
 
@@ -16,7 +21,6 @@ export interface InformerHandlers<T> {
 }
 
 export interface InformerOptions<T> {
-  kubeConfig: KubeConfig;
   rest: KubeRest;
   /** Collection path, e.g. `/api/v1/pods`. */
   path: string;
@@ -29,19 +33,32 @@ export interface InformerOptions<T> {
    * synced, and is looked for again after this long.
    */
   absentRetryMs?: number;
+  /** Ask for metadata only (PartialObjectMetadata); a server that ignores this sends whole objects. */
+  metadataOnly?: boolean;
+  /**
+   * What to keep of each object (and hand to the handlers). It must keep metadata.name, namespace and
+   * resourceVersion. Default: the object as received.
+   */
+  transform?: (obj: KubernetesObject) => T;
+  /** Servers end a watch after this long (jittered up to 2x) and it is resumed; default 5 minutes. */
+  watchTimeoutSeconds?: number;
 }
 
 const keyOf = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/** A watch that ends sooner than this after it started, without any event, counts as a failure. */
+const MIN_HEALTHY_WATCH_MS = 1000;
 
 export class ResilientInformer<T extends KubernetesObject> {
   private readonly store = new Map<string, T>();
   private readonly backoff: Backoff;
   private generation = 0;
-  private current: ListWatch<T> | undefined;
+  private current: WatchHandle | undefined;
   private timer: NodeJS.Timeout | undefined;
   private _state: InformerState = 'stopped';
   private _lastError: string | undefined;
   private _hasSynced = false;
+  private resourceVersion = '';
 
   constructor(private readonly options: InformerOptions<T>) {
     this.backoff = new Backoff(options.backoff ?? defaultBackoff);
@@ -64,6 +81,10 @@ export class ResilientInformer<T extends KubernetesObject> {
     return this.options.path;
   }
 
+  get size(): number {
+    return this.store.size;
+  }
+
   list(): IterableIterator<T> {
     return this.store.values();
   }
@@ -75,7 +96,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   start(): void {
     if (this._state !== 'stopped') return;
     this.setState('starting');
-    void this.run();
+    void this.run(true);
   }
 
   /** Drop the current watch and start over now (e.g. after a liveness probe found the server back). */
@@ -83,7 +104,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     if (this._state === 'stopped') return;
     this.abandonCurrent();
     clearTimeout(this.timer);
-    void this.run();
+    void this.run(true);
   }
 
   stop(): void {
@@ -94,95 +115,150 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   private abandonCurrent(): void {
     this.generation++;
-    const lw = this.current;
+    this.current?.abort();
     this.current = undefined;
-    // Stopping a ListWatch aborts its request, which it reports as an error; the generation check
-    // in the handlers below makes that report land nowhere.
-    if (lw) void lw.stop().catch(() => undefined);
   }
 
-  private async run(): Promise<void> {
+  /** Lists (when asked to, or when there is no resourceVersion to resume from), then watches. */
+  private async run(relist: boolean): Promise<void> {
     const gen = ++this.generation;
-    const { kubeConfig, rest, path, labelSelector, fieldSelector } = this.options;
     const live = () => gen === this.generation && this._state !== 'stopped';
-    let failed = false;
-
-    const listFn = async () => {
-      const result = await rest.list<T>(path, {
-        ...(labelSelector ? { labelSelector } : {}),
-        ...(fieldSelector ? { fieldSelector } : {}),
-      });
-      if (live()) this.reconcile(result.items);
-      return { metadata: { resourceVersion: result.resourceVersion }, items: result.items } as never;
-    };
-
-    const lw = new ListWatch<T>(path, new Watch(kubeConfig), listFn, false, labelSelector, fieldSelector);
-    this.current = lw;
-    lw.on('add', (obj) => live() && this.upsert(obj));
-    lw.on('update', (obj) => live() && this.upsert(obj));
-    lw.on('delete', (obj) => live() && this.remove(obj));
-    lw.on('error', (err?: unknown) => {
-      if (!live()) return;
-      failed = true;
-      this.fail(err);
-    });
-
+    const { rest, path, labelSelector, fieldSelector, metadataOnly } = this.options;
     try {
-      await lw.start();
-    } catch (err) {
-      if (live()) {
-        failed = true;
-        this.fail(err);
+      if (relist || this.resourceVersion === '') {
+        const result = await rest.list<KubernetesObject>(path, {
+          ...(labelSelector ? { labelSelector } : {}),
+          ...(fieldSelector ? { fieldSelector } : {}),
+          ...(metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
+        });
+        if (!live()) return;
+        this.replaceAll(result.items);
+        this.resourceVersion = result.resourceVersion;
       }
-    }
-    if (live() && !failed) {
+      const timeout = this.options.watchTimeoutSeconds ?? 300;
+      const startedAt = Date.now();
+      let events = 0;
+      const handle = await rest.watch(path, {
+        query: {
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: String(Math.round(timeout * (1 + Math.random()))),
+          labelSelector,
+          fieldSelector,
+        },
+        ...(metadataOnly ? { accept: METADATA_WATCH_ACCEPT } : {}),
+        onEvent: (e) => {
+          if (!live()) return;
+          events++;
+          this.onEvent(e);
+        },
+        onEnd: (err) => {
+          if (!live()) return;
+          this.current = undefined;
+          if (err) return this.fail(err);
+          // Ended by the server (its timeout, or it went away): resume from where we are. One that
+          // ends at once, again and again, is not healthy: back off as for a failure.
+          if (events === 0 && Date.now() - startedAt < MIN_HEALTHY_WATCH_MS) {
+            this.timer = setTimeout(() => void this.run(false), this.backoff.next());
+            this.timer.unref();
+            return;
+          }
+          void this.run(false);
+        },
+      });
+      if (!live()) {
+        handle.abort();
+        return;
+      }
+      this.current = handle;
       this.backoff.reset();
       this._hasSynced = true;
       this._lastError = undefined;
       this.setState('synced');
+    } catch (err) {
+      if (live()) this.fail(err);
     }
+  }
+
+  private onEvent(e: WatchEvent): void {
+    const obj = e.object as KubernetesObject & { code?: number };
+    switch (e.type) {
+      case 'ADDED':
+      case 'MODIFIED':
+        this.upsert(obj);
+        break;
+      case 'DELETED':
+        this.remove(obj);
+        break;
+      case 'BOOKMARK':
+        break;
+      case 'ERROR': {
+        this.abandonCurrent();
+        if (obj.code === 410) {
+          // Too old: start over with a fresh list (reconciled against what we have).
+          this.resourceVersion = '';
+          void this.run(true);
+        } else {
+          this.fail(new KubeRequestError(`watch ${this.options.path}: ${(obj as { message?: string }).message ?? 'error event'}`, obj.code, undefined));
+        }
+        return;
+      }
+      default:
+        return;
+    }
+    const rv = obj?.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
   }
 
   private fail(err: unknown): void {
     this.abandonCurrent();
+    this.resourceVersion = '';
     const absent = err instanceof KubeRequestError && err.statusCode === 404;
     if (absent) {
       // Not served at all: nothing to know, and nothing wrong with the cluster.
-      this.reconcile([]);
+      this.replaceAll([]);
       this._hasSynced = true;
       this._lastError = undefined;
       this.setState('absent');
-      this.timer = setTimeout(() => void this.run(), this.options.absentRetryMs ?? 60_000);
+      this.timer = setTimeout(() => void this.run(true), this.options.absentRetryMs ?? 60_000);
       this.timer.unref();
+      return;
+    }
+    if (err instanceof KubeRequestError && err.statusCode === 410) {
+      // The watch's resourceVersion is gone (HTTP 410): relist now.
+      void this.run(true);
       return;
     }
     this._lastError = describe(err);
     this.setState('failing', this._lastError);
-    this.timer = setTimeout(() => void this.run(), this.backoff.next());
+    this.timer = setTimeout(() => void this.run(true), this.backoff.next());
     this.timer.unref();
   }
 
-  /** After a list: everything not in it is gone. Adds and updates follow from the ListWatch. */
-  private reconcile(items: readonly T[]): void {
-    const present = new Set(items.map(keyOf));
+  /** After a list: everything not in it is gone; the rest is added or updated. */
+  private replaceAll(items: readonly KubernetesObject[]): void {
+    const present = new Set<string>();
+    for (const o of items) present.add(keyOf(o));
     for (const [key, obj] of [...this.store]) {
       if (!present.has(key)) {
         this.store.delete(key);
         this.options.handlers.remove(obj);
       }
     }
+    for (const o of items) this.upsert(o);
   }
 
-  private upsert(obj: T): void {
-    const key = keyOf(obj);
+  private upsert(raw: KubernetesObject): void {
+    const key = keyOf(raw);
     const previous = this.store.get(key);
-    if (previous && previous.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
+    if (previous && previous.metadata?.resourceVersion === raw.metadata?.resourceVersion) return;
+    const obj = this.options.transform ? this.options.transform(raw) : (raw as T);
     this.store.set(key, obj);
     this.options.handlers.upsert(obj, previous);
   }
 
-  private remove(obj: T): void {
-    const key = keyOf(obj);
+  private remove(raw: KubernetesObject): void {
+    const key = keyOf(raw);
     const previous = this.store.get(key);
     if (!previous) return;
     this.store.delete(key);

@@ -1,6 +1,7 @@
 // A small Kubernetes REST client over node:http(s), authenticated from a client-node KubeConfig.
 // Lists parse the raw JSON (no client-node model deserialisation, which is slow for large lists and
-// yields objects of a different shape than watch events) and page through `limit`/`continue`.
+// yields objects of a different shape than watch events) and page through `limit`/`continue`. Watches
+// are streamed JSON lines, handed over one event at a time.
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -26,10 +27,37 @@ export interface RequestOptions {
   body?: string;
   contentType?: string;
   timeoutMs?: number;
+  /** Accept header (default application/json). */
+  accept?: string;
+}
+
+/** Lists and watches of metadata only, as client-go's metadata informers ask for them. */
+export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+export const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+export interface WatchEvent<T = unknown> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export interface WatchOptions {
+  query: Record<string, string | undefined>;
+  accept?: string;
+  /** Each event, in order. */
+  onEvent(event: WatchEvent): void;
+  /** Once: after the server ended the stream cleanly (err undefined) or it failed. Not called after abort(). */
+  onEnd(err?: KubeRequestError): void;
+}
+
+export interface WatchHandle {
+  abort(): void;
 }
 
 export class KubeRest {
   readonly server: string;
+  /** Keep-alive agents: client-node hands out a fresh agent per call, i.e. a TLS handshake per request. */
+  private tlsAgent: { key: string; agent: https.Agent } | undefined;
+  private plainAgent: http.Agent | undefined;
 
   constructor(private readonly kubeConfig: KubeConfig) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -37,13 +65,42 @@ export class KubeRest {
     this.server = cluster.server.replace(/\/$/, '');
   }
 
-  /** One request; resolves with the parsed JSON body, rejects with KubeRequestError. */
-  async request<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
+  /** Request options with fresh credentials, on a connection pool of this client's own. */
+  private async requestOptions(url: URL): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = { headers: {} };
     await this.kubeConfig.applyToHTTPSOptions(opts);
+    if (url.protocol === 'http:') {
+      opts.agent = this.plainAgent ??= new http.Agent({ keepAlive: true });
+      return opts;
+    }
+    // Only a plain TLS agent is swapped (proxy agents stay as they are), and only for one with the
+    // same TLS settings: a rotated certificate gets a new pool.
+    if (opts.agent && opts.agent.constructor === https.Agent) {
+      const key = [opts.ca, opts.cert, opts.key, opts.pfx, opts.passphrase, opts.rejectUnauthorized, opts.servername].map((v) => (v === undefined ? '' : String(v))).join('\u0000');
+      if (this.tlsAgent?.key !== key) {
+        this.tlsAgent?.agent.destroy();
+        const { ca, cert, key: tlsKey, pfx, passphrase, rejectUnauthorized, servername } = opts;
+        this.tlsAgent = { key, agent: new https.Agent({ keepAlive: true, ca, cert, key: tlsKey, pfx, passphrase, rejectUnauthorized, servername }) };
+      }
+      opts.agent = this.tlsAgent.agent;
+    }
+    return opts;
+  }
+
+  /** Closes idle pooled connections (open watches end with their own abort). */
+  close(): void {
+    this.tlsAgent?.agent.destroy();
+    this.tlsAgent = undefined;
+    this.plainAgent?.destroy();
+    this.plainAgent = undefined;
+  }
+
+  /** One request; resolves with the parsed JSON body, rejects with KubeRequestError. */
+  async request<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
     const url = new URL(this.server + path);
+    const opts = await this.requestOptions(url);
     const method = options.method ?? 'GET';
-    const headers: Record<string, string> = { ...(opts.headers as Record<string, string>), accept: 'application/json' };
+    const headers: Record<string, string> = { ...(opts.headers as Record<string, string>), accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const transport = url.protocol === 'https:' ? https : http;
     const timeoutMs = options.timeoutMs ?? 30_000;
@@ -88,8 +145,106 @@ export class KubeRest {
     });
   }
 
+  /**
+   * A streaming watch (`?watch=true`, JSON lines). Resolves once the server answered 200 (the watch is
+   * established); rejects with the error status otherwise.
+   */
+  async watch(path: string, options: WatchOptions): Promise<WatchHandle> {
+    const params = new URLSearchParams({ watch: 'true' });
+    for (const [k, v] of Object.entries(options.query)) if (v !== undefined && v !== '') params.set(k, v);
+    const url = new URL(`${this.server}${path}?${params.toString()}`);
+    const opts = await this.requestOptions(url);
+    const headers: Record<string, string> = { ...(opts.headers as Record<string, string>), accept: options.accept ?? 'application/json' };
+    const transport = url.protocol === 'https:' ? https : http;
+    let aborted = false;
+    let ended = false;
+    const end = (err?: KubeRequestError) => {
+      if (ended || aborted) return;
+      ended = true;
+      options.onEnd(err);
+    };
+    return new Promise<WatchHandle>((resolve, reject) => {
+      const req = transport.request(url, { ...opts, method: 'GET', headers }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', () => undefined);
+          res.on('end', () => {
+            let st: { message?: string; reason?: string } = {};
+            try {
+              st = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            } catch {
+              // not a Status
+            }
+            reject(
+              new KubeRequestError(
+                `watch ${url.pathname}: ${status} ${st.reason ?? http.STATUS_CODES[status] ?? ''}${st.message ? `: ${st.message}` : ''}`,
+                status,
+                st.reason,
+              ),
+            );
+          });
+          return;
+        }
+        res.socket?.setKeepAlive(true, 30_000);
+        res.setEncoding('utf8');
+        let rest = '';
+        res.on('data', (chunk: string) => {
+          if (aborted) return;
+          let start = 0;
+          let nl = chunk.indexOf('\n');
+          if (nl < 0) {
+            rest += chunk;
+            return;
+          }
+          // The first line may have started in an earlier chunk.
+          let line = rest + chunk.slice(0, nl);
+          rest = '';
+          for (;;) {
+            if (line.length > 0) {
+              let event: WatchEvent;
+              try {
+                event = JSON.parse(line) as WatchEvent;
+              } catch {
+                req.destroy();
+                end(new KubeRequestError(`watch ${url.pathname}: the server sent a line that is not JSON`, undefined, undefined));
+                return;
+              }
+              options.onEvent(event);
+              if (aborted || ended) return;
+            }
+            start = nl + 1;
+            nl = chunk.indexOf('\n', start);
+            if (nl < 0) break;
+            line = chunk.slice(start, nl);
+          }
+          rest = chunk.slice(start);
+        });
+        res.on('end', () => end());
+        res.on('error', (err) => end(new KubeRequestError(`watch ${url.pathname}: ${err.message}`, undefined, undefined)));
+        res.on('aborted', () => end(new KubeRequestError(`watch ${url.pathname}: the connection was cut`, undefined, undefined)));
+        res.on('close', () => {
+          if (!res.complete) end(new KubeRequestError(`watch ${url.pathname}: the connection was cut`, undefined, undefined));
+        });
+        resolve({
+          abort: () => {
+            aborted = true;
+            req.destroy();
+          },
+        });
+      });
+      req.on('error', (err) => {
+        const e = new KubeRequestError(`watch ${url.origin}${url.pathname}: ${err.message}`, undefined, undefined);
+        reject(e);
+        end(e);
+      });
+      req.end();
+    });
+  }
+
   /** A full list, paged. */
-  async list<T>(path: string, query: { labelSelector?: string; fieldSelector?: string; limit?: number } = {}): Promise<ListResult<T>> {
+  async list<T>(path: string, query: { labelSelector?: string; fieldSelector?: string; limit?: number; accept?: string } = {}): Promise<ListResult<T>> {
     const items: T[] = [];
     let cont = '';
     let resourceVersion = '';
@@ -101,6 +256,7 @@ export class KubeRest {
       if (cont) params.set('continue', cont);
       const page = await this.request<{ metadata?: { resourceVersion?: string; continue?: string }; items?: T[] }>(
         `${path}?${params.toString()}`,
+        query.accept ? { accept: query.accept } : {},
       );
       for (const item of page?.items ?? []) items.push(item);
       resourceVersion = page?.metadata?.resourceVersion ?? resourceVersion;

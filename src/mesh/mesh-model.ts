@@ -97,10 +97,27 @@ export class MeshModel extends EventEmitter {
     let eps = this.resolvedEndpoints.get(hostname);
     if (!eps) {
       const lookup = this.snapshot.networks;
-      eps = this.registry.endpointRecords(hostname).map((r) => ({
-        ...r,
-        network: lookup.networkOf({ cluster: r.cluster, address: r.address, podLabels: r.labels }).network,
-      }));
+      const records = this.registry.endpointRecords(hostname);
+      const out: Endpoint[] = new Array(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        // Built field by field (not spread): every Endpoint gets the same shape, and this runs per
+        // endpoint on every change.
+        const e: Endpoint = {
+          address: r.address,
+          ports: r.ports,
+          cluster: r.cluster,
+          network: lookup.networkOf({ cluster: r.cluster, address: r.address, podLabels: r.labels }).network,
+          locality: r.locality,
+          health: r.health,
+          namespace: r.namespace,
+          labels: r.labels,
+        };
+        if (r.podName !== undefined) e.podName = r.podName;
+        if (r.nodeName !== undefined) e.nodeName = r.nodeName;
+        out[i] = e;
+      }
+      eps = out;
       this.resolvedEndpoints.set(hostname, eps);
     }
     return eps;

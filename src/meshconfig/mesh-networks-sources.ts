@@ -54,7 +54,6 @@ export class MeshNetworksSources<T> extends EventEmitter {
     if (this.opts.primary) {
       const primary = this.opts.primary;
       this.informer = new ResilientInformer<V1ConfigMap>({
-        kubeConfig: primary.kubeConfig,
         rest: primary.rest,
         path: `/api/v1/namespaces/${this.opts.systemNamespace}/configmaps`,
         fieldSelector: 'metadata.name=istio',

@@ -75,7 +75,6 @@ export class RemoteSecretController {
   start(): void {
     const { primary, systemNamespace } = this.opts;
     this.informer = new ResilientInformer<V1Secret>({
-      kubeConfig: primary.kubeConfig,
       rest: primary.rest,
       path: `/api/v1/namespaces/${systemNamespace}/secrets`,
       labelSelector: `${MULTICLUSTER_SECRET_LABEL}=true`,

@@ -33,6 +33,8 @@ export class Registry extends EventEmitter {
   private readonly sourceListeners = new Map<ClusterId, { changes: (c: ClusterChanges) => void; status: () => void }>();
   /** hostname -> clusters that have a Service or endpoints for it. */
   private readonly hostIndex = new Map<Hostname, Set<ClusterId>>();
+  /** clusters() in order, kept until membership changes (read on every endpoint lookup). */
+  private ordered: RegisteredCluster[] | undefined;
 
   constructor(readonly domain: string) {
     super();
@@ -43,6 +45,7 @@ export class Registry extends EventEmitter {
   add(id: ClusterId, origin: ClusterOrigin, source: ClusterSource): void {
     if (this.entries.has(id)) throw new Error(`cluster ${id} is already registered`);
     this.entries.set(id, { id, origin, source });
+    this.ordered = undefined;
     this.attach(id, source);
     const hosts = this.reindexCluster(id, source);
     this.announce({ services: hosts, endpoints: hosts, configHosts: configHostsOf(source), topology: true, clusters: true });
@@ -54,6 +57,7 @@ export class Registry extends EventEmitter {
     if (!old) throw new Error(`cluster ${id} is not registered`);
     this.detach(id, old.source);
     this.entries.set(id, { id, origin, source });
+    this.ordered = undefined;
     this.attach(id, source);
     const before = this.dropFromIndex(id);
     const after = this.reindexCluster(id, source);
@@ -69,6 +73,7 @@ export class Registry extends EventEmitter {
     if (!old) return undefined;
     this.detach(id, old.source);
     this.entries.delete(id);
+    this.ordered = undefined;
     const hosts = this.dropFromIndex(id);
     this.announce({ services: hosts, endpoints: hosts, configHosts: configHostsOf(old.source), topology: true, clusters: true });
     return old.source;
@@ -84,9 +89,14 @@ export class Registry extends EventEmitter {
 
   /** Primary first, then the rest by ID. */
   clusters(): RegisteredCluster[] {
-    return [...this.entries.values()].sort((a, b) =>
+    return [...this.orderedClusters()];
+  }
+
+  private orderedClusters(): readonly RegisteredCluster[] {
+    this.ordered ??= [...this.entries.values()].sort((a, b) =>
       a.origin.kind === 'primary' ? -1 : b.origin.kind === 'primary' ? 1 : a.id.localeCompare(b.id),
     );
+    return this.ordered;
   }
 
   // ---- read side -------------------------------------------------------------------------------
@@ -98,10 +108,8 @@ export class Registry extends EventEmitter {
   /** The Service of this hostname in every cluster that declares it, primary first. */
   serviceInstances(hostname: Hostname): ServiceInfo[] {
     const out: ServiceInfo[] = [];
-    const split = splitHost(hostname, this.domain);
-    if (!split) return out;
     for (const c of this.orderedClustersOf(hostname)) {
-      const svc = c.source.service(split.namespace, split.name);
+      const svc = c.source.serviceOfHost(hostname);
       if (svc) out.push(svc);
     }
     return out;
@@ -109,11 +117,9 @@ export class Registry extends EventEmitter {
 
   /** Every cluster's endpoints of this hostname, before network resolution. */
   endpointRecords(hostname: Hostname): EndpointRecord[] {
-    const split = splitHost(hostname, this.domain);
-    if (!split) return [];
     const out: EndpointRecord[] = [];
     for (const c of this.orderedClustersOf(hostname)) {
-      for (const ep of c.source.endpoints(split.namespace, split.name)) out.push(ep);
+      for (const ep of c.source.endpointsOfHost(hostname)) out.push(ep);
     }
     return out;
   }
@@ -135,10 +141,12 @@ export class Registry extends EventEmitter {
     return this.clusters().flatMap((c) => [...c.source.allVirtualServices()]);
   }
 
-  private orderedClustersOf(hostname: Hostname): RegisteredCluster[] {
+  private orderedClustersOf(hostname: Hostname): readonly RegisteredCluster[] {
     const ids = this.hostIndex.get(hostname);
     if (!ids) return [];
-    return this.clusters().filter((c) => ids.has(c.id));
+    const all = this.orderedClusters();
+    if (ids.size === all.length) return all;
+    return all.filter((c) => ids.has(c.id));
   }
 
   // ---- plumbing --------------------------------------------------------------------------------

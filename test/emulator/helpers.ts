@@ -88,13 +88,13 @@ export interface WatchHandle {
 }
 
 /** Opens a watch and collects its JSON-line events until it ends or is closed. */
-export function openWatch(c: EmulatedCluster, urlPath: string): Promise<WatchHandle> {
+export function openWatch(c: EmulatedCluster, urlPath: string, accept?: string): Promise<WatchHandle> {
   return new Promise((resolve, reject) => {
     const events: WatchHandle['events'] = [];
     let ended = false;
     let endResolve!: () => void;
     const endedP = new Promise<void>((r) => (endResolve = r));
-    const req = https.request({ host: '127.0.0.1', port: c.port, method: 'GET', path: urlPath, ca: c.caCertificate, headers: { authorization: `Bearer ${c.token}` }, agent: false }, (res) => {
+    const req = https.request({ host: '127.0.0.1', port: c.port, method: 'GET', path: urlPath, ca: c.caCertificate, headers: { authorization: `Bearer ${c.token}`, ...(accept ? { accept } : {}) }, agent: false }, (res) => {
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => {

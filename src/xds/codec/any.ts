@@ -1,5 +1,5 @@
 // google.protobuf.Any built once per resource: the bytes every response then copies as they are.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { fieldSize, utf8Bytes, writeBytesField } from './wire.js';
 
 const typeUrlBytes = new Map<string, Uint8Array>();
@@ -40,5 +40,6 @@ export function encodedResource(typeUrl: string, name: string, bytes: Uint8Array
 
 /** A short, stable version string for some bytes (a hash: equal bytes, equal version). */
 export function contentVersion(bytes: Uint8Array): string {
-  return createHash('sha1').update(bytes).digest('base64url').slice(0, 16);
+  // One-shot hash (no Hash object): this runs once per generated resource.
+  return hash('sha1', bytes, 'base64url').slice(0, 16);
 }

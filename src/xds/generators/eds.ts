@@ -45,14 +45,7 @@ export function buildAssignment(mesh: MeshModel, config: IstioConfigIndex, key: 
   }
 
   const plan = splitHorizon({ endpoints, gateways: mesh.gateways(), view });
-  const input: ClusterLoadAssignmentInput = {
-    clusterName: clusterName(key.port, key.subset, key.host),
-    endpoints: plan.groups.map((g) => ({
-      locality: g.locality,
-      loadBalancingWeight: g.loadBalancingWeight,
-      priority: g.priority,
-      lbEndpoints: g.lbEndpoints.map((e) => ({ address: e.address, port: e.port, loadBalancingWeight: e.loadBalancingWeight })),
-    })),
-  };
+  // The plan's groups already have the encoder's shape (locality, weights, priority, address, port).
+  const input: ClusterLoadAssignmentInput = { clusterName: clusterName(key.port, key.subset, key.host), endpoints: plan.groups };
   return { input, plan };
 }

@@ -17,7 +17,7 @@ import { CLUSTER_LOAD_ASSIGNMENT_TYPE, CLUSTER_TYPE, LISTENER_TYPE, ROUTE_CONFIG
 import { buildCluster, clusterKeysOf } from './cds.js';
 import { buildAssignment, type AssignmentResult } from './eds.js';
 import { IstioConfigIndex } from './istio-config-index.js';
-import { clusterName, parseClusterName, qualifyTargetHost, routeConfigName, splitHostPort } from './names.js';
+import { clusterName, parseClusterName, qualifyTargetHost, routeConfigName, splitHostPort, type ClusterKey } from './names.js';
 import { RouteBuilder, type RouteConfigResult } from './rds.js';
 import { logger } from '../../log.js';
 
@@ -29,6 +29,9 @@ export interface MeshResourceProviderOptions {
 
 interface CacheEntry {
   host: Hostname;
+  /** EDS entries: their place in the view -> name index in front of the cache. */
+  view?: string;
+  name?: string;
   /** undefined: the resource does not exist (cached too: asking again costs nothing). */
   resource: EncodedResource | undefined;
   plan?: AssignmentPlan;
@@ -51,6 +54,17 @@ export class MeshResourceProvider implements XdsResourceProvider {
   /** host -> type -> names clients asked for (existing or not), so a change reaches their subscribers. */
   private readonly namesByHost = new Map<Hostname, Map<string, Set<string>>>();
   private readonly wildcardClusters = new Map<string, EncodedResource[]>();
+  /**
+   * EDS name -> its parsed key, for the cluster names clients asked for (remembered in namesByHost too):
+   * parsed once, and the same host string every time (its hash is computed once for all lookups).
+   */
+  private readonly edsKeys = new Map<string, ClusterKey>();
+  /**
+   * Cached EDS entries by view key, then name: the lookup every stream of a push makes, on keys whose
+   * hashes are already computed (the cache's own key is a string built per lookup). Entries leave it
+   * when they leave the cache (dispose).
+   */
+  private readonly edsByView = new Map<string, Map<string, CacheEntry>>();
   private configIndex: IstioConfigIndex | undefined;
   private readonly counters = { hits: 0, misses: 0 };
 
@@ -62,6 +76,10 @@ export class MeshResourceProvider implements XdsResourceProvider {
       maxSize: options.cacheMaxBytes ?? 256 * 1024 * 1024,
       sizeCalculation: (e) => 256 + (e.resource?.any.length ?? 0),
       dispose: (entry, key) => {
+        if (entry.view !== undefined) {
+          const byName = this.edsByView.get(entry.view);
+          if (byName?.get(entry.name!) === entry) byName.delete(entry.name!);
+        }
         const keys = this.keysByHost.get(entry.host);
         keys?.delete(key);
         if (keys && keys.size === 0) this.keysByHost.delete(entry.host);
@@ -128,13 +146,33 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   /** One resource, from the cache or generated now. */
   private resource(typeUrl: string, node: NodeInfo, name: string): EncodedResource | undefined {
-    const target = this.target(typeUrl, node, name);
-    if (!target) return undefined;
-    this.remember(target.host, typeUrl, name);
+    let target: { host: Hostname; variant: string } | undefined;
+    if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE) {
+      // The hot path (every endpoint change, every stream): the name's host is parsed and remembered
+      // once, and the variant is the caller's view key.
+      const hot = this.edsByView.get(node.viewKey)?.get(name);
+      if (hot) {
+        this.counters.hits++;
+        return hot.resource;
+      }
+      let key = this.edsKeys.get(name);
+      if (key === undefined) {
+        key = parseClusterName(name);
+        if (key === undefined) return undefined;
+        this.edsKeys.set(name, key);
+        this.remember(key.host, typeUrl, name);
+      }
+      target = { host: key.host, variant: node.viewKey };
+    } else {
+      target = this.target(typeUrl, node, name);
+      if (!target) return undefined;
+      this.remember(target.host, typeUrl, name);
+    }
     const cacheKey = `${typeUrl}\u0000${target.variant}\u0000${name}`;
     const hit = this.cache.get(cacheKey);
     if (hit) {
       this.counters.hits++;
+      if (hit.view !== undefined) this.indexEds(hit);
       return hit.resource;
     }
     this.counters.misses++;
@@ -146,11 +184,22 @@ export class MeshResourceProvider implements XdsResourceProvider {
       this.log.error({ typeUrl, name, err: (err as Error).message }, 'resource generation failed');
       entry = { host: target.host, resource: undefined };
     }
+    if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE) {
+      entry.view = target.variant;
+      entry.name = name;
+    }
     this.cache.set(cacheKey, entry);
+    if (entry.view !== undefined && this.cache.get(cacheKey) === entry) this.indexEds(entry);
     let keys = this.keysByHost.get(target.host);
     if (!keys) this.keysByHost.set(target.host, (keys = new Set()));
     keys.add(cacheKey);
     return entry.resource;
+  }
+
+  private indexEds(entry: CacheEntry): void {
+    let byName = this.edsByView.get(entry.view!);
+    if (!byName) this.edsByView.set(entry.view!, (byName = new Map()));
+    byName.set(entry.name!, entry);
   }
 
   /** Which host a name is about, and which clients can share its bytes. */
@@ -176,7 +225,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
   private generate(typeUrl: string, node: NodeInfo, name: string, host: Hostname): CacheEntry {
     switch (typeUrl) {
       case CLUSTER_LOAD_ASSIGNMENT_TYPE: {
-        const built = buildAssignment(this.mesh, this.config, parseClusterName(name)!, networkViewOf(node));
+        const built = buildAssignment(this.mesh, this.config, this.edsKeys.get(name) ?? parseClusterName(name)!, networkViewOf(node));
         if (!built) return { host, resource: undefined };
         return { host, resource: encodedResource(typeUrl, name, encodeClusterLoadAssignment(built.input)), plan: built.plan };
       }
@@ -236,6 +285,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
   onMeshChanges(changes: MeshChanges): PushRequest | undefined {
     if (changes.full) {
       this.cache.clear();
+      this.edsByView.clear();
       this.wildcardClusters.clear();
       this.configIndex = undefined;
       return { full: true, reason: 'network topology changed', since: changes.since };

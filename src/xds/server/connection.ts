@@ -10,7 +10,7 @@ import type { EncodedResource } from '../codec/any.js';
 import { errorText } from '../codec/result.js';
 import type { NodeInfo } from '../node-info.js';
 import { isKnownType, kindOf, PUSH_ORDER } from '../type-urls.js';
-import type { StreamKind, XdsServerObserver } from './observer.js';
+import type { PushSentEvent, StreamKind, XdsServerObserver } from './observer.js';
 import type { XdsResourceProvider } from './provider.js';
 import type { ConnectionSnapshot, TypeSnapshot } from './snapshot.js';
 import type { SubscriptionIndex } from './subscription-index.js';
@@ -49,8 +49,23 @@ export interface OutMessage {
   nonce: string;
   resources: number;
   removed: number;
-  /** Applied to st.sent when written. */
-  apply(): void;
+  /** What the client has once it is written: `sent` replaced by these (SotW full state)... */
+  replaceSent?: readonly EncodedResource[];
+  /** ...or these set and those deleted. */
+  setSent?: readonly EncodedResource[];
+  deleteSent?: readonly string[];
+}
+
+/** Records in st.sent what a written message gives the client. */
+function applySent(m: OutMessage): void {
+  const st = m.st;
+  if (m.replaceSent) {
+    const sent = new Map<string, string>();
+    for (const r of m.replaceSent) sent.set(r.name, r.version);
+    st.sent = sent;
+  }
+  if (m.setSent) for (const r of m.setSent) st.sent.set(r.name, r.version);
+  if (m.deleteSent) for (const n of m.deleteSent) st.sent.delete(n);
 }
 
 export abstract class Connection {
@@ -60,6 +75,10 @@ export abstract class Connection {
   readonly peer: string;
   blocked = false;
   closed = false;
+  /** In the server's flush queue (set and cleared by the server). */
+  queued = false;
+  /** The last push that touched this connection (the server's dedupe mark). */
+  pushSeq = 0;
   private readonly unknownTypes = new Map<string, { requests: number; lastAt: number }>();
   private nonceSeq = 0;
   private triggerAt = performance.now();
@@ -117,7 +136,12 @@ export abstract class Connection {
 
   typeState(typeUrl: string): ConnTypeState {
     let st = this.types.get(typeUrl);
-    if (!st) this.types.set(typeUrl, (st = new TypeState(typeUrl, this)));
+    if (!st) {
+      const created: ConnTypeState = new TypeState(typeUrl, this, () => {
+        if (created.dirty || this.hasDirty()) this.flush();
+      });
+      this.types.set(typeUrl, (st = created));
+    }
     return st;
   }
 
@@ -259,8 +283,21 @@ export abstract class Connection {
         return undefined;
       }
     }
-    const found = new Set<string>();
     const upserts: EncodedResource[] = [];
+    const removed: string[] = [];
+    // The common push: one name asked, one resource back.
+    if (query && query.size === 1 && results.length <= 1) {
+      const r = results[0];
+      const kept = r && query.has(r.name) ? [r] : [];
+      if (kept.length === 1 && st.sent.get(r!.name) !== r!.version) upserts.push(r!);
+      if (whole) {
+        for (const n of st.sent.keys()) if (kept.length === 0 || n !== r!.name) removed.push(n);
+      } else {
+        for (const n of query) if (kept.length === 0 && st.sent.has(n)) removed.push(n);
+      }
+      return { st, results: kept, upserts, removed, respond: dirty.respond };
+    }
+    const found = new Set<string>();
     const kept: EncodedResource[] = [];
     for (const r of results) {
       // A provider that returns more than was asked for must not leak it to this client.
@@ -270,7 +307,6 @@ export abstract class Connection {
       kept.push(r);
       if (st.sent.get(r.name) !== r.version) upserts.push(r);
     }
-    const removed: string[] = [];
     if (whole) {
       for (const n of st.sent.keys()) if (!found.has(n)) removed.push(n);
     } else {
@@ -281,40 +317,39 @@ export abstract class Connection {
 
   private write(m: OutMessage): void {
     const st = m.st;
-    m.apply();
-    st.recordSent({ version: m.version, nonce: m.nonce, atMs: Date.now(), resources: m.resources, removed: m.removed });
+    applySent(m);
+    st.recordSent(m.version, m.nonce, Date.now(), m.resources, m.removed);
     st.inFlight++;
     let accepted = true;
     try {
-      accepted = this.call.write(m.bytes, () => {
-        st.inFlight--;
-        if (st.dirty || this.hasDirty()) this.flush();
-      });
+      accepted = this.call.write(m.bytes, st.onWritten);
     } catch (err) {
       this.close(`write failed: ${errorText(err)}`, false);
       return;
     }
     const onPushSent = this.ctx.observer?.onPushSent;
     if (!onPushSent) return this.afterWrite(accepted);
-    const durationMs = performance.now() - this.triggerAt;
     const since = this.trigger === 'push' ? this.pushSince : undefined;
-    const eventToSendMs = since !== undefined ? Math.max(0, Date.now() - since) : undefined;
-    this.safely('onPushSent', () =>
-      onPushSent.call(this.ctx.observer, {
-        connectionId: this.id,
-        node: this.node!,
-        kind: this.kind,
-        typeUrl: st.typeUrl,
-        version: m.version,
-        nonce: m.nonce,
-        bytes: m.bytes.length,
-        resources: m.resources,
-        removed: m.removed,
-        durationMs,
-        trigger: this.trigger,
-        ...(eventToSendMs !== undefined ? { eventToSendMs } : {}),
-      }),
-    );
+    // Built without spreads or closures: this runs once per response of every stream.
+    const event: PushSentEvent = {
+      connectionId: this.id,
+      node: this.node!,
+      kind: this.kind,
+      typeUrl: st.typeUrl,
+      version: m.version,
+      nonce: m.nonce,
+      bytes: m.bytes.length,
+      resources: m.resources,
+      removed: m.removed,
+      durationMs: performance.now() - this.triggerAt,
+      trigger: this.trigger,
+    };
+    if (since !== undefined) event.eventToSendMs = Math.max(0, Date.now() - since);
+    try {
+      onPushSent.call(this.ctx.observer, event);
+    } catch (err) {
+      this.ctx.log.error({ err, callback: 'onPushSent' }, 'xDS server observer threw; ignored');
+    }
     this.afterWrite(accepted);
   }
 
@@ -334,9 +369,15 @@ export abstract class Connection {
   }
 
   protected recordAck(st: ConnTypeState, nonce: string, version: string): void {
-    st.lastAcked = { version, nonce, atMs: Date.now() };
+    st.recordAcked(version, nonce, Date.now());
     st.settle(nonce);
-    this.safely('onAck', () => this.ctx.observer?.onAck?.({ connectionId: this.id, node: this.node!, typeUrl: st.typeUrl, nonce, version }));
+    const onAck = this.ctx.observer?.onAck;
+    if (!onAck) return;
+    try {
+      onAck.call(this.ctx.observer, { connectionId: this.id, node: this.node!, typeUrl: st.typeUrl, nonce, version });
+    } catch (err) {
+      this.ctx.log.error({ err, callback: 'onAck' }, 'xDS server observer threw; ignored');
+    }
   }
 
   protected recordNack(st: ConnTypeState, nonce: string, version: string, message: string): void {

@@ -92,10 +92,8 @@ export class DeltaConnection extends Connection {
         resources: upserts,
         removedResources: removed,
       }),
-      apply: () => {
-        for (const r of upserts) st.sent.set(r.name, r.version);
-        for (const n of removed) st.sent.delete(n);
-      },
+      setSent: upserts,
+      deleteSent: removed,
     };
   }
 }

@@ -42,6 +42,9 @@ export interface XdsServer {
 
 const identity = (b: Buffer): Buffer => b;
 
+/** A push flushes connections for about this long before it lets the event loop run (ms). */
+export const PUSH_SLICE_MS = 4;
+
 function adsServiceDefinition(): grpc.ServiceDefinition {
   const method = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
     path,
@@ -134,6 +137,39 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   });
   log.info({ address: `${host}:${port}` }, 'xDS server listening');
 
+  // Connections with work to send, flushed in slices: a push to thousands of streams must not hold the
+  // event loop for its whole length. Between slices the writes already made go out to the sockets (and
+  // clients start reading them) while the next slice is built, and ACKs and watch events get a turn.
+  // The first slice runs inside push() itself, so a small push costs no extra latency.
+  // A queue (array + a flag on the connection) rather than a Set: it is filled and emptied by every
+  // push, and reuses its storage instead of growing and shrinking a hash table each time.
+  const pending: Connection[] = [];
+  let next = 0;
+  let drainScheduled = false;
+  const enqueue = (conn: Connection): void => {
+    if (conn.queued) return;
+    conn.queued = true;
+    pending.push(conn);
+  };
+  const drain = (): void => {
+    drainScheduled = false;
+    const deadline = performance.now() + PUSH_SLICE_MS;
+    let n = 0;
+    while (next < pending.length) {
+      const conn = pending[next]!;
+      pending[next++] = undefined as never;
+      conn.queued = false;
+      conn.flush();
+      if (++n % 8 === 0 && next < pending.length && performance.now() >= deadline) {
+        drainScheduled = true;
+        setImmediate(drain);
+        return;
+      }
+    }
+    pending.length = 0;
+    next = 0;
+  };
+
   const push = (request: PushRequest): void => {
     if (closing) return;
     pushSeq++;
@@ -142,31 +178,36 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
       for (const conn of connections.values()) {
         conn.notePush(at, request.since);
         for (const st of conn.types.values()) if (st.hasSubscription() || st.sent.size > 0) st.markAll();
-        conn.flush();
+        enqueue(conn);
       }
+      if (!drainScheduled) drain();
       return;
     }
-    const touched = new Set<Connection>();
+    // Each affected connection once per push (the push sequence number marks it).
+    const seq = pushSeq;
+    const touch = (conn: Connection): void => {
+      if (conn.pushSeq === seq) return;
+      conn.pushSeq = seq;
+      conn.notePush(at, request.since);
+      enqueue(conn);
+    };
     for (const [typeUrl, names] of request.changes ?? []) {
       index.forEachAffected(
         typeUrl,
         names,
         (st, name) => {
           st.markName(name);
-          touched.add(st.conn);
+          touch(st.conn);
         },
         (st) => {
           // A full-state stream recomputes everything anyway; others only need the names.
           if (st.conn.fullStateType(typeUrl)) st.markAll();
           else for (const name of names) st.markName(name);
-          touched.add(st.conn);
+          touch(st.conn);
         },
       );
     }
-    for (const conn of touched) {
-      conn.notePush(at, request.since);
-      conn.flush();
-    }
+    if (!drainScheduled) drain();
   };
 
   return {
@@ -179,6 +220,9 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     close: async () => {
       if (closing) return;
       closing = true;
+      for (let i = next; i < pending.length; i++) if (pending[i]) pending[i]!.queued = false;
+      pending.length = 0;
+      next = 0;
       for (const conn of [...connections.values()]) conn.end();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

@@ -2,7 +2,7 @@
 // type (ACK, or NACK with error_detail) or is the first of its type; stale ones (answering an older
 // nonce) are ignored. resource_names is the whole subscription every time. LDS/CDS responses carry
 // every subscribed resource; RDS/EDS responses only what changed.
-import { decodeDiscoveryRequest } from '../codec/requests.js';
+import { readDiscoveryRequest } from '../codec/requests.js';
 import { encodeDiscoveryResponse } from '../codec/responses.js';
 import { PUSH_ORDER, requiresFullState, WILDCARD } from '../type-urls.js';
 import { Connection, type OutMessage, type TypeDiff } from './connection.js';
@@ -13,7 +13,7 @@ export class SotwConnection extends Connection {
   }
 
   protected handleMessage(bytes: Buffer): void {
-    const decoded = decodeDiscoveryRequest(bytes);
+    const decoded = readDiscoveryRequest(bytes);
     if (!decoded.ok) {
       this.fail(decoded.error, 3);
       return;
@@ -39,7 +39,13 @@ export class SotwConnection extends Connection {
       respond = true;
     }
 
-    // The request carries the complete subscription: diff it against what we had.
+    // The request carries the complete subscription. Most requests are ACKs that repeat the last one
+    // byte for byte: nothing to decode or diff.
+    if (!respond && req.sameNamesAs(st.lastNamesBytes)) {
+      this.flush();
+      return;
+    }
+    st.lastNamesBytes = req.namesBytes();
     const full = requiresFullState(req.typeUrl);
     const explicit = req.resourceNames.filter((n) => n !== WILDCARD);
     const wildcard = req.resourceNames.includes(WILDCARD) || (req.resourceNames.length === 0 && full);
@@ -78,20 +84,26 @@ export class SotwConnection extends Connection {
       }
       const resources = full ? d.results : d.upserts;
       const nonce = this.nextNonce();
-      out.push({
+      const anys: Uint8Array[] = new Array(resources.length);
+      for (let i = 0; i < resources.length; i++) anys[i] = resources[i]!.any;
+      const m: OutMessage = {
         st,
         version,
         nonce,
         resources: resources.length,
         removed: full ? d.removed.length : 0,
-        bytes: encodeDiscoveryResponse({ versionInfo: version, typeUrl: st.typeUrl, nonce, resources: resources.map((r) => r.any) }),
-        apply: () => {
-          if (full) st.sent = new Map(resources.map((r) => [r.name, r.version]));
-          else for (const r of resources) st.sent.set(r.name, r.version);
-        },
-      });
+        bytes: encodeDiscoveryResponse({ versionInfo: version, typeUrl: st.typeUrl, nonce, resources: anys }),
+      };
+      if (full) m.replaceSent = resources;
+      else m.setSent = resources;
+      out.push(m);
     }
     // diffs arrive in PUSH_ORDER already; keep it explicit.
-    return out.sort((a, b) => PUSH_ORDER.indexOf(a.st.typeUrl) - PUSH_ORDER.indexOf(b.st.typeUrl));
+    if (out.length > 1) out.sort(byPushOrder);
+    return out;
   }
+}
+
+function byPushOrder(a: OutMessage, b: OutMessage): number {
+  return PUSH_ORDER.indexOf(a.st.typeUrl) - PUSH_ORDER.indexOf(b.st.typeUrl);
 }

@@ -1,0 +1,79 @@
+// S6: memory. Horizon's RSS (and V8 heap) after a full GC:
+//   per endpoint: 1000 services x 10 endpoints loaded, no stream connected, before and after adding 50k
+//   endpoints (pods) to the same services;
+//   per connected EDS-only stream: on that mesh, before and after 1000 and 2000 streams (10 EDS names
+//   each; their resources cached).
+//   npm run bench -- S6 [--streams 1000,2000] [--names 10] [--add-endpoints 50]
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../src/xds/type-urls.js';
+import { ClusterHost, waitForMesh } from './support/cluster-host-client.js';
+import { LoadFleet } from './support/load-fleet.js';
+import { fmtMiB, machineFacts, machineLine, printTable, writeResult } from './support/report.js';
+import type { SubscriptionPlan } from './support/subscriptions.js';
+import { settledRss } from './support/usage.js';
+import { edsName, type MeshLayout } from './support/workload.js';
+import { scenarioArgs } from './support/args.js';
+
+const values = scenarioArgs('S6', {
+  streams: { type: 'string', default: '1000,2000' },
+  names: { type: 'string', default: '10' },
+  services: { type: 'string', default: '1000' },
+  endpoints: { type: 'string', default: '10' },
+  'add-endpoints': { type: 'string', default: '50' },
+});
+
+const layout: MeshLayout = { clusters: 4, networks: 2, services: Number(values.services), endpointsPerService: Number(values.endpoints), namespaces: 10 };
+const machine = machineFacts();
+console.log(`S6 memory (${machineLine(machine)})`);
+const host = await ClusterHost.start(layout);
+await host.load();
+const horizon = await host.startHorizon();
+await waitForMesh(horizon, layout);
+const fleet = await LoadFleet.start(1);
+const pool = Array.from({ length: layout.services }, (_, s) => edsName(layout, s));
+const heap = () => process.memoryUsage().heapUsed;
+
+const rows: string[][] = [];
+const streamResults: object[] = [];
+
+// Endpoints first, on a process that has not yet held (and freed) the streams' memory: RSS then moves
+// with what is kept, not with what the allocator had spare.
+const before = await settledRss();
+const beforeHeap = heap();
+const extra = Number(values['add-endpoints']);
+const added = await host.addEndpoints(layout.endpointsPerService, layout.endpointsPerService + extra);
+const grown: MeshLayout = { ...layout, endpointsPerService: layout.endpointsPerService + extra };
+await waitForMesh(horizon, grown);
+await new Promise((res) => setTimeout(res, 500));
+const after = await settledRss();
+const afterHeap = heap();
+const addedEndpoints = layout.services * extra;
+const perEndpointRss = (after - before) / addedEndpoints;
+const perEndpointHeap = (afterHeap - beforeHeap) / addedEndpoints;
+rows.push([`${layout.services * layout.endpointsPerService} endpoints, no stream`, fmtMiB(before), fmtMiB(beforeHeap), '', '']);
+rows.push([`+ ${addedEndpoints} endpoints (${added.objects} pods)`, fmtMiB(after), fmtMiB(afterHeap), `${perEndpointRss.toFixed(0)} B RSS / endpoint`, `${perEndpointHeap.toFixed(0)} B heap / endpoint`]);
+
+// Then streams, on top of that mesh.
+const base = after;
+const baseHeap = afterHeap;
+for (const n of values.streams.split(',').map(Number)) {
+  const plan: SubscriptionPlan = { streams: n, typeUrl: EDS, hot: [], pool, perStream: Number(values.names), networks: ['network1', 'network2'] };
+  const r = await fleet.connect(horizon.xds.address, plan);
+  if (r.timedOut) throw new Error(`S6: ${r.incomplete} streams incomplete`);
+  await new Promise((res) => setTimeout(res, 500));
+  const rss = await settledRss();
+  const h = heap();
+  const perStreamRss = (rss - base) / n;
+  const perStreamHeap = (h - baseHeap) / n;
+  rows.push([`+ ${n} EDS streams`, fmtMiB(rss), fmtMiB(h), `${(perStreamRss / 1024).toFixed(1)} KiB RSS / stream`, `${(perStreamHeap / 1024).toFixed(1)} KiB heap / stream`]);
+  streamResults.push({ streams: n, rssBytes: rss, heapBytes: h, perStreamRssBytes: perStreamRss, perStreamHeapBytes: perStreamHeap });
+  await fleet.disconnect();
+  while (horizon.xds.connectionCount() > 0) await new Promise((res) => setTimeout(res, 20));
+}
+
+printTable('S6 Horizon memory after a full GC', ['state', 'RSS', 'V8 heap', 'per unit (RSS)', 'per unit (heap)'], rows);
+console.log(`  per 10k endpoints: ${fmtMiB(perEndpointRss * 10_000)} RSS, ${fmtMiB(perEndpointHeap * 10_000)} heap. Targets: < 100 KB per stream, < 1 KB per endpoint.`);
+writeResult('S6', { layout, namesPerStream: Number(values.names), streams: streamResults, endpoints: { added: addedEndpoints, beforeRssBytes: before, afterRssBytes: after, beforeHeapBytes: beforeHeap, afterHeapBytes: afterHeap, perEndpointRssBytes: perEndpointRss, perEndpointHeapBytes: perEndpointHeap } }, machine);
+await fleet.close();
+await horizon.close();
+await host.close();
+process.exit(0);
