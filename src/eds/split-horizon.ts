@@ -44,16 +44,15 @@ import { capWeights, fraction, gcdOf, lcm, MAX_TOTAL_WEIGHT } from './weights.js
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+type EndpointIdentity = Pick<AssignmentEndpoint, 'address' | 'port' | 'cluster' | 'network' | 'podName'>;
+
+/** Where an endpoint is and whose it is: the first keys of every endpoint ordering here. */
+function compareIdentity(a: EndpointIdentity, b: EndpointIdentity): number {
+  return compare(a.address, b.address) || a.port - b.port || compare(a.cluster, b.cluster) || compare(a.network, b.network) || compare(a.podName ?? '', b.podName ?? '');
+}
+
 function compareEndpoints(a: AssignmentEndpoint, b: AssignmentEndpoint): number {
-  return (
-    compare(a.address, b.address) ||
-    a.port - b.port ||
-    compare(a.cluster, b.cluster) ||
-    compare(a.network, b.network) ||
-    compare(a.podName ?? '', b.podName ?? '') ||
-    compare(a.health, b.health) ||
-    compareLocality(a.locality, b.locality)
-  );
+  return compareIdentity(a, b) || compare(a.health, b.health) || compareLocality(a.locality, b.locality);
 }
 
 function compareGateways(a: Gateway, b: Gateway): number {
@@ -141,14 +140,7 @@ const byGateway = (a: GatewayUse, b: GatewayUse) => compareGateways(a.gateway, b
 const byKey = (a: [string, unknown], b: [string, unknown]) => compare(a[0], b[0]);
 
 function compareExcluded(a: ExcludedEndpoint, b: ExcludedEndpoint): number {
-  return (
-    compare(a.address, b.address) ||
-    a.port - b.port ||
-    compare(a.cluster, b.cluster) ||
-    compare(a.network, b.network) ||
-    compare(a.podName ?? '', b.podName ?? '') ||
-    compare(a.reason, b.reason)
-  );
+  return compareIdentity(a, b) || compare(a.reason, b.reason);
 }
 
 function excludedEndpoint(ep: AssignmentEndpoint, reason: ExcludedEndpoint['reason'], detail: string): ExcludedEndpoint {
