@@ -85,12 +85,14 @@ for (const c of values.cases.split(',')) {
   // Back to back: the invalidation a change causes, then the op, many times (the first quarter warms up).
   const loop: number[] = [];
   const loopOps = Math.max(200, Math.min(3000, Math.round(200_000 / (eps * svcs))));
+  await profiler.start();
   for (let i = 0; i < loopOps; i++) {
     horizon.registry.emit('changes', { services: new Set(), endpoints: hosts, configHosts: new Set(), topology: false, clusters: false });
     const t0 = performance.now();
     horizon.provider.resources(EDS, node, names);
     loop.push(performance.now() - t0);
   }
+  await profiler.stop(`S1-${c.replace('/', '-')}-loop`);
   const sl = summarize(loop.slice(Math.floor(loopOps / 4)));
   const plan = horizon.provider.explainAssignment(edsName(layout, 0), { network: 'network1' });
   endpointsSent = plan?.plan.groups.reduce((n, g) => n + g.lbEndpoints.length, 0) ?? 0;
