@@ -5,7 +5,7 @@
 import type { ClusterState, Controller } from './cluster-state.js';
 import type { StoreEvent } from './object-store.js';
 import type { ResourceType } from './resource-types.js';
-import { deepEqualJson, fnv1a, objectKey, randomSuffix, safeEncode, timestamp, type KObject } from './k8s-object.js';
+import { canonicalJson, deepEqualJson, fnv1a, objectKey, randomSuffix, safeEncode, timestamp, type KObject } from './k8s-object.js';
 import { podIsReady } from './pod-admission.js';
 
 const hashLabel = 'pod-template-hash';
@@ -13,20 +13,7 @@ const revisionAnnotation = 'deployment.kubernetes.io/revision';
 
 /** A stable hash of a pod template, encoded like Kubernetes' pod-template-hash. */
 export function podTemplateHash(template: unknown): string {
-  return safeEncode(fnv1a(stableStringify(template)));
-}
-
-function stableStringify(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
+  return safeEncode(fnv1a(JSON.stringify(canonicalJson(template))));
 }
 
 export class DeploymentController implements Controller {
