@@ -107,7 +107,7 @@ export class EmulatedCluster {
     st.setHooks('ConfigMap', configMapHooks);
     st.setHooks('EndpointSlice', endpointSliceHooks);
     st.setHooks('Service', serviceHooks(net));
-    st.setHooks('Pod', podHooks(() => st, net));
+    st.setHooks('Pod', podHooks(net));
     st.setHooks('Deployment', deploymentHooks);
     st.setHooks('ClusterRole', clusterRoleHooks);
     st.setHooks('Role', roleHooks);
