@@ -136,9 +136,9 @@ export class EmulatedCluster {
       token: this.token,
       serviceAccountIdentity: (token) => tokens.identityOf(token),
       rbac: {
-        clusterRoles: () => st.store.collection(st.typeOfKind('ClusterRole')).values(),
+        clusterRole: (name) => st.store.collection(st.typeOfKind('ClusterRole')).get(undefined, name),
         clusterRoleBindings: () => st.store.collection(st.typeOfKind('ClusterRoleBinding')).values(),
-        roles: (ns) => st.store.collection(st.typeOfKind('Role')).values(ns),
+        role: (ns, name) => st.store.collection(st.typeOfKind('Role')).get(ns, name),
         roleBindings: (ns) => st.store.collection(st.typeOfKind('RoleBinding')).values(ns),
       },
       version: { major: '1', minor, gitVersion: version },

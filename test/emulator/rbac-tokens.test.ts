@@ -123,9 +123,9 @@ describe('emulator: service-account tokens and RBAC', function () {
 describe('emulator: RBAC decisions (pure)', () => {
   const who = serviceAccountIdentity('ns1', 'sa1');
   const objects = (roles: KObject[], bindings: KObject[]): RbacObjects => ({
-    clusterRoles: () => roles.filter((r) => r.kind === 'ClusterRole'),
+    clusterRole: (name) => roles.find((r) => r.kind === 'ClusterRole' && r.metadata.name === name),
     clusterRoleBindings: () => bindings.filter((b) => b.kind === 'ClusterRoleBinding'),
-    roles: (ns) => roles.filter((r) => r.kind === 'Role' && r.metadata.namespace === ns),
+    role: (ns, name) => roles.find((r) => r.kind === 'Role' && r.metadata.namespace === ns && r.metadata.name === name),
     roleBindings: (ns) => bindings.filter((b) => b.kind === 'RoleBinding' && b.metadata.namespace === ns),
   });
   const role = (kind: string, name: string, rules: object[], namespace?: string): KObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, ...(namespace ? { namespace } : {}) }, rules });
