@@ -70,6 +70,9 @@ export class ApiServer {
   private listener: net.Server | undefined;
   private port = 0;
   private accepted = 0;
+  /** The /openapi/v3 root (every group-version document built and SHA-512 hashed), built on first
+   *  request: the served types are fixed for the server's life. */
+  private openApiRoot: string | undefined;
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
@@ -209,7 +212,10 @@ export class ApiServer {
       return this.send(res, 200, openApiV2(registry, gitVersion));
     }
     if (segs[0] === 'v3') {
-      if (segs.length === 1) return this.send(res, 200, openApiV3Root(registry, gitVersion));
+      if (segs.length === 1) {
+        this.openApiRoot ??= JSON.stringify(openApiV3Root(registry, gitVersion));
+        return this.sendRaw(res, 200, this.openApiRoot);
+      }
       const rest = segs.slice(1);
       let doc: object | undefined;
       if (rest[0] === 'api' && rest.length === 2) doc = openApiV3GroupVersion(registry, '', rest[1]!, gitVersion);

@@ -61,6 +61,7 @@ describe('emulated API server', () => {
       assert.equal(doc.status, 200, k);
       assert.equal(doc.json.openapi, '3.0.0');
     }
+    assert.deepEqual((await request(c, 'GET', '/openapi/v3')).json.paths, v3, 'the v3 root (served from a cache after the first GET) is the same');
   });
 
   it('answers malformed JSON, YAML and protobuf bodies with 400 and keeps serving', async () => {
