@@ -476,6 +476,20 @@ export class ClusterState {
     });
   }
 
+  /**
+   * The objects of `type` whose ownerReferences name `uid` (controller or not), from the owner index
+   * garbage collection keeps.
+   */
+  dependentsOf(uid: string, type: ResourceType): KObject[] {
+    const out: KObject[] = [];
+    for (const d of this.dependents.get(uid)?.values() ?? []) {
+      if (d.type !== type) continue;
+      const o = this.tryGet(d.type, d.namespace, d.name);
+      if (o) out.push(o);
+    }
+    return out;
+  }
+
   /** Creates an object on behalf of a controller (full admission, so allocations happen). */
   controllerCreate(type: ResourceType, obj: KObject): KObject {
     return this.create(type, obj, { namespace: obj.metadata.namespace });

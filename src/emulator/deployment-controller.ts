@@ -19,8 +19,6 @@ export function podTemplateHash(template: unknown): string {
 export class DeploymentController implements Controller {
   readonly name = 'deployment';
   private readonly dirty = new Set<string>();
-  /** Deployment uid -> keys of the pods it owns. */
-  private readonly podsByOwner = new Map<string, Set<string>>();
   /** Deployment uid -> template hash and revision number (deployment.kubernetes.io/revision). */
   private readonly revisions = new Map<string, { hash: string; revision: number }>();
 
@@ -37,25 +35,12 @@ export class DeploymentController implements Controller {
   observe(event: StoreEvent, type: ResourceType): void {
     if (type.kind === 'Deployment') {
       this.dirty.add(objectKey(event.object.metadata.namespace, event.object.metadata.name!));
-      if (event.type === 'DELETED') {
-        this.podsByOwner.delete(event.object.metadata.uid!);
-        this.revisions.delete(event.object.metadata.uid!);
-      }
+      if (event.type === 'DELETED') this.revisions.delete(event.object.metadata.uid!);
       return;
     }
     if (type.kind !== 'Pod') return;
-    const key = objectKey(event.object.metadata.namespace, event.object.metadata.name!);
     const before = ownerOf(event.previous);
     const after = event.type === 'DELETED' ? undefined : ownerOf(event.object);
-    if (before && before.uid !== after?.uid) this.podsByOwner.get(before.uid)?.delete(key);
-    if (after) {
-      let s = this.podsByOwner.get(after.uid);
-      if (!s) {
-        s = new Set();
-        this.podsByOwner.set(after.uid, s);
-      }
-      s.add(key);
-    }
     for (const o of [before, after]) if (o) this.dirty.add(objectKey(event.object.metadata.namespace, o.name));
   }
 
@@ -72,15 +57,10 @@ export class DeploymentController implements Controller {
     return worked;
   }
 
+  /** Pods whose controller is the Deployment (the state's owner index holds every dependent). */
   private ownedPods(d: KObject): KObject[] {
-    const keys = this.podsByOwner.get(d.metadata.uid!) ?? new Set<string>();
-    const out: KObject[] = [];
-    for (const k of keys) {
-      const slash = k.indexOf('/');
-      const p = this.state.tryGet(this.podType, k.slice(0, slash), k.slice(slash + 1));
-      if (p) out.push(p);
-    }
-    return out;
+    const uid = d.metadata.uid!;
+    return this.state.dependentsOf(uid, this.podType).filter((p) => ownerOf(p)?.uid === uid);
   }
 
   private sync(d: KObject): boolean {
