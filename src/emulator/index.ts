@@ -11,7 +11,7 @@ export type { KObject, ObjectMeta, OwnerReference } from './k8s-object.js';
 export type { PatchType, DeleteOptions } from './cluster-state.js';
 export { createSelfSignedCert } from './self-signed-cert.js';
 export type { SelfSignedCert } from './self-signed-cert.js';
-export { maxEndpointsPerSlice, serviceNameLabel, managedByLabel } from './endpointslice-controller.js';
+export { maxEndpointsPerSlice, managedByLabel } from './endpointslice-controller.js';
 export { SERVICE_ACCOUNT_TOKEN_TYPE, SERVICE_ACCOUNT_NAME_ANNOTATION } from './serviceaccount-token-controller.js';
 export { serviceAccountIdentity } from './rbac-authorizer.js';
 export type { Identity } from './rbac-authorizer.js';
