@@ -13,7 +13,7 @@ import { parseFieldSelector } from './field-selector.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './k8s-protobuf.js';
 import type { KObject } from './k8s-object.js';
 import { parseLabelSelector } from './label-selector.js';
-import { authorize, type Identity, type RbacObjects, type RequestAttributes } from './rbac-authorizer.js';
+import { authorize, forbiddenMessage, type Identity, type RbacObjects, type RequestAttributes } from './rbac-authorizer.js';
 import { applyMergePatch, isPlainObject } from './merge-patch.js';
 import { applyJsonPatch } from './json-patch.js';
 import { openApiV2, openApiV3GroupVersion, openApiV3Root } from './openapi.js';
@@ -70,6 +70,9 @@ export class ApiServer {
   private listener: net.Server | undefined;
   private port = 0;
   private accepted = 0;
+  /** The /openapi/v3 root (every group-version document built and SHA-512 hashed), built on first
+   *  request: the served types are fixed for the server's life. */
+  private openApiRoot: string | undefined;
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
@@ -157,10 +160,15 @@ export class ApiServer {
     const q = url.searchParams;
     const { state } = this.opts;
     const reg = state.registry;
+    if (segs[0] === '_emulator') {
+      // The test hooks can end watches and restart the server: admin token only, whatever RBAC says
+      // (cluster-admin's nonResourceURLs ['*'] would otherwise let a service account in).
+      if (who !== 'admin') throw new ApiError(403, 'Forbidden', `${forbiddenMessage(who, { kind: 'nonResource', verb: method.toLowerCase(), path: url.pathname })}: the emulator's test hooks are for the admin token only`);
+      return this.handleFault(req, res, segs.slice(1), q);
+    }
     const route = this.route(segs, q);
     if (who !== 'admin') this.checkAccess(who, route ? resourceAttributes(route, method) : { kind: 'nonResource', verb: method.toLowerCase(), path: url.pathname });
 
-    if (segs[0] === '_emulator') return this.handleFault(req, res, segs.slice(1), q);
     if (method === 'GET') {
       if (segs.length === 1 && segs[0] === 'version') return this.send(res, 200, versionDocument(this.opts.version));
       if (segs.length === 1 && ['healthz', 'livez', 'readyz'].includes(segs[0]!)) return this.sendText(res, 200, 'ok');
@@ -204,7 +212,10 @@ export class ApiServer {
       return this.send(res, 200, openApiV2(registry, gitVersion));
     }
     if (segs[0] === 'v3') {
-      if (segs.length === 1) return this.send(res, 200, openApiV3Root(registry, gitVersion));
+      if (segs.length === 1) {
+        this.openApiRoot ??= JSON.stringify(openApiV3Root(registry, gitVersion));
+        return this.sendRaw(res, 200, this.openApiRoot);
+      }
       const rest = segs.slice(1);
       let doc: object | undefined;
       if (rest[0] === 'api' && rest.length === 2) doc = openApiV3GroupVersion(registry, '', rest[1]!, gitVersion);

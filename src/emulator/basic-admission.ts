@@ -79,14 +79,7 @@ function normalizeSecret(obj: KObject): void {
   obj.type ??= 'Opaque';
 }
 
-export const configMapHooks: KindHooks = {
-  create(obj) {
-    checkConfigMap(obj);
-  },
-  update(obj) {
-    checkConfigMap(obj);
-  },
-};
+export const configMapHooks: KindHooks = { create: checkConfigMap, update: checkConfigMap };
 
 function checkConfigMap(obj: KObject): void {
   const causes: StatusCause[] = [];
@@ -102,14 +95,7 @@ function checkConfigMap(obj: KObject): void {
   if (causes.length) throw invalid('ConfigMap', '', obj.metadata.name!, causes);
 }
 
-export const endpointSliceHooks: KindHooks = {
-  create(obj) {
-    checkEndpointSlice(obj);
-  },
-  update(obj) {
-    checkEndpointSlice(obj);
-  },
-};
+export const endpointSliceHooks: KindHooks = { create: checkEndpointSlice, update: checkEndpointSlice };
 
 function checkEndpointSlice(obj: KObject): void {
   const causes: StatusCause[] = [];
@@ -130,11 +116,8 @@ function checkEndpointSlice(obj: KObject): void {
 }
 
 /** Istio resources are custom resources: any spec object is accepted. */
-export const customResourceHooks: KindHooks = {
-  create(obj) {
-    if (obj.spec !== undefined && !isPlainObject(obj.spec)) throw badRequest(`${obj.kind}.spec must be an object`);
-  },
-  update(obj) {
-    if (obj.spec !== undefined && !isPlainObject(obj.spec)) throw badRequest(`${obj.kind}.spec must be an object`);
-  },
-};
+export const customResourceHooks: KindHooks = { create: checkCustomResource, update: checkCustomResource };
+
+function checkCustomResource(obj: KObject): void {
+  if (obj.spec !== undefined && !isPlainObject(obj.spec)) throw badRequest(`${obj.kind}.spec must be an object`);
+}

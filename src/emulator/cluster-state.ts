@@ -86,7 +86,6 @@ export class ClusterState {
   private readonly hooks = new Map<ResourceType, KindHooks>();
   private readonly controllers: Controller[] = [];
   private depth = 0;
-  private batchDepth = 0;
   private settling = false;
   private readonly dependents = new Map<string, Map<string, DependentRef>>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -211,19 +210,22 @@ export class ClusterState {
 
   // ---------- writes ----------
 
-  /** Runs `fn` with controllers deferred to its end: for loading many objects at once. */
+  /**
+   * Runs `fn` with controllers deferred to the end of the outermost call: every write goes through
+   * here, and callers use it to load many objects at once.
+   */
   batch<T>(fn: () => T): T {
-    this.batchDepth++;
+    this.depth++;
     try {
       return fn();
     } finally {
-      this.batchDepth--;
-      if (this.batchDepth === 0 && this.depth === 0) this.settle();
+      this.depth--;
+      if (this.depth === 0) this.settle();
     }
   }
 
   create(type: ResourceType, input: unknown, opts: WriteOptions & { namespace?: string } = {}): KObject {
-    return this.mutate(() => {
+    return this.batch(() => {
       const obj = this.normalizeInput(type, input);
       const meta = obj.metadata;
       if (type.namespaced) {
@@ -253,7 +255,7 @@ export class ClusterState {
   }
 
   update(type: ResourceType, input: unknown, opts: WriteOptions & { namespace?: string; name?: string; subresource?: 'status' } = {}): KObject {
-    return this.mutate(() => {
+    return this.batch(() => {
       const obj = this.normalizeInput(type, input);
       const namespace = type.namespaced ? (opts.namespace ?? obj.metadata.namespace ?? 'default') : undefined;
       const name = opts.name ?? obj.metadata.name;
@@ -276,7 +278,7 @@ export class ClusterState {
   }
 
   patch(type: ResourceType, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, opts: WriteOptions & { subresource?: 'status' } = {}): KObject {
-    return this.mutate(() => {
+    return this.batch(() => {
       const ns = type.namespaced ? (namespace ?? 'default') : undefined;
       const old = this.tryGet(type, ns, name);
       if (!old) {
@@ -325,7 +327,7 @@ export class ClusterState {
 
   /** Deletes an object. Pods with a grace period become terminating first. Returns the object's last state. */
   delete(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions = {}): KObject {
-    return this.mutate(() => {
+    return this.batch(() => {
       const ns = type.namespaced ? (namespace ?? 'default') : undefined;
       const old = this.get(type, ns, name);
       const pre = opts.preconditions;
@@ -355,16 +357,6 @@ export class ClusterState {
   }
 
   // ---------- internals ----------
-
-  private mutate<T>(fn: () => T): T {
-    this.depth++;
-    try {
-      return fn();
-    } finally {
-      this.depth--;
-      if (this.depth === 0 && this.batchDepth === 0) this.settle();
-    }
-  }
 
   private settle(): void {
     if (this.settling) return;
@@ -477,11 +469,25 @@ export class ClusterState {
 
   /** Writes a controller's change to an existing object, skipping it when nothing changed. */
   writeIfChanged(type: ResourceType, old: KObject, next: KObject): KObject {
-    return this.mutate(() => {
+    return this.batch(() => {
       const candidate = { ...next, metadata: { ...next.metadata, resourceVersion: old.metadata.resourceVersion } };
       if (deepEqualJson(candidate, old)) return old;
       return this.commitPut(type, candidate);
     });
+  }
+
+  /**
+   * The objects of `type` whose ownerReferences name `uid` (controller or not), from the owner index
+   * garbage collection keeps.
+   */
+  dependentsOf(uid: string, type: ResourceType): KObject[] {
+    const out: KObject[] = [];
+    for (const d of this.dependents.get(uid)?.values() ?? []) {
+      if (d.type !== type) continue;
+      const o = this.tryGet(d.type, d.namespace, d.name);
+      if (o) out.push(o);
+    }
+    return out;
   }
 
   /** Creates an object on behalf of a controller (full admission, so allocations happen). */
@@ -497,7 +503,7 @@ export class ClusterState {
       const t = setTimeout(() => {
         this.timers.delete(t);
         const cur = this.tryGet(type, old.metadata.namespace, old.metadata.name!);
-        if (cur && cur.metadata.uid === old.metadata.uid) this.mutate(() => this.remove(type, cur, 'Background'));
+        if (cur && cur.metadata.uid === old.metadata.uid) this.batch(() => this.remove(type, cur, 'Background'));
       }, grace * 1000);
       t.unref();
       this.timers.add(t);

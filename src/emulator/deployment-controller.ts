@@ -5,7 +5,7 @@
 import type { ClusterState, Controller } from './cluster-state.js';
 import type { StoreEvent } from './object-store.js';
 import type { ResourceType } from './resource-types.js';
-import { deepEqualJson, fnv1a, objectKey, randomSuffix, safeEncode, timestamp, type KObject } from './k8s-object.js';
+import { canonicalJson, deepEqualJson, fnv1a, objectKey, randomSuffix, safeEncode, timestamp, type KObject } from './k8s-object.js';
 import { podIsReady } from './pod-admission.js';
 
 const hashLabel = 'pod-template-hash';
@@ -13,27 +13,12 @@ const revisionAnnotation = 'deployment.kubernetes.io/revision';
 
 /** A stable hash of a pod template, encoded like Kubernetes' pod-template-hash. */
 export function podTemplateHash(template: unknown): string {
-  return safeEncode(fnv1a(stableStringify(template)));
-}
-
-function stableStringify(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
+  return safeEncode(fnv1a(JSON.stringify(canonicalJson(template))));
 }
 
 export class DeploymentController implements Controller {
   readonly name = 'deployment';
   private readonly dirty = new Set<string>();
-  /** Deployment uid -> keys of the pods it owns. */
-  private readonly podsByOwner = new Map<string, Set<string>>();
   /** Deployment uid -> template hash and revision number (deployment.kubernetes.io/revision). */
   private readonly revisions = new Map<string, { hash: string; revision: number }>();
 
@@ -50,25 +35,12 @@ export class DeploymentController implements Controller {
   observe(event: StoreEvent, type: ResourceType): void {
     if (type.kind === 'Deployment') {
       this.dirty.add(objectKey(event.object.metadata.namespace, event.object.metadata.name!));
-      if (event.type === 'DELETED') {
-        this.podsByOwner.delete(event.object.metadata.uid!);
-        this.revisions.delete(event.object.metadata.uid!);
-      }
+      if (event.type === 'DELETED') this.revisions.delete(event.object.metadata.uid!);
       return;
     }
     if (type.kind !== 'Pod') return;
-    const key = objectKey(event.object.metadata.namespace, event.object.metadata.name!);
     const before = ownerOf(event.previous);
     const after = event.type === 'DELETED' ? undefined : ownerOf(event.object);
-    if (before && before.uid !== after?.uid) this.podsByOwner.get(before.uid)?.delete(key);
-    if (after) {
-      let s = this.podsByOwner.get(after.uid);
-      if (!s) {
-        s = new Set();
-        this.podsByOwner.set(after.uid, s);
-      }
-      s.add(key);
-    }
     for (const o of [before, after]) if (o) this.dirty.add(objectKey(event.object.metadata.namespace, o.name));
   }
 
@@ -85,15 +57,10 @@ export class DeploymentController implements Controller {
     return worked;
   }
 
+  /** Pods whose controller is the Deployment (the state's owner index holds every dependent). */
   private ownedPods(d: KObject): KObject[] {
-    const keys = this.podsByOwner.get(d.metadata.uid!) ?? new Set<string>();
-    const out: KObject[] = [];
-    for (const k of keys) {
-      const slash = k.indexOf('/');
-      const p = this.state.tryGet(this.podType, k.slice(0, slash), k.slice(slash + 1));
-      if (p) out.push(p);
-    }
-    return out;
+    const uid = d.metadata.uid!;
+    return this.state.dependentsOf(uid, this.podType).filter((p) => ownerOf(p)?.uid === uid);
   }
 
   private sync(d: KObject): boolean {

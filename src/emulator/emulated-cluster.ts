@@ -107,7 +107,7 @@ export class EmulatedCluster {
     st.setHooks('ConfigMap', configMapHooks);
     st.setHooks('EndpointSlice', endpointSliceHooks);
     st.setHooks('Service', serviceHooks(net));
-    st.setHooks('Pod', podHooks(() => st, net));
+    st.setHooks('Pod', podHooks(net));
     st.setHooks('Deployment', deploymentHooks);
     st.setHooks('ClusterRole', clusterRoleHooks);
     st.setHooks('Role', roleHooks);
@@ -136,9 +136,9 @@ export class EmulatedCluster {
       token: this.token,
       serviceAccountIdentity: (token) => tokens.identityOf(token),
       rbac: {
-        clusterRoles: () => st.store.collection(st.typeOfKind('ClusterRole')).values(),
+        clusterRole: (name) => st.store.collection(st.typeOfKind('ClusterRole')).get(undefined, name),
         clusterRoleBindings: () => st.store.collection(st.typeOfKind('ClusterRoleBinding')).values(),
-        roles: (ns) => st.store.collection(st.typeOfKind('Role')).values(ns),
+        role: (ns, name) => st.store.collection(st.typeOfKind('Role')).get(ns, name),
         roleBindings: (ns) => st.store.collection(st.typeOfKind('RoleBinding')).values(ns),
       },
       version: { major: '1', minor, gitVersion: version },

@@ -7,8 +7,8 @@ import type { StoreEvent } from './object-store.js';
 import type { ResourceType } from './resource-types.js';
 import { objectKey, randomSuffix, type KObject } from './k8s-object.js';
 import { podIsReady } from './pod-admission.js';
+import { SERVICE_NAME_LABEL, ZONE_LABEL } from '../model/labels.js';
 
-export const serviceNameLabel = 'kubernetes.io/service-name';
 export const managedByLabel = 'endpointslice.kubernetes.io/managed-by';
 export const controllerName = 'endpointslice-controller.k8s.io';
 export const maxEndpointsPerSlice = 100;
@@ -172,7 +172,7 @@ export class EndpointSliceController implements Controller {
   private nodeZones(): Map<string, string> {
     const m = new Map<string, string>();
     for (const n of this.state.store.collection(this.t('Node')).values()) {
-      const z = n.metadata.labels?.['topology.kubernetes.io/zone'];
+      const z = n.metadata.labels?.[ZONE_LABEL];
       if (z) m.set(n.metadata.name!, z);
     }
     return m;
@@ -328,9 +328,9 @@ export class EndpointSliceController implements Controller {
     const svcName = svc.metadata.name!;
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(svc.metadata.labels ?? {})) {
-      if (k !== serviceNameLabel && k !== managedByLabel && k !== 'service.kubernetes.io/headless') labels[k] = v;
+      if (k !== SERVICE_NAME_LABEL && k !== managedByLabel && k !== 'service.kubernetes.io/headless') labels[k] = v;
     }
-    labels[serviceNameLabel] = svcName;
+    labels[SERVICE_NAME_LABEL] = svcName;
     labels[managedByLabel] = controllerName;
     if ((svc.spec as { clusterIP?: string }).clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
     const metadata: KObject['metadata'] = current
@@ -357,5 +357,5 @@ function indexPair(selector: Selector): string {
 function managedService(slice: KObject | undefined): string | undefined {
   const l = slice?.metadata.labels;
   if (!l || l[managedByLabel] !== controllerName) return undefined;
-  return l[serviceNameLabel];
+  return l[SERVICE_NAME_LABEL];
 }

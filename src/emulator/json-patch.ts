@@ -1,6 +1,7 @@
 // JSON patch (RFC 6902, `application/json-patch+json`): add, remove, replace, move, copy, test over
 // JSON pointers (RFC 6901). Applied to a copy; any failure leaves the original untouched.
 import { badRequest, ApiError } from './api-error.js';
+import { deepEqualJson } from './k8s-object.js';
 import { isPlainObject } from './merge-patch.js';
 
 interface Operation {
@@ -71,16 +72,6 @@ function remove(doc: unknown, pointer: string): unknown {
   return doc;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (isPlainObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
-  return v;
-}
-
 export function applyJsonPatch(original: unknown, patch: unknown): unknown {
   if (!Array.isArray(patch)) throw badRequest('json patch must be a JSON array of operations');
   let doc: unknown = structuredClone(original);
@@ -114,7 +105,7 @@ export function applyJsonPatch(original: unknown, patch: unknown): unknown {
         break;
       }
       case 'test':
-        if (!deepEqual(get(doc, op.path), op.value)) throw unprocessable(`test operation failed at ${JSON.stringify(op.path)}`);
+        if (!deepEqualJson(get(doc, op.path), op.value)) throw unprocessable(`test operation failed at ${JSON.stringify(op.path)}`);
         break;
       default:
         throw badRequest(`unknown json patch operation ${JSON.stringify(op.op)}`);

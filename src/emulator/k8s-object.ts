@@ -73,6 +73,19 @@ export function fnv1a(text: string): number {
   return h >>> 0;
 }
 
+/**
+ * The value with every object's keys sorted (and undefined members dropped, as JSON.stringify does):
+ * `JSON.stringify(canonicalJson(v))` is the same text for structurally equal values.
+ */
+export function canonicalJson(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonicalJson);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = canonicalJson(o[k]);
+  return out;
+}
+
 /** Structural equality of JSON values (key order does not matter; undefined members are ignored). */
 export function deepEqualJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;

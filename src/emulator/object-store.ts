@@ -71,6 +71,8 @@ export class Collection {
   private readonly items = new Map<string, KObject>();
   private readonly namespaces = new Map<string, Map<string, KObject>>();
   private sortedKeys: string[] | undefined;
+  /** Namespace -> its object names sorted, cached like sortedKeys until one is added or removed there. */
+  private readonly sortedNames = new Map<string, string[]>();
   private readonly history: Array<StoreEvent | undefined>;
   private historyHead = 0;
   private historyCount = 0;
@@ -102,7 +104,12 @@ export class Collection {
     if (namespace !== undefined && this.type.namespaced) {
       const m = this.namespaces.get(namespace);
       if (!m) return [];
-      return [...m.keys()].sort().map((n) => m.get(n)!);
+      let names = this.sortedNames.get(namespace);
+      if (!names) {
+        names = [...m.keys()].sort();
+        this.sortedNames.set(namespace, names);
+      }
+      return names.map((n) => m.get(n)!);
     }
     return this.keys().map((k) => this.items.get(k)!);
   }
@@ -136,6 +143,7 @@ export class Collection {
           this.namespaces.set(ns, m);
         }
         m.set(obj.metadata.name!, obj);
+        this.sortedNames.delete(ns);
       }
     } else if (ns !== undefined) {
       this.namespaces.get(ns)!.set(obj.metadata.name!, obj);
@@ -154,6 +162,7 @@ export class Collection {
     if (ns !== undefined) {
       const m = this.namespaces.get(ns)!;
       m.delete(last.metadata.name!);
+      this.sortedNames.delete(ns);
       if (m.size === 0) this.namespaces.delete(ns);
     }
     return this.record({ type: 'DELETED', rv, object: last, previous });

@@ -2,7 +2,7 @@
 // IP from the pod CIDR (never one still in use), and is Running and Ready as soon as it exists,
 // unless its creator wrote a Ready condition of its own.
 import { invalid } from './api-error.js';
-import type { ClusterState, KindHooks } from './cluster-state.js';
+import type { KindHooks } from './cluster-state.js';
 import type { ClusterNetwork } from './cluster-network.js';
 import { timestamp, type KObject } from './k8s-object.js';
 import { isPlainObject } from './merge-patch.js';
@@ -27,9 +27,7 @@ export function podIsReady(pod: KObject): boolean {
   return conds.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-export function podHooks(state: () => ClusterState, net: ClusterNetwork): KindHooks {
-  const nodeType = () => state().typeOfKind('Node');
-
+export function podHooks(net: ClusterNetwork): KindHooks {
   return {
     create(obj, ctx) {
       const causes = podSpecCauses(obj.spec, 'spec');
@@ -39,9 +37,10 @@ export function podHooks(state: () => ClusterState, net: ClusterNetwork): KindHo
       spec.serviceAccountName ??= 'default';
       spec.enableServiceLinks ??= true;
       spec.priority ??= 0;
-      const st = state();
+      const st = ctx.state;
+      const nodeType = st.typeOfKind('Node');
       if (!spec.nodeName) {
-        const nodes = st.list(nodeType()).items.map((n) => n.metadata.name!);
+        const nodes = st.list(nodeType).items.map((n) => n.metadata.name!);
         const picked = net.pickNode(nodes);
         if (picked) spec.nodeName = picked;
       }
@@ -51,7 +50,7 @@ export function podHooks(state: () => ClusterState, net: ClusterNetwork): KindHo
         obj.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastProbeTime: null, lastTransitionTime: now }], qosClass: 'BestEffort' };
         return;
       }
-      const hostIP = nodeInternalIp(st.tryGet(nodeType(), undefined, spec.nodeName as string));
+      const hostIP = nodeInternalIp(st.tryGet(nodeType, undefined, spec.nodeName as string));
       let podIP = typeof status.podIP === 'string' ? status.podIP : undefined;
       if (spec.hostNetwork === true) podIP = hostIP || undefined;
       else if (podIP) {

@@ -29,9 +29,9 @@ export type RequestAttributes =
 
 /** The RBAC objects of a cluster, read when a request is authorized. */
 export interface RbacObjects {
-  clusterRoles(): Iterable<KObject>;
+  clusterRole(name: string): KObject | undefined;
   clusterRoleBindings(): Iterable<KObject>;
-  roles(namespace: string): Iterable<KObject>;
+  role(namespace: string, name: string): KObject | undefined;
   roleBindings(namespace: string): Iterable<KObject>;
 }
 
@@ -103,13 +103,9 @@ export function ruleAllows(rule: PolicyRule, a: RequestAttributes): boolean {
 /** The role a binding points at; a RoleBinding may point at a Role of its namespace or a ClusterRole. */
 function roleOf(binding: KObject, rbac: RbacObjects): KObject | undefined {
   const ref = (binding.roleRef ?? {}) as { kind?: unknown; name?: unknown };
-  if (ref.kind === 'ClusterRole') {
-    for (const r of rbac.clusterRoles()) if (r.metadata.name === ref.name) return r;
-    return undefined;
-  }
-  if (ref.kind === 'Role' && binding.metadata.namespace) {
-    for (const r of rbac.roles(binding.metadata.namespace)) if (r.metadata.name === ref.name) return r;
-  }
+  if (typeof ref.name !== 'string') return undefined;
+  if (ref.kind === 'ClusterRole') return rbac.clusterRole(ref.name);
+  if (ref.kind === 'Role' && binding.metadata.namespace) return rbac.role(binding.metadata.namespace, ref.name);
   return undefined;
 }
 

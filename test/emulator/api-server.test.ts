@@ -61,6 +61,7 @@ describe('emulated API server', () => {
       assert.equal(doc.status, 200, k);
       assert.equal(doc.json.openapi, '3.0.0');
     }
+    assert.deepEqual((await request(c, 'GET', '/openapi/v3')).json.paths, v3, 'the v3 root (served from a cache after the first GET) is the same');
   });
 
   it('answers malformed JSON, YAML and protobuf bodies with 400 and keeps serving', async () => {
@@ -252,9 +253,33 @@ describe('emulated API server', () => {
     await c.restart();
     assert.equal(c.port, port);
     assert.equal((await request(c, 'GET', '/api/v1/namespaces/sample/configmaps/survivor')).status, 200);
-    const r = await request(c, 'POST', '/_emulator/restart?downMs=50');
-    assert.equal(r.status, 202);
+
+    // The restart hook: the cluster's restart() is held until the outage has been seen (an open watch
+    // ends, a new request is refused), so nothing depends on how long the server stays down.
+    const watch = await openWatch(c, '/api/v1/namespaces/sample/configmaps?watch=true');
+    const realRestart = c.restart.bind(c);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let stopped!: () => void;
+    const restartPending = new Promise<void>((resolve) => (stopped = resolve));
+    c.restart = async () => {
+      stopped();
+      await released;
+      return realRestart();
+    };
+    try {
+      const r = await request(c, 'POST', '/_emulator/restart?downMs=0');
+      assert.equal(r.status, 202);
+      await watch.ended;
+      await restartPending;
+      assert.equal(c.isRunning, false);
+      await assert.rejects(request(c, 'GET', '/version'), 'nothing listens while the server is down');
+    } finally {
+      release();
+    }
     await waitFor(async () => (await request(c, 'GET', '/api/v1/namespaces/sample/configmaps/survivor')).status === 200, 'server back after the restart hook');
+    c.restart = realRestart;
+    assert.equal(c.isRunning, true);
     assert.equal(c.port, port);
   });
 });

@@ -15,6 +15,8 @@ import { decodeKubernetesProtobuf } from '../../src/emulator/k8s-protobuf.js';
 import { IpPool, parseCidr, type Cidr } from '../../src/emulator/ip-pool.js';
 import { loadClusterFolder, parseManifests, validateClusterDefinition } from '../../src/emulator/index.js';
 import { ApiError } from '../../src/emulator/api-error.js';
+import { ObjectStore } from '../../src/emulator/object-store.js';
+import { ResourceRegistry } from '../../src/emulator/resource-types.js';
 
 describe('emulator building blocks', () => {
   describe('label selectors', () => {
@@ -184,6 +186,32 @@ describe('emulator building blocks', () => {
       assert.equal(pool.claim('10.0.0.3'), false);
     });
     it('rejects CIDRs with host bits', () => assert.match(parseCidr('10.0.0.1/24') as string, /host bits/));
+  });
+
+  describe('object store', () => {
+    it('lists a namespace in name order, following adds and removes', () => {
+      const registry = new ResourceRegistry();
+      const type = registry.types.find((t) => t.kind === 'ConfigMap')!;
+      const store = new ObjectStore(registry.types);
+      const c = store.collection(type);
+      const cm = (namespace: string, name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name } });
+      const names = (ns: string) => c.list(ns).map((o) => o.metadata.name);
+      for (const n of ['b', 'a', 'c']) c.put(cm('x', n), store.nextResourceVersion());
+      c.put(cm('y', 'a'), store.nextResourceVersion());
+      assert.deepEqual(names('x'), ['a', 'b', 'c']);
+      c.put(cm('x', 'aa'), store.nextResourceVersion());
+      assert.deepEqual(names('x'), ['a', 'aa', 'b', 'c'], 'an add shows up');
+      const modified = { ...cm('x', 'b'), data: { k: 'v' } };
+      c.put(modified, store.nextResourceVersion());
+      assert.equal(c.list('x')[2], modified, 'a modification shows up');
+      c.remove(cm('x', 'a'), store.nextResourceVersion());
+      assert.deepEqual(names('x'), ['aa', 'b', 'c'], 'a remove shows up');
+      for (const n of ['aa', 'b', 'c']) c.remove(cm('x', n), store.nextResourceVersion());
+      assert.deepEqual(names('x'), []);
+      c.put(cm('x', 'z'), store.nextResourceVersion());
+      assert.deepEqual(names('x'), ['z'], 'a namespace emptied and filled again');
+      assert.deepEqual(names('y'), ['a']);
+    });
   });
 
   describe('cluster definitions', () => {

@@ -2,10 +2,11 @@
 // kubeconfig that the real kubectl uses, and exits cleanly on SIGTERM.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmulation } from '../../src/cli/commands/emulate.js';
 import { hasKubectl, KubectlEnv, waitFor } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,5 +57,20 @@ describe('horizon emulate (separate process)', function () {
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
     assert.match(out, /emulate stopped/);
+  });
+
+  it('removes the temporary kubeconfig folder it made on stop, never a --kubeconfig-out file', async () => {
+    const exists = (p: string) => access(p).then(() => true, () => false);
+    const lines: string[] = [];
+    const temp = await startEmulation({ clusters: path.join(root, 'clusters/demo') }, (l) => lines.push(l));
+    assert.ok(lines.includes(`emulate ready: kubeconfig=${temp.kubeconfigPath}`));
+    assert.match(await readFile(temp.kubeconfigPath, 'utf8'), /token:/);
+    await temp.stop();
+    assert.equal(await exists(path.dirname(temp.kubeconfigPath)), false, 'the temporary folder (admin tokens) is gone');
+
+    const chosen = path.join(dir, 'chosen-kubeconfig');
+    const kept = await startEmulation({ clusters: path.join(root, 'clusters/demo'), kubeconfigOut: chosen }, () => undefined);
+    await kept.stop();
+    assert.equal(await exists(chosen), true, 'a --kubeconfig-out file stays');
   });
 });

@@ -65,7 +65,17 @@ describe('emulator: service-account tokens and RBAC', function () {
     c.create({ apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'secrets', namespace: 'istio-system' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secrets' }, subjects: [{ kind: 'ServiceAccount', name: 'reader' }] });
     assert.equal((await request(c, 'GET', '/api/v1/namespaces/istio-system/secrets', { token })).status, 200);
     assert.equal((await request(c, 'GET', '/api/v1/namespaces/default/secrets', { token })).status, 403);
-    assert.equal((await request(c, 'POST', '/_emulator/drop-watches', { token })).status, 403, 'test hooks are for the admin token');
+
+    // Test hooks are for the admin token only: not even a binding to cluster-admin (whose rules allow
+    // every non-resource URL) opens them.
+    c.create({ apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: { name: 'reader-admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'istio-system' }] });
+    assert.equal((await request(c, 'GET', '/api/v1/namespaces/default/secrets', { token })).status, 200, 'cluster-admin binding in effect');
+    for (const [method, path] of [['POST', '/_emulator/drop-watches'], ['POST', '/_emulator/restart'], ['POST', '/_emulator/compact'], ['GET', '/_emulator/info']] as const) {
+      const hook = await request(c, method, path, { token });
+      assert.equal(hook.status, 403, `${method} ${path}: test hooks are for the admin token`);
+      assert.equal(hook.json.reason, 'Forbidden');
+    }
+    c.delete(rbac, 'ClusterRoleBinding', undefined, 'reader-admin');
 
     c.delete('v1', 'Secret', 'istio-system', 'reader-token');
     assert.equal((await request(c, 'GET', '/api/v1/pods', { token })).status, 401, 'deleting the Secret revokes the token');
@@ -113,9 +123,9 @@ describe('emulator: service-account tokens and RBAC', function () {
 describe('emulator: RBAC decisions (pure)', () => {
   const who = serviceAccountIdentity('ns1', 'sa1');
   const objects = (roles: KObject[], bindings: KObject[]): RbacObjects => ({
-    clusterRoles: () => roles.filter((r) => r.kind === 'ClusterRole'),
+    clusterRole: (name) => roles.find((r) => r.kind === 'ClusterRole' && r.metadata.name === name),
     clusterRoleBindings: () => bindings.filter((b) => b.kind === 'ClusterRoleBinding'),
-    roles: (ns) => roles.filter((r) => r.kind === 'Role' && r.metadata.namespace === ns),
+    role: (ns, name) => roles.find((r) => r.kind === 'Role' && r.metadata.namespace === ns && r.metadata.name === name),
     roleBindings: (ns) => bindings.filter((b) => b.kind === 'RoleBinding' && b.metadata.namespace === ns),
   });
   const role = (kind: string, name: string, rules: object[], namespace?: string): KObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, ...(namespace ? { namespace } : {}) }, rules });
