@@ -16,7 +16,7 @@ const SCENARIOS: Record<string, { file: string; what: string }> = {
   S3: { file: 's3-churn.ts', what: 'sustained churn: 50k endpoints, 30 pod changes/s, 1000 streams: CPU, p99, RSS over time' },
   S4: { file: 's4-reconnect-storm.ts', what: 'reconnect storm: 1000 streams x 100 clusters subscribe at once' },
   S5: { file: 's5-initial-sync.ts', what: 'initial sync: 4 clusters, 10k services, 150k endpoints' },
-  S6: { file: 's6-memory.ts', what: 'memory per EDS stream (marginal, 1000 -> 2000 streams), the shared resource cache once, per 10k endpoints' },
+  S6: { file: 's6-memory.ts', what: 'memory per EDS stream (marginal, 1000 -> 2000 streams), the one-off shared state (resource cache), per 10k endpoints' },
 };
 
 const args = process.argv.slice(2);
