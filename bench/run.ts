@@ -1,5 +1,5 @@
 // Runs the performance scenarios, each in a fresh process (its own heap, --expose-gc for memory figures):
-//   npm run bench                      every scenario (about 10 minutes on 2 cores)
+//   npm run bench                      every scenario (about 6 minutes on 2 cores)
 //   npm run bench -- S2                one scenario (S1..S6, case-insensitive; several allowed)
 //   npm run bench -- S3 --duration 300 flags after the names go to every scenario run
 //   npm run bench -- --list            what each scenario measures
@@ -16,7 +16,7 @@ const SCENARIOS: Record<string, { file: string; what: string }> = {
   S3: { file: 's3-churn.ts', what: 'sustained churn: 50k endpoints, 30 pod changes/s, 1000 streams: CPU, p99, RSS over time' },
   S4: { file: 's4-reconnect-storm.ts', what: 'reconnect storm: 1000 streams x 100 clusters subscribe at once' },
   S5: { file: 's5-initial-sync.ts', what: 'initial sync: 4 clusters, 10k services, 150k endpoints' },
-  S6: { file: 's6-memory.ts', what: 'memory per 1000 EDS streams and per 10k endpoints' },
+  S6: { file: 's6-memory.ts', what: 'memory per EDS stream (marginal, 1000 -> 2000 streams), the one-off shared state (resource cache), per 10k endpoints' },
 };
 
 const args = process.argv.slice(2);

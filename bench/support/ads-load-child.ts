@@ -3,7 +3,7 @@
 // it. Runs in its own process so the clients' CPU does not share Horizon's event loop. Driven by
 // LoadFleet (load-fleet.ts) over IPC.
 import * as grpc from '@grpc/grpc-js';
-import { emit, serveRpc } from './ipc.js';
+import { serveRpc } from './ipc.js';
 import { LightAdsStream, type Mode } from './light-ads.js';
 import { now } from './report.js';
 import { namesOfStream, type SubscriptionPlan } from './subscriptions.js';
@@ -197,4 +197,3 @@ serveRpc(
     for (const s of streams) s.close();
   },
 );
-emit('loaded', { pid: process.pid });

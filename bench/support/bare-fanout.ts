@@ -1,6 +1,8 @@
 // The floor: a bare grpc-js ADS server that does the least any xDS server must do per stream. It answers
 // a stream's first request with its names, and on fanOut() frames one response per stream (the nonce
 // differs) around bytes it is given and writes it: no subscriptions, no decisions, no cache lookups.
+// The first answer carries the bytes `initialAny` gives (the scenario passes Horizon's own, so both
+// servers write the same bytes), or an empty assignment per name where it gives none.
 import * as grpc from '@grpc/grpc-js';
 import { encodeAny } from '../../src/xds/codec/any.js';
 import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest } from '../../src/xds/codec/requests.js';
@@ -25,6 +27,8 @@ export class BareFanout {
   private nonce = 0;
   address = '';
 
+  constructor(private readonly initialAny: (network: string, name: string) => Uint8Array | undefined = () => undefined) {}
+
   async start(): Promise<void> {
     const method = (path: string) => ({ path, requestStream: true, responseStream: true, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity });
     const accept = (mode: 'sotw' | 'delta') => (call: Call) => {
@@ -35,7 +39,7 @@ export class BareFanout {
         const names = 'resourceNames' in d.value ? d.value.resourceNames : d.value.resourceNamesSubscribe;
         const network = d.value.node?.network ?? '';
         this.streams.push({ call, mode, network });
-        const resources = names.map((n) => ({ name: n, version: '0', any: this.placeholder(n) }));
+        const resources = names.map((n) => ({ name: n, version: '0', any: this.initialAny(network, n) ?? this.placeholder(n) }));
         call.write(
           mode === 'sotw'
             ? encodeDiscoveryResponse({ versionInfo: '0', typeUrl: EDS, nonce: String(++this.nonce), resources: resources.map((r) => r.any) })
@@ -57,10 +61,6 @@ export class BareFanout {
     let b = this.placeholders.get(name);
     if (!b) this.placeholders.set(name, (b = encodeAny(EDS, encodeClusterLoadAssignment({ clusterName: name, endpoints: [] }))));
     return b;
-  }
-
-  get streamCount(): number {
-    return this.streams.length;
   }
 
   /** Writes one response carrying `anyOf(network)` (an encoded Any) to every stream. Synchronous. */

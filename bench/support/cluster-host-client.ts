@@ -41,10 +41,6 @@ export class ClusterHost {
     return this.rpc.call('setReady', { service, endpoint, ready });
   }
 
-  setReadyMany(services: number[], endpoint: number, ready: boolean): Promise<{ t0: number }> {
-    return this.rpc.call('setReadyMany', { services, endpoint, ready });
-  }
-
   touchPods(services: number[], endpoint: number, rev: string): Promise<{ t0: number }> {
     return this.rpc.call('touchPods', { services, endpoint, rev });
   }

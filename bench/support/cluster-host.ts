@@ -91,18 +91,6 @@ serveRpc(
       return { t0, host: hostOf(l, args.service), cluster: cluster(c).id, network: cluster(c).network };
     },
 
-    /** Flips the readiness of one endpoint in each of the given services, in one batch per cluster. */
-    setReadyMany(args: { services: number[]; endpoint: number; ready: boolean }) {
-      const l = layout!;
-      const t0 = now();
-      for (const s of args.services) {
-        const c = clusterOfEndpoint(l, s, args.endpoint);
-        const gen = generations.get(`${s}/${args.endpoint}`) ?? 0;
-        cluster(c).faults.setPodReady(namespaceOf(l, s), podName(s, args.endpoint, gen), args.ready);
-      }
-      return { t0 };
-    },
-
     /** Sets label bench/rev=<rev> on pod `endpoint` of each service (one batch per cluster): an endpoint change that keeps counts. */
     touchPods(args: { services: number[]; endpoint: number; rev: string }) {
       const l = layout!;
@@ -160,10 +148,6 @@ serveRpc(
       clearTimeout(churnTimer);
       churnTimer = undefined;
       return { changes: churnCount };
-    },
-
-    counts() {
-      return set!.clusters.map((c) => ({ id: c.id, pods: c.count('v1', 'Pod'), slices: c.count('discovery.k8s.io/v1', 'EndpointSlice'), services: c.count('v1', 'Service') }));
     },
   },
   async () => {
