@@ -2,7 +2,7 @@
 // wildcard, full-state LDS/CDS, partial RDS/EDS, push ordering, slow clients, robustness, observability.
 import { strict as assert } from 'node:assert';
 import * as grpc from '@grpc/grpc-js';
-import { encodeDiscoveryRequest } from '../../src/xds/codec/requests.js';
+import { DiscoveryRequestView, encodeDiscoveryRequest } from '../../src/xds/codec/requests.js';
 import type { AdsResponse } from '../../src/xds/client/ads-client.js';
 import { startXdsServer } from '../../src/xds/server/server.js';
 import type { NackEvent, PushSentEvent } from '../../src/xds/server/observer.js';
@@ -18,6 +18,8 @@ import { settle, waitUntil } from '../support/wait.js';
 import { claInput, edsCluster, harness, type Harness } from './ads-support.js';
 
 const changes = (...pairs: [string, string[]][]) => ({ changes: new Map(pairs.map(([t, n]) => [t, new Set(n)])) });
+/** DiscoveryRequest field 2 (node) holding a Node whose id (field 1) claims 5 bytes and has none. */
+const BAD_NODE = Buffer.from([(2 << 3) | 2, 2, (1 << 3) | 2, 5]);
 const names = (r: AdsResponse) => r.resources.map((x) => x.name).sort();
 
 describe('xds ADS server: state of the world', function () {
@@ -279,6 +281,49 @@ describe('xds ADS server: state of the world', function () {
     const status = await c.closed();
     assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
     assert.match(status.details, /must carry a node/);
+  });
+
+  it('a first request with a malformed node ends the stream with INVALID_ARGUMENT', async () => {
+    h = await harness();
+    const c = h.client();
+    const req = encodeDiscoveryRequest({ typeUrl: EDS, resourceNames: ['a'] });
+    c.sendRaw(Buffer.concat([req, BAD_NODE]));
+    const status = await c.closed();
+    assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(status.details, /malformed DiscoveryRequest: node/);
+  });
+
+  it('decodes only the first node of a stream: ACKs repeating it (as Envoy does) are not decoded', async () => {
+    // Counts the lazy node reads; a read of a later request's node would also fail on BAD_NODE.
+    const proto = DiscoveryRequestView.prototype;
+    const readNode = proto.readNode;
+    let reads = 0;
+    proto.readNode = function (this: DiscoveryRequestView) {
+      reads++;
+      return readNode.call(this);
+    };
+    try {
+      h = await harness();
+      h.provider.cla(claInput('a', 1));
+      const c = h.client({ autoAck: false });
+      const node = { id: 'envoy-1', metadata: { NETWORK: 'network1' } };
+      const first = c.nextResponse();
+      c.sendRaw(encodeDiscoveryRequest({ node, typeUrl: EDS, resourceNames: ['a'] }));
+      const r = await first;
+      assert.equal(reads, 1);
+      c.sendRaw(encodeDiscoveryRequest({ node, typeUrl: EDS, resourceNames: ['a'], versionInfo: r.version, responseNonce: r.nonce }));
+      await waitUntil(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 5000, 'ACK recorded');
+      // A request whose (repeated) node is garbage: never read, so the stream stays up and its new name is served.
+      h.provider.cla(claInput('b', 2));
+      const next = c.nextResponse();
+      const more = encodeDiscoveryRequest({ typeUrl: EDS, resourceNames: ['a', 'b'], versionInfo: r.version, responseNonce: r.nonce });
+      c.sendRaw(Buffer.concat([more, BAD_NODE]));
+      assert.deepEqual(names(await next), ['b']);
+      assert.equal(reads, 1, 'only the first request had its node read');
+      assert.equal(c.status, undefined);
+    } finally {
+      proto.readNode = readNode;
+    }
   });
 
   it('survives a provider that throws: nothing sent for that type, other types still served', async () => {
