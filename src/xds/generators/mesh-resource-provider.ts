@@ -3,7 +3,6 @@
 // every client of that variant. Changes invalidate only the resources of the hosts that changed, and
 // come back as a push request naming them, so the server touches only their subscribers.
 import { LRUCache } from 'lru-cache';
-import type { AssignmentPlan } from '../../eds/types.js';
 import type { MeshChanges, MeshModel } from '../../mesh/mesh-model.js';
 import type { Hostname, NetworkView } from '../../model/types.js';
 import { encodedResource, type EncodedResource } from '../codec/any.js';
@@ -34,7 +33,6 @@ interface CacheEntry {
   name?: string;
   /** undefined: the resource does not exist (cached too: asking again costs nothing). */
   resource: EncodedResource | undefined;
-  plan?: AssignmentPlan;
 }
 
 export interface ProviderStats {
@@ -227,7 +225,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
       case CLUSTER_LOAD_ASSIGNMENT_TYPE: {
         const built = buildAssignment(this.mesh, this.config, this.edsKeys.get(name) ?? parseClusterName(name)!, networkViewOf(node));
         if (!built) return { host, resource: undefined };
-        return { host, resource: encodedResource(typeUrl, name, encodeClusterLoadAssignment(built.input)), plan: built.plan };
+        return { host, resource: encodedResource(typeUrl, name, encodeClusterLoadAssignment(built.input)) };
       }
       case CLUSTER_TYPE: {
         const built = buildCluster(this.mesh, this.config, parseClusterName(name)!, node.proxyless);
