@@ -76,7 +76,11 @@ export class MeshResourceProvider implements XdsResourceProvider {
       dispose: (entry, key) => {
         if (entry.view !== undefined) {
           const byName = this.edsByView.get(entry.view);
-          if (byName?.get(entry.name!) === entry) byName.delete(entry.name!);
+          if (byName?.get(entry.name!) === entry) {
+            byName.delete(entry.name!);
+            // View keys come from client metadata (free text): an empty view must not stay behind.
+            if (byName.size === 0) this.edsByView.delete(entry.view);
+          }
         }
         const keys = this.keysByHost.get(entry.host);
         keys?.delete(key);
@@ -87,6 +91,13 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   stats(): ProviderStats {
     return { ...this.counters, entries: this.cache.size, bytes: this.cache.calculatedSize };
+  }
+
+  /** Sizes of the indexes in front of the cache (their keys come from clients), for tests and debugging. */
+  indexSizes(): { hosts: number; names: number; edsKeys: number; edsViews: number } {
+    let names = 0;
+    for (const byType of this.namesByHost.values()) for (const set of byType.values()) names += set.size;
+    return { hosts: this.namesByHost.size, names, edsKeys: this.edsKeys.size, edsViews: this.edsByView.size };
   }
 
   get config(): IstioConfigIndex {
@@ -284,6 +295,12 @@ export class MeshResourceProvider implements XdsResourceProvider {
     if (changes.full) {
       this.cache.clear();
       this.edsByView.clear();
+      // Names clients asked for (any valid name, existing or not) are forgotten here, the one point where
+      // that is safe: a full push makes every stream ask for its whole subscription again, which
+      // remembers exactly the names still subscribed. (Forgetting a removed host's names on an ordinary
+      // change would not be: its subscribers must hear when it comes back.)
+      this.edsKeys.clear();
+      this.namesByHost.clear();
       this.wildcardClusters.clear();
       this.configIndex = undefined;
       return { full: true, reason: 'network topology changed', since: changes.since };
