@@ -12,7 +12,7 @@ import { encodeClusterLoadAssignment } from '../resources/cluster-load-assignmen
 import { encodeApiListener } from '../resources/listener.js';
 import { encodeRouteConfiguration } from '../resources/route-configuration.js';
 import type { PushRequest, XdsResourceProvider } from '../server/provider.js';
-import { CLUSTER_LOAD_ASSIGNMENT_TYPE, CLUSTER_TYPE, LISTENER_TYPE, ROUTE_CONFIGURATION_TYPE } from '../type-urls.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE, CLUSTER_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_CONFIGURATION_TYPE } from '../type-urls.js';
 import { buildCluster, clusterKeysOf } from './cds.js';
 import { buildAssignment, type AssignmentResult } from './eds.js';
 import { IstioConfigIndex } from './istio-config-index.js';
@@ -41,8 +41,6 @@ export interface ProviderStats {
   entries: number;
   bytes: number;
 }
-
-const TYPES = [CLUSTER_TYPE, CLUSTER_LOAD_ASSIGNMENT_TYPE, LISTENER_TYPE, ROUTE_CONFIGURATION_TYPE] as const;
 
 export class MeshResourceProvider implements XdsResourceProvider {
   private readonly log = logger('xds-provider');
@@ -213,10 +211,11 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   /** Which host a name is about, and which clients can share its bytes. */
   private target(typeUrl: string, node: NodeInfo, name: string): { host: Hostname; variant: string } | undefined {
-    if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE || typeUrl === CLUSTER_TYPE) {
+    // (EDS names never come here: resource() resolves them on its own hot path.)
+    if (typeUrl === CLUSTER_TYPE) {
       const key = parseClusterName(name);
       if (!key) return undefined;
-      return { host: key.host, variant: typeUrl === CLUSTER_TYPE ? (node.proxyless ? 'grpc' : 'envoy') : node.viewKey };
+      return { host: key.host, variant: node.proxyless ? 'grpc' : 'envoy' };
     }
     if (typeUrl === LISTENER_TYPE || typeUrl === ROUTE_CONFIGURATION_TYPE) {
       if (typeUrl === LISTENER_TYPE && !node.proxyless) return undefined;
@@ -316,7 +315,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
     if (whole.size > 0) this.wildcardClusters.clear();
     for (const host of whole) {
       this.drop(host, undefined);
-      for (const t of TYPES) add(t, this.namesByHost.get(host)?.get(t) ?? []);
+      for (const t of PUSH_ORDER) add(t, this.namesByHost.get(host)?.get(t) ?? []);
       // Names nobody asked for yet still matter to wildcard (Envoy) subscribers.
       for (const k of clusterKeysOf(this.mesh, this.config, host)) add(CLUSTER_TYPE, [clusterName(k.port, k.subset, k.host)]);
     }
