@@ -6,12 +6,12 @@ import {
   cachedUtf8,
   fieldSize,
   optionalFieldSize,
-  utf8Bytes,
   utf8Length,
   writeBytesField,
   writeLenField,
   writeOptionalBytesField,
   writeOptionalStringField,
+  writeStringField,
 } from './wire.js';
 
 export interface DiscoveryResponseParts {
@@ -57,30 +57,43 @@ export interface DeltaDiscoveryResponseParts {
  * name=3}), type_url=4, nonce=5, removed_resources=6}.
  */
 export function encodeDeltaDiscoveryResponse(parts: DeltaDiscoveryResponseParts): Buffer {
-  const version = utf8Bytes(parts.systemVersionInfo);
+  // Strings go straight into the buffer, as in the SotW path: a push to many delta streams re-encodes no
+  // name or version into a byte array of its own. Their byte lengths are measured once and kept here.
+  const versionLen = utf8Length(parts.systemVersionInfo);
   const typeUrl = cachedUtf8(parts.typeUrl);
-  const nonce = utf8Bytes(parts.nonce);
-  const resources = parts.resources.map((r) => {
-    const name = utf8Bytes(r.name);
-    const ver = utf8Bytes(r.version);
-    const inner = optionalFieldSize(ver.length) + fieldSize(r.any.length) + optionalFieldSize(name.length);
-    return { name, ver, any: r.any, inner };
-  });
-  const removed = parts.removedResources.map(utf8Bytes);
-  let size = optionalFieldSize(version.length) + optionalFieldSize(typeUrl.length) + optionalFieldSize(nonce.length);
-  for (const r of resources) size += fieldSize(r.inner);
-  for (const n of removed) size += fieldSize(n.length);
+  const nonceLen = utf8Length(parts.nonce);
+  const rs = parts.resources;
+  const rm = parts.removedResources;
+  // Per resource: name length, version length, Resource message size; then each removed name's length.
+  const lens = new Uint32Array(rs.length * 3 + rm.length);
+  let size = optionalFieldSize(versionLen) + optionalFieldSize(typeUrl.length) + optionalFieldSize(nonceLen);
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i]!;
+    const nameLen = utf8Length(r.name);
+    const verLen = utf8Length(r.version);
+    const inner = optionalFieldSize(verLen) + fieldSize(r.any.length) + optionalFieldSize(nameLen);
+    lens[i * 3] = nameLen;
+    lens[i * 3 + 1] = verLen;
+    lens[i * 3 + 2] = inner;
+    size += fieldSize(inner);
+  }
+  for (let i = 0; i < rm.length; i++) {
+    const len = utf8Length(rm[i]!);
+    lens[rs.length * 3 + i] = len;
+    size += fieldSize(len);
+  }
   const buf = Buffer.allocUnsafe(size);
-  let pos = writeOptionalBytesField(buf, 0, 1, version);
-  for (const r of resources) {
-    pos = writeLenField(buf, pos, 2, r.inner);
-    pos = writeOptionalBytesField(buf, pos, 1, r.ver);
+  let pos = writeOptionalStringField(buf, 0, 1, parts.systemVersionInfo, versionLen);
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i]!;
+    pos = writeLenField(buf, pos, 2, lens[i * 3 + 2]!);
+    pos = writeOptionalStringField(buf, pos, 1, r.version, lens[i * 3 + 1]!);
     pos = writeBytesField(buf, pos, 2, r.any);
-    pos = writeOptionalBytesField(buf, pos, 3, r.name);
+    pos = writeOptionalStringField(buf, pos, 3, r.name, lens[i * 3]!);
   }
   pos = writeOptionalBytesField(buf, pos, 4, typeUrl);
-  pos = writeOptionalBytesField(buf, pos, 5, nonce);
-  for (const n of removed) pos = writeBytesField(buf, pos, 6, n);
+  pos = writeOptionalStringField(buf, pos, 5, parts.nonce, nonceLen);
+  for (let i = 0; i < rm.length; i++) pos = writeStringField(buf, pos, 6, rm[i]!, lens[rs.length * 3 + i]!);
   return buf;
 }
 
