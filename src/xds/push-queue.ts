@@ -1,7 +1,7 @@
 // Push coalescer: merges bursts of push requests into one, fired after a quiet period with no new request,
 // or at the latest a maximum delay after the first queued one (so a steady trickle cannot starve pushes).
 import { logger, type Logger } from '../log.js';
-import { mergePushRequests, type PushRequest } from './server/provider.js';
+import { mergeInto, type MutablePushRequest, type PushRequest } from './server/provider.js';
 
 /** The timer functions the queue needs, injectable so tests can drive time by hand. */
 export interface QueueClock {
@@ -38,7 +38,8 @@ export class PushQueue {
   private readonly quietMs: number;
   private readonly maxDelayMs: number;
   private readonly clock: QueueClock;
-  private pendingRequest: PushRequest | undefined;
+  /** The queue's own copy, merged into in place: a long burst costs each request's size, not the total so far. */
+  private pendingRequest: MutablePushRequest | undefined;
   private firstAt = 0;
   private lastAt = 0;
   private timer: unknown;
@@ -61,11 +62,10 @@ export class PushQueue {
     this.counts.enqueued++;
     const now = this.clock.now();
     if (this.pendingRequest === undefined) {
-      this.pendingRequest = mergePushRequests({}, request);
+      this.pendingRequest = {};
       this.firstAt = now;
-    } else {
-      this.pendingRequest = mergePushRequests(this.pendingRequest, request);
     }
+    mergeInto(this.pendingRequest, request);
     this.lastAt = now;
     // One timer per burst: when it fires early (more requests came), it re-arms for the remaining time.
     if (this.timer === undefined) this.arm(this.dueAt() - now);

@@ -1,4 +1,5 @@
-// Type URLs, resource kinds, service paths and names: every xDS identifier Horizon uses, in one place.
+// Type URLs, resource kinds and service paths: the xDS protocol's identifiers. Resource names are
+// generators/names.ts's.
 
 const PREFIX = 'type.googleapis.com/';
 
@@ -25,16 +26,6 @@ export const KIND_OF_TYPE: ReadonlyMap<string, XdsKind> = new Map<string, XdsKin
   [CLUSTER_TYPE, 'CDS'],
   [CLUSTER_LOAD_ASSIGNMENT_TYPE, 'EDS'],
 ]);
-
-export const TYPE_OF_KIND: Readonly<Record<XdsKind, string>> = {
-  LDS: LISTENER_TYPE,
-  RDS: ROUTE_CONFIGURATION_TYPE,
-  CDS: CLUSTER_TYPE,
-  EDS: CLUSTER_LOAD_ASSIGNMENT_TYPE,
-};
-
-/** The four resource types Horizon serves. */
-export const KNOWN_TYPES: readonly string[] = [CLUSTER_TYPE, CLUSTER_LOAD_ASSIGNMENT_TYPE, LISTENER_TYPE, ROUTE_CONFIGURATION_TYPE];
 
 export function isKnownType(typeUrl: string): boolean {
   return KIND_OF_TYPE.has(typeUrl);
@@ -64,22 +55,3 @@ export function requiresFullState(typeUrl: string): boolean {
 
 /** Explicit wildcard resource name. */
 export const WILDCARD = '*';
-
-/** Istio's cluster naming: `outbound|<port>|<subset>|<fqdn>`. */
-export function outboundClusterName(hostname: string, port: number, subset = ''): string {
-  return `outbound|${port}|${subset}|${hostname}`;
-}
-
-/** Parses `outbound|<port>|<subset>|<fqdn>`; undefined for anything else. */
-export function parseOutboundClusterName(name: string): { port: number; subset: string; hostname: string } | undefined {
-  const parts = name.split('|');
-  if (parts.length !== 4 || parts[0] !== 'outbound') return undefined;
-  const port = Number(parts[1]);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535 || parts[3] === '') return undefined;
-  return { port, subset: parts[2]!, hostname: parts[3]! };
-}
-
-/** The listener name a proxyless gRPC client asks for with target `xds:///<host>:<port>`. */
-export function apiListenerName(hostname: string, port: number): string {
-  return `${hostname}:${port}`;
-}

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import type { AdsResponse } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS, LISTENER_TYPE as LDS } from '../../src/xds/type-urls.js';
-import { settle, waitUntil } from '../support/wait.js';
+import { waitUntil } from '../support/wait.js';
 import { claInput, edsCluster, harness, type Harness } from './ads-support.js';
 
 const changes = (...pairs: [string, string[]][]) => ({ changes: new Map(pairs.map(([t, n]) => [t, new Set(n)])) });
@@ -32,8 +32,6 @@ describe('xds ADS server: delta', function () {
     assert.notEqual(r.nonce, '');
     assert.deepEqual(r.removed, []);
     await waitUntil(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 5000, 'ACK recorded');
-    await settle(150);
-    assert.equal(c.responses.length, 1);
     const snap = h.server.connections()[0]!;
     assert.equal(snap.kind, 'delta');
     assert.deepEqual(snap.types[0]!.sent, { a: 'va1' });
@@ -43,6 +41,8 @@ describe('xds ADS server: delta', function () {
     const rb = await next;
     assert.deepEqual(names(rb), ['b']);
     assert.equal(rb.resources[0]!.version, 'vb1');
+    // The ACK got no response: the subscription's is the second one (a late answer to the ACK would come first).
+    assert.equal(c.responses.length, 2);
   });
 
   it('wildcard (explicit * and legacy empty CDS): everything, then only what changes', async () => {
@@ -80,10 +80,15 @@ describe('xds ADS server: delta', function () {
     assert.deepEqual(r.resources, []);
     assert.deepEqual([...c.resources(EDS).keys()], ['a']);
     assert.deepEqual(h.server.connections()[0]!.types[0]!.sent, { a: 'v1' });
-    // removing again is not news
+    // removing again is not news: the next response is a later real change's
     h.server.push(changes([EDS, ['b']]));
-    await settle(100);
-    assert.equal(c.responses.length, 2);
+    h.provider.cla(claInput('a', 2), 'v2');
+    const after = c.nextResponse();
+    h.server.push(changes([EDS, ['a']]));
+    const ra = await after;
+    assert.deepEqual(names(ra), ['a']);
+    assert.deepEqual(ra.removed, []);
+    assert.equal(c.responses.length, 3);
   });
 
   it('reconnect with initial_resource_versions: unchanged not resent, changed resent, gone removed', async () => {
@@ -125,12 +130,12 @@ describe('xds ADS server: delta', function () {
     assert.equal(nack.nonce, r.nonce);
     assert.equal(nack.version, r.version);
     h.server.push(changes([EDS, ['a']]));
-    await settle(150);
-    assert.equal(c.responses.length, 1);
+    // Barrier: the next response is the change's (a resend of v1 would come first).
     h.provider.cla(claInput('a', 2), 'v2');
     const next = c.nextResponse();
     h.server.push(changes([EDS, ['a']]));
     assert.equal((await next).resources[0]!.version, 'v2');
+    assert.equal(c.responses.length, 2);
   });
 
   it('unsubscribed names are no longer pushed', async () => {
@@ -147,7 +152,11 @@ describe('xds ADS server: delta', function () {
     const next = c.nextResponse();
     h.server.push(changes([EDS, ['a', 'b']]));
     assert.deepEqual(names(await next), ['b']);
-    await settle(100);
+    // Barrier: a later change of b is the next response (a late push of a would come first).
+    h.provider.cla(claInput('b', 3), 'v3');
+    const later = c.nextResponse();
+    h.server.push(changes([EDS, ['a', 'b']]));
+    assert.deepEqual(names(await later), ['b']);
     assert.equal(c.responses.filter((r) => r.resources.some((x) => x.name === 'a')).length, 1);
   });
 

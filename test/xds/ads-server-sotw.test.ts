@@ -2,9 +2,10 @@
 // wildcard, full-state LDS/CDS, partial RDS/EDS, push ordering, slow clients, robustness, observability.
 import { strict as assert } from 'node:assert';
 import * as grpc from '@grpc/grpc-js';
-import { encodeDiscoveryRequest } from '../../src/xds/codec/requests.js';
+import { DiscoveryRequestView, encodeDiscoveryRequest } from '../../src/xds/codec/requests.js';
 import type { AdsResponse } from '../../src/xds/client/ads-client.js';
 import { startXdsServer } from '../../src/xds/server/server.js';
+import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import type { NackEvent, PushSentEvent } from '../../src/xds/server/observer.js';
 import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS,
@@ -14,11 +15,16 @@ import {
 } from '../../src/xds/type-urls.js';
 import { quietLog } from '../support/quiet-log.js';
 import { StaticProvider } from '../support/static-provider.js';
-import { settle, waitUntil } from '../support/wait.js';
+import { waitUntil } from '../support/wait.js';
 import { claInput, edsCluster, harness, type Harness } from './ads-support.js';
 
 const changes = (...pairs: [string, string[]][]) => ({ changes: new Map(pairs.map(([t, n]) => [t, new Set(n)])) });
+/** DiscoveryRequest field 2 (node) holding a Node whose id (field 1) claims 5 bytes and has none. */
+const BAD_NODE = Buffer.from([(2 << 3) | 2, 2, (1 << 3) | 2, 5]);
 const names = (r: AdsResponse) => r.resources.map((x) => x.name).sort();
+/** The first endpoint address of each CLA in a response: which claInput(name, base) it carries (10.<base>.0.1). */
+const addresses = (r: AdsResponse) =>
+  r.resources.map((x) => (x.decoded?.value as DecodedClusterLoadAssignment | undefined)?.endpoints[0]?.lbEndpoints[0]?.address);
 
 describe('xds ADS server: state of the world', function () {
   this.timeout(30_000);
@@ -42,8 +48,6 @@ describe('xds ADS server: state of the world', function () {
     assert.equal(r.resources[0]!.decoded?.typeUrl, EDS);
     await waitUntil(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 5000, 'ACK recorded');
     const before = c.responses.length;
-    await settle(150);
-    assert.equal(c.responses.length, before, 'no response to an ACK');
     const snap = h.server.connections()[0]!;
     assert.equal(snap.kind, 'sotw');
     assert.equal(snap.node?.id, 'node-1');
@@ -58,6 +62,12 @@ describe('xds ADS server: state of the world', function () {
     assert.equal(st.lastSent?.version, r.version);
     assert.equal(st.lastAcked?.version, r.version);
     assert.deepEqual(Object.keys(st.sent), ['a']);
+    // Barrier: the next response is the one a change causes, not a late answer to the ACK.
+    h.provider.cla(claInput('a', 3));
+    const next = c.nextResponse();
+    h.server.push(changes([EDS, ['a']]));
+    assert.deepEqual(addresses(await next), ['10.3.0.1']);
+    assert.equal(c.responses.length, before + 1, 'no response to an ACK');
   });
 
   it('puts a fresh nonce on every response and pushes only what changed (RDS/EDS)', async () => {
@@ -78,8 +88,13 @@ describe('xds ADS server: state of the world', function () {
     // an unchanged resource is not resent even when a push names it
     const count = c.responses.length;
     h.server.push(changes([EDS, ['b']]));
-    await settle(150);
-    assert.equal(c.responses.length, count);
+    // Barrier: one real change; the next response is its, and carries only it.
+    h.provider.cla(claInput('a', 4));
+    const after = c.nextResponse();
+    h.server.push(changes([EDS, ['a']]));
+    assert.deepEqual(names(await after), ['a']);
+    assert.deepEqual(addresses(c.responses.at(-1)!), ['10.4.0.1']);
+    assert.equal(c.responses.length, count + 1, 'b was not resent');
   });
 
   it('records a NACK (visible in connections()) and does not resend until the resource changes', async () => {
@@ -100,12 +115,13 @@ describe('xds ADS server: state of the world', function () {
     assert.equal(st.lastNack?.nonce, r.nonce);
     assert.equal(st.lastAcked, undefined);
     h.server.push(changes([EDS, ['a']]));
-    await settle(150);
-    assert.equal(c.responses.length, 1, 'not resent while unchanged');
+    // Barrier: the next response is the change's (a resend of the unchanged one would come first).
     h.provider.cla(claInput('a', 2));
     const again = c.nextResponse();
     h.server.push(changes([EDS, ['a']]));
     const r2 = await again;
+    assert.deepEqual(addresses(r2), ['10.2.0.1'], 'not resent while unchanged');
+    assert.equal(c.responses.length, 2, 'not resent while unchanged');
     assert.notEqual(r2.nonce, r.nonce);
   });
 
@@ -122,9 +138,13 @@ describe('xds ADS server: state of the world', function () {
     await waitUntil(() => h.server.connections()[0]!.types[0]!.lastAcked?.nonce === r2.nonce, 5000, 'ACK of r2');
     c.answer(EDS, r1.nonce);
     await waitUntil(() => h.server.connections()[0]!.types[0]!.staleRequests === 1, 5000, 'stale request counted');
-    await settle(100);
-    assert.equal(c.responses.length, 2);
     assert.equal(h.server.connections()[0]!.types[0]!.lastAcked?.nonce, r2.nonce, 'stale request not taken as an ACK');
+    // Barrier: the next response is the one a change causes, not an answer to the stale request.
+    h.provider.cla(claInput('a', 3));
+    const n3 = c.nextResponse();
+    h.server.push(changes([EDS, ['a']]));
+    assert.deepEqual(addresses(await n3), ['10.3.0.1']);
+    assert.equal(c.responses.length, 3);
   });
 
   it('treats a request with a nonce it never sent (a client coming from another server) as a first request', async () => {
@@ -150,12 +170,12 @@ describe('xds ADS server: state of the world', function () {
     const count = c.responses.length;
     h.provider.cla(claInput('a', 9));
     h.server.push(changes([EDS, ['a']]));
-    await settle(150);
-    assert.equal(c.responses.length, count, 'no push for an unsubscribed name');
+    // Barrier: the next response is for b (a push for a, even late, would come first).
     h.provider.cla(claInput('b', 9));
     const nb = c.nextResponse();
     h.server.push(changes([EDS, ['b', 'c']]));
     assert.deepEqual(names(await nb), ['b']);
+    assert.equal(c.responses.length, count + 1, 'no push for an unsubscribed name');
   });
 
   it('LDS/CDS: empty names are a wildcard, and every response carries the full set', async () => {
@@ -214,10 +234,13 @@ describe('xds ADS server: state of the world', function () {
       c.responses.slice(start).map((r) => r.typeUrl),
       [CDS, EDS, LDS, RDS],
     );
-    // a full push that changes nothing sends nothing
+    // a full push that changes nothing sends nothing: the next response is a later real change's
     h.server.push({ full: true });
-    await settle(150);
-    assert.equal(c.responses.length, start + 4);
+    h.provider.cla(claInput('c1', 3));
+    const next = c.nextResponse();
+    h.server.push(changes([EDS, ['c1']]));
+    assert.deepEqual(addresses(await next), ['10.3.0.1']);
+    assert.equal(c.responses.length, start + 5);
   });
 
   it('asks the provider only for the names a change touches, and only on the affected streams', async () => {
@@ -281,6 +304,49 @@ describe('xds ADS server: state of the world', function () {
     assert.match(status.details, /must carry a node/);
   });
 
+  it('a first request with a malformed node ends the stream with INVALID_ARGUMENT', async () => {
+    h = await harness();
+    const c = h.client();
+    const req = encodeDiscoveryRequest({ typeUrl: EDS, resourceNames: ['a'] });
+    c.sendRaw(Buffer.concat([req, BAD_NODE]));
+    const status = await c.closed();
+    assert.equal(status.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(status.details, /malformed DiscoveryRequest: node/);
+  });
+
+  it('decodes only the first node of a stream: ACKs repeating it (as Envoy does) are not decoded', async () => {
+    // Counts the lazy node reads; a read of a later request's node would also fail on BAD_NODE.
+    const proto = DiscoveryRequestView.prototype;
+    const readNode = proto.readNode;
+    let reads = 0;
+    proto.readNode = function (this: DiscoveryRequestView) {
+      reads++;
+      return readNode.call(this);
+    };
+    try {
+      h = await harness();
+      h.provider.cla(claInput('a', 1));
+      const c = h.client({ autoAck: false });
+      const node = { id: 'envoy-1', metadata: { NETWORK: 'network1' } };
+      const first = c.nextResponse();
+      c.sendRaw(encodeDiscoveryRequest({ node, typeUrl: EDS, resourceNames: ['a'] }));
+      const r = await first;
+      assert.equal(reads, 1);
+      c.sendRaw(encodeDiscoveryRequest({ node, typeUrl: EDS, resourceNames: ['a'], versionInfo: r.version, responseNonce: r.nonce }));
+      await waitUntil(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 5000, 'ACK recorded');
+      // A request whose (repeated) node is garbage: never read, so the stream stays up and its new name is served.
+      h.provider.cla(claInput('b', 2));
+      const next = c.nextResponse();
+      const more = encodeDiscoveryRequest({ typeUrl: EDS, resourceNames: ['a', 'b'], versionInfo: r.version, responseNonce: r.nonce });
+      c.sendRaw(Buffer.concat([more, BAD_NODE]));
+      assert.deepEqual(names(await next), ['b']);
+      assert.equal(reads, 1, 'only the first request had its node read');
+      assert.equal(c.status, undefined);
+    } finally {
+      proto.readNode = readNode;
+    }
+  });
+
   it('survives a provider that throws: nothing sent for that type, other types still served', async () => {
     h = await harness();
     h.provider.cla(claInput('a', 1));
@@ -291,12 +357,13 @@ describe('xds ADS server: state of the world', function () {
     c.subscribe(CDS, ['a']);
     const r = await c.nextResponse();
     assert.equal(r.typeUrl, CDS);
-    await settle(100);
-    assert.equal(c.responses.length, 1);
     h.provider.failType = undefined;
     const next = c.nextResponse();
     h.server.push(changes([EDS, ['a']]));
-    assert.equal((await next).typeUrl, EDS);
+    const eds = await next;
+    assert.equal(eds.typeUrl, EDS);
+    assert.deepEqual(names(eds), ['a']);
+    assert.equal(c.responses.length, 2, 'nothing was sent for EDS while the provider threw');
   });
 
   it('clients disconnecting in the middle of a push disturb neither the server nor the others', async () => {

@@ -6,12 +6,11 @@ import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { startXdsServer, type XdsServer } from '../../src/xds/server/server.js';
 import type { NackEvent } from '../../src/xds/server/observer.js';
+import { clusterName } from '../../src/xds/generators/names.js';
 import {
-  apiListenerName,
   CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS,
   CLUSTER_TYPE as CDS,
   LISTENER_TYPE as LDS,
-  outboundClusterName,
   ROUTE_CONFIGURATION_TYPE as RDS,
 } from '../../src/xds/type-urls.js';
 import { runGrpcXdsClient, startGrpcXdsClient, type GrpcXdsClientHandle } from '../support/grpc-xds-client.js';
@@ -20,7 +19,9 @@ import { StaticProvider } from '../support/static-provider.js';
 
 const HOST = 'helloworld.sample.svc.cluster.local';
 const PORT = 5000;
-const TARGET = `xds:///${HOST}:${PORT}`;
+/** The listener a proxyless client asks for is its target's <host>:<port> (see generators/names.ts). */
+const LISTENER = `${HOST}:${PORT}`;
+const TARGET = `xds:///${LISTENER}`;
 const LOCALITY = { region: 'region1', zone: 'zone1', subzone: '' };
 
 interface Backend {
@@ -56,7 +57,7 @@ describe('xds proxyless gRPC (@grpc/grpc-js-xds against Horizon)', function () {
   const nacks: NackEvent[] = [];
   let handles: GrpcXdsClientHandle[] = [];
 
-  const cluster = outboundClusterName(HOST, PORT);
+  const cluster = clusterName(PORT, '', HOST);
   const claFor = (clusterName: string, ...bs: Backend[]) => ({
     clusterName,
     endpoints: [{ locality: LOCALITY, lbEndpoints: bs.map((b) => ({ address: '127.0.0.1', port: b.port })) }],
@@ -67,7 +68,7 @@ describe('xds proxyless gRPC (@grpc/grpc-js-xds against Horizon)', function () {
     provider = new StaticProvider();
     nacks.length = 0;
     xds = await startXdsServer({ address: '127.0.0.1:0', provider, log: quietLog, observer: { onNack: (e) => nacks.push(e) } });
-    provider.listener({ name: apiListenerName(HOST, PORT), routeConfigName: cluster });
+    provider.listener({ name: LISTENER, routeConfigName: cluster });
     provider.route({
       name: cluster,
       virtualHosts: [{ name: `${HOST}:${PORT}`, domains: [`${HOST}:${PORT}`, HOST], routes: [{ match: { prefix: '' }, action: { cluster } }] }],
@@ -110,7 +111,7 @@ describe('xds proxyless gRPC (@grpc/grpc-js-xds against Horizon)', function () {
     assert.equal(snap.node!.network, 'network1');
     assert.deepEqual(snap.node!.locality, LOCALITY);
     const byType = new Map(snap.types.map((t) => [t.typeUrl, t]));
-    for (const [t, name] of [[LDS, apiListenerName(HOST, PORT)], [RDS, cluster], [CDS, cluster], [EDS, cluster]] as const) {
+    for (const [t, name] of [[LDS, LISTENER], [RDS, cluster], [CDS, cluster], [EDS, cluster]] as const) {
       const st = byType.get(t);
       assert.ok(st, `subscribed to ${t}`);
       assert.deepEqual(st.subscribed, [name]);
@@ -134,8 +135,8 @@ describe('xds proxyless gRPC (@grpc/grpc-js-xds against Horizon)', function () {
   });
 
   it('splits calls by the weights of a weighted-clusters route', async () => {
-    const ca = outboundClusterName(HOST, PORT, 'v1');
-    const cb = outboundClusterName(HOST, PORT, 'v2');
+    const ca = clusterName(PORT, 'v1', HOST);
+    const cb = clusterName(PORT, 'v2', HOST);
     provider.route({
       name: cluster,
       virtualHosts: [

@@ -128,14 +128,20 @@ describe('hand-written xDS codecs match the reflection codecs', () => {
       const b = enc.encode(s);
       return [(n << 3) | 2, b.length, ...b];
     };
-    const bytes = Uint8Array.from([...field(5, 'n9'), (15 << 3) | 0, 0x96, 0x01, ...field(3, 'a'), (14 << 3) | 1, 1, 2, 3, 4, 5, 6, 7, 8, ...field(3, 'b'), ...field(4, 'T')]);
+    const fields = [field(5, 'n9'), [(15 << 3) | 0, 0x96, 0x01], field(3, 'a'), [(14 << 3) | 1, 1, 2, 3, 4, 5, 6, 7, 8], field(3, 'b'), field(4, 'T')];
+    const bytes = Uint8Array.from(fields.flat());
     const d = decodeDiscoveryRequest(bytes);
     assert.ok(d.ok);
     assert.deepEqual(d.value, { versionInfo: '', resourceNames: ['a', 'b'], typeUrl: 'T', responseNonce: 'n9' });
+    // Where each field ends: cutting there leaves a valid shorter message.
+    const boundaries = new Set<number>();
+    let at = 0;
+    for (const f of fields) boundaries.add((at += f.length));
     for (let cut = 1; cut < bytes.length; cut++) {
       const part = decodeDiscoveryRequest(bytes.subarray(0, cut));
-      // Cutting between fields leaves a valid shorter message; cutting inside one is an error, never a throw.
-      if (!part.ok) assert.match(part.error, /malformed DiscoveryRequest/);
+      // Cutting inside a field (its tag, length, or contents) is an error, never a throw.
+      if (boundaries.has(cut)) assert.ok(part.ok, `cut at ${cut} (a field boundary) decodes`);
+      else assert.match(part.ok ? 'decoded' : part.error, /malformed DiscoveryRequest/, `cut at ${cut} (inside a field) is an error`);
     }
     // A known field with the wrong wire type is refused.
     assert.equal(decodeDiscoveryRequest(Uint8Array.from([(3 << 3) | 0, 1])).ok, false);

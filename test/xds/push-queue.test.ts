@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { PushQueue, type QueueClock } from '../../src/xds/push-queue.js';
 import { quietLog } from '../support/quiet-log.js';
-import { mergePushRequests, type PushRequest } from '../../src/xds/server/provider.js';
+import { mergeInto, mergePushRequests, type MutablePushRequest, type PushRequest } from '../../src/xds/server/provider.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS } from '../../src/xds/type-urls.js';
 
 /** A hand-driven clock: advance(ms) runs due timers in order. */
@@ -135,5 +135,41 @@ describe('xds push queue', () => {
     for (let i = 0; i < 100; i++) m = mergePushRequests(m, { ...change(EDS, `n${i % 10}`), reason: `reason ${i}` });
     assert.equal(m.changes!.get(EDS)!.size, 10);
     assert.ok(m.reason!.length < 300);
+  });
+
+  it('mergePushRequests changes neither input; mergeInto grows only its target', () => {
+    const a = { ...change(EDS, 'a'), reason: 'r1', since: 5 };
+    const b = { ...change(EDS, 'b'), reason: 'r2', since: 3 };
+    const m = mergePushRequests(a, b);
+    assert.deepEqual([...m.changes!.get(EDS)!], ['a', 'b']);
+    assert.equal(m.since, 3);
+    assert.deepEqual([...a.changes!.get(EDS)!], ['a']);
+    assert.deepEqual([...b.changes!.get(EDS)!], ['b']);
+    assert.equal(a.since, 5);
+    const target: MutablePushRequest = {};
+    mergeInto(target, a);
+    const set = target.changes!.get(EDS)!;
+    assert.notEqual(set, a.changes!.get(EDS), 'a copy, never the input set');
+    mergeInto(target, b);
+    assert.equal(target.changes!.get(EDS), set, 'grown in place');
+    assert.deepEqual([...set], ['a', 'b']);
+    assert.deepEqual([...a.changes!.get(EDS)!], ['a']);
+    mergeInto(target, { full: true, reason: 'topology' });
+    assert.deepEqual(target, { full: true, reason: 'r1; r2; topology', since: 3 });
+  });
+
+  it('the queue merges a burst into one pending request in place, leaving enqueued requests untouched', () => {
+    const clock = new FakeClock();
+    const fired: PushRequest[] = [];
+    const q = new PushQueue({ quietMs: 5, maxDelayMs: 50, clock, onFlush: (r) => fired.push(r), log: quietLog });
+    const first = change(EDS, 'n0');
+    q.enqueue(first);
+    const pending = q.pending();
+    for (let i = 1; i < 100; i++) q.enqueue(change(EDS, `n${i}`));
+    assert.equal(q.pending(), pending, 'one request, grown in place');
+    assert.deepEqual([...first.changes!.get(EDS)!], ['n0']);
+    clock.advance(5);
+    assert.equal(fired.length, 1);
+    assert.equal(fired[0]!.changes!.get(EDS)!.size, 100);
   });
 });

@@ -1,5 +1,6 @@
 // A small raw ADS client (state of the world or delta) on grpc-js and Horizon's codec. Used by tests, by
-// the benchmark's load generator and by the demo east-west gateway to learn its own network's endpoints.
+// benchmark checks and by the demo east-west gateway to learn its own network's endpoints (the
+// benchmark's load generator uses bench/support/light-ads.ts instead, which reads only names).
 // It speaks the protocol by hand, so a test can do what real clients do not (NACK on demand, stale
 // nonces, garbage bytes).
 import * as grpc from '@grpc/grpc-js';
@@ -22,8 +23,6 @@ export interface AdsClientOptions {
   mode?: AdsMode;
   /** ACK every response automatically (default true). */
   autoAck?: boolean;
-  /** Decode resources into plain objects (default true). Off, SotW resources have no name (cheap load generation). */
-  decode?: boolean;
   /** Delta only: what the client claims to already have, per type, sent with its first request of that type. */
   initialResourceVersions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Share one HTTP/2 connection between many clients (load generation); otherwise each has its own. */
@@ -81,7 +80,6 @@ const identity = (b: Buffer): Buffer => b;
 export class AdsClient extends EventEmitter {
   readonly mode: AdsMode;
   readonly autoAck: boolean;
-  private readonly decode: boolean;
   private readonly ownsChannel: boolean;
   private readonly channel: grpc.Client;
   private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>;
@@ -96,7 +94,6 @@ export class AdsClient extends EventEmitter {
     super();
     this.mode = options.mode ?? 'sotw';
     this.autoAck = options.autoAck ?? true;
-    this.decode = options.decode ?? true;
     this.ownsChannel = !options.channel;
     this.channel =
       options.channel ??
@@ -300,7 +297,6 @@ export class AdsClient extends EventEmitter {
 
   private received(typeUrl: string, name: string, version: string, any: AnyMessage): ReceivedResource {
     const r: ReceivedResource = { name, typeUrl: any.typeUrl, version, bytes: any.value };
-    if (!this.decode) return r;
     const d = decodeResource(any.typeUrl, any.value);
     if (d.ok) {
       r.decoded = d.value;
@@ -359,8 +355,4 @@ export class AdsClient extends EventEmitter {
     if (this.autoAck) this.ack(response.typeUrl);
     this.emit('response', response);
   }
-}
-
-export function connectAdsClient(options: AdsClientOptions): AdsClient {
-  return new AdsClient(options);
 }

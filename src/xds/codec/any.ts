@@ -1,21 +1,10 @@
 // google.protobuf.Any built once per resource: the bytes every response then copies as they are.
 import { hash } from 'node:crypto';
-import { fieldSize, utf8Bytes, writeBytesField } from './wire.js';
-
-const typeUrlBytes = new Map<string, Uint8Array>();
-
-function typeUrlOf(typeUrl: string): Uint8Array {
-  let b = typeUrlBytes.get(typeUrl);
-  if (!b) {
-    b = utf8Bytes(typeUrl);
-    typeUrlBytes.set(typeUrl, b);
-  }
-  return b;
-}
+import { cachedUtf8, fieldSize, writeBytesField } from './wire.js';
 
 /** Encoded google.protobuf.Any {type_url, value}. */
 export function encodeAny(typeUrl: string, value: Uint8Array): Uint8Array {
-  const url = typeUrlOf(typeUrl);
+  const url = cachedUtf8(typeUrl);
   const out = new Uint8Array(fieldSize(url.length) + fieldSize(value.length));
   let pos = writeBytesField(out, 0, 1, url);
   pos = writeBytesField(out, pos, 2, value);

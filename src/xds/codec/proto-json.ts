@@ -22,11 +22,6 @@ const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64'])
 
 type Msg = Record<string, unknown>;
 
-/** A decoded message (protobufjs instance or plain object with camelCase fields) as proto3 JSON. */
-export function messageToProto3Json(type: protobuf.Type, message: object): JsonValue {
-  return messageJson(type, message as Msg);
-}
-
 /** Decodes a resource's own bytes (the `value` inside its Any) as proto3 JSON. */
 export function resourceToProto3Json(typeUrl: string, bytes: Uint8Array): Decoded<JsonObject> {
   try {

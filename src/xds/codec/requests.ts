@@ -76,13 +76,16 @@ let varintEnd = 0;
  */
 export class DiscoveryRequestView {
   private names: string[] | undefined;
+  private nodeRead: Decoded<NodeInfo | undefined> | undefined;
 
   constructor(
     private readonly buf: Buffer,
     readonly versionInfo: string,
     readonly typeUrl: string,
     readonly responseNonce: string,
-    readonly node: NodeInfo | undefined,
+    /** Byte range of the node's contents (-1 when the request has none): decoded only when asked for. */
+    private readonly nodeStart: number,
+    private readonly nodeEnd: number,
     readonly errorDetail: ErrorDetail | undefined,
     /** Byte range covering every resource_names field, when they are contiguous (as encoders write them). */
     private readonly namesStart: number,
@@ -110,6 +113,26 @@ export class DiscoveryRequestView {
     return this.names;
   }
 
+  /**
+   * The node, decoded on first use. Clients (Envoy by default) repeat it on every request, but a
+   * connection only needs the first one: decoding it per ACK costs protobufjs reflection and garbage.
+   */
+  readNode(): Decoded<NodeInfo | undefined> {
+    if (this.nodeRead === undefined) {
+      if (this.nodeStart < 0) this.nodeRead = ok(undefined);
+      else {
+        try {
+          const { Node } = xdsTypes();
+          const bytes = strictView(this.buf).subarray(this.nodeStart, this.nodeEnd);
+          this.nodeRead = ok(parseNode(Node.toObject(Node.decode(bytes), TO_OBJECT) as DecodedNode));
+        } catch (err) {
+          this.nodeRead = fail(`malformed DiscoveryRequest: node: ${errorText(err)}`);
+        }
+      }
+    }
+    return this.nodeRead;
+  }
+
   /** True when the names are byte for byte the ones given (what namesBytes() returned for a request). */
   sameNamesAs(previous: Uint8Array | undefined): boolean {
     if (previous === undefined || this.namesStart < 0) return false;
@@ -127,8 +150,8 @@ export class DiscoveryRequestView {
 
 /**
  * DiscoveryRequest {version_info=1, node=2, resource_names=3, type_url=4, response_nonce=5,
- * error_detail=6}, read by hand. The node (first request only) and error_detail (NACKs) are decoded by
- * protobufjs.
+ * error_detail=6}, read by hand. The node (when asked for: readNode) and error_detail (NACKs) are decoded
+ * by protobufjs.
  */
 export function readDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryRequestView> {
   const bytes = strictView(raw);
@@ -138,7 +161,8 @@ export function readDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryRequestV
     let versionInfo = '';
     let typeUrl = '';
     let responseNonce = '';
-    let node: NodeInfo | undefined;
+    let nodeStart = -1;
+    let nodeEnd = -1;
     let errorDetail: ErrorDetail | undefined;
     let namesStart = -1;
     let namesEnd = -1;
@@ -162,11 +186,10 @@ export function readDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryRequestV
           case 1:
             versionInfo = buf.toString('utf8', pos, stop);
             break;
-          case 2: {
-            const { Node } = xdsTypes();
-            node = parseNode(Node.toObject(Node.decode(bytes.subarray(pos, stop)), TO_OBJECT) as DecodedNode);
+          case 2: // a repeated node: the last one is read (protobuf would merge them; no client sends two)
+            nodeStart = pos;
+            nodeEnd = stop;
             break;
-          }
           case 3:
             if (namesStart < 0) namesStart = fieldStart;
             else if (namesEnd !== fieldStart) contiguous = false;
@@ -225,7 +248,7 @@ export function readDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryRequestV
       }
       namesStart = -1;
     }
-    return ok(new DiscoveryRequestView(buf, versionInfo, typeUrl, responseNonce, node, errorDetail, namesStart, namesEnd, eager));
+    return ok(new DiscoveryRequestView(buf, versionInfo, typeUrl, responseNonce, nodeStart, nodeEnd, errorDetail, namesStart, namesEnd, eager));
   } catch (err) {
     return fail(`malformed DiscoveryRequest: ${errorText(err)}`);
   }
@@ -236,9 +259,11 @@ export function decodeDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryReques
   const r = readDiscoveryRequest(raw);
   if (!r.ok) return r;
   const v = r.value;
+  const node = v.readNode();
+  if (!node.ok) return node;
   return ok({
     versionInfo: v.versionInfo,
-    ...(v.node ? { node: v.node } : {}),
+    ...(node.value ? { node: node.value } : {}),
     resourceNames: v.resourceNames,
     typeUrl: v.typeUrl,
     responseNonce: v.responseNonce,

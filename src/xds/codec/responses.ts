@@ -2,27 +2,17 @@
 // decoded with protobufjs (client side).
 import { TO_OBJECT, xdsTypes } from '../proto.js';
 import { errorText, fail, ok, strictView, type Decoded } from './result.js';
-import { fieldSize, utf8Bytes, writeBytesField } from './wire.js';
-
-const stringBytes = new Map<string, Uint8Array>();
-
-/** Type URLs repeat on every response: keep their bytes (the map stays as small as the set of types). */
-function cachedUtf8(s: string): Uint8Array {
-  let b = stringBytes.get(s);
-  if (!b) {
-    b = utf8Bytes(s);
-    if (stringBytes.size < 64) stringBytes.set(s, b);
-  }
-  return b;
-}
-
-function optionalFieldSize(b: Uint8Array): number {
-  return b.length === 0 ? 0 : fieldSize(b.length);
-}
-
-function writeOptional(buf: Uint8Array, pos: number, field: number, b: Uint8Array): number {
-  return b.length === 0 ? pos : writeBytesField(buf, pos, field, b);
-}
+import {
+  cachedUtf8,
+  fieldSize,
+  optionalFieldSize,
+  utf8Length,
+  writeBytesField,
+  writeLenField,
+  writeOptionalBytesField,
+  writeOptionalStringField,
+  writeStringField,
+} from './wire.js';
 
 export interface DiscoveryResponseParts {
   versionInfo: string;
@@ -32,32 +22,18 @@ export interface DiscoveryResponseParts {
   resources: readonly Uint8Array[];
 }
 
-/** Size of an optional string field (omitted when empty, as proto3 does). */
-function strFieldSize(byteLength: number): number {
-  return byteLength === 0 ? 0 : fieldSize(byteLength);
-}
-
-/** Writes a string field straight into the buffer (no intermediate byte array). */
-function writeStrField(buf: Buffer, pos: number, field: number, s: string, byteLength: number): number {
-  if (byteLength === 0) return pos;
-  buf[pos++] = (field << 3) | 2;
-  pos = writeVarintInto(buf, pos, byteLength);
-  buf.write(s, pos, byteLength, 'utf8');
-  return pos + byteLength;
-}
-
 /** Encoded DiscoveryResponse {version_info=1, resources=2, type_url=4, nonce=5}: one allocation, one copy per resource. */
 export function encodeDiscoveryResponse(parts: DiscoveryResponseParts): Buffer {
-  const versionLen = Buffer.byteLength(parts.versionInfo);
+  const versionLen = utf8Length(parts.versionInfo);
   const typeUrl = cachedUtf8(parts.typeUrl);
-  const nonceLen = Buffer.byteLength(parts.nonce);
-  let size = strFieldSize(versionLen) + optionalFieldSize(typeUrl) + strFieldSize(nonceLen);
+  const nonceLen = utf8Length(parts.nonce);
+  let size = optionalFieldSize(versionLen) + optionalFieldSize(typeUrl.length) + optionalFieldSize(nonceLen);
   for (const r of parts.resources) size += fieldSize(r.length);
   const buf = Buffer.allocUnsafe(size);
-  let pos = writeStrField(buf, 0, 1, parts.versionInfo, versionLen);
+  let pos = writeOptionalStringField(buf, 0, 1, parts.versionInfo, versionLen);
   for (const r of parts.resources) pos = writeBytesField(buf, pos, 2, r);
-  pos = writeOptional(buf, pos, 4, typeUrl);
-  writeStrField(buf, pos, 5, parts.nonce, nonceLen);
+  pos = writeOptionalBytesField(buf, pos, 4, typeUrl);
+  writeOptionalStringField(buf, pos, 5, parts.nonce, nonceLen);
   return buf;
 }
 
@@ -81,41 +57,44 @@ export interface DeltaDiscoveryResponseParts {
  * name=3}), type_url=4, nonce=5, removed_resources=6}.
  */
 export function encodeDeltaDiscoveryResponse(parts: DeltaDiscoveryResponseParts): Buffer {
-  const version = utf8Bytes(parts.systemVersionInfo);
+  // Strings go straight into the buffer, as in the SotW path: a push to many delta streams re-encodes no
+  // name or version into a byte array of its own. Their byte lengths are measured once and kept here.
+  const versionLen = utf8Length(parts.systemVersionInfo);
   const typeUrl = cachedUtf8(parts.typeUrl);
-  const nonce = utf8Bytes(parts.nonce);
-  const resources = parts.resources.map((r) => {
-    const name = utf8Bytes(r.name);
-    const ver = utf8Bytes(r.version);
-    const inner = optionalFieldSize(ver) + fieldSize(r.any.length) + optionalFieldSize(name);
-    return { name, ver, any: r.any, inner };
-  });
-  const removed = parts.removedResources.map(utf8Bytes);
-  let size = optionalFieldSize(version) + optionalFieldSize(typeUrl) + optionalFieldSize(nonce);
-  for (const r of resources) size += fieldSize(r.inner);
-  for (const n of removed) size += fieldSize(n.length);
+  const nonceLen = utf8Length(parts.nonce);
+  const rs = parts.resources;
+  const rm = parts.removedResources;
+  // Per resource: name length, version length, Resource message size; then each removed name's length.
+  const lens = new Uint32Array(rs.length * 3 + rm.length);
+  let size = optionalFieldSize(versionLen) + optionalFieldSize(typeUrl.length) + optionalFieldSize(nonceLen);
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i]!;
+    const nameLen = utf8Length(r.name);
+    const verLen = utf8Length(r.version);
+    const inner = optionalFieldSize(verLen) + fieldSize(r.any.length) + optionalFieldSize(nameLen);
+    lens[i * 3] = nameLen;
+    lens[i * 3 + 1] = verLen;
+    lens[i * 3 + 2] = inner;
+    size += fieldSize(inner);
+  }
+  for (let i = 0; i < rm.length; i++) {
+    const len = utf8Length(rm[i]!);
+    lens[rs.length * 3 + i] = len;
+    size += fieldSize(len);
+  }
   const buf = Buffer.allocUnsafe(size);
-  let pos = writeOptional(buf, 0, 1, version);
-  for (const r of resources) {
-    buf[pos++] = (2 << 3) | 2;
-    pos = writeVarintInto(buf, pos, r.inner);
-    pos = writeOptional(buf, pos, 1, r.ver);
+  let pos = writeOptionalStringField(buf, 0, 1, parts.systemVersionInfo, versionLen);
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i]!;
+    pos = writeLenField(buf, pos, 2, lens[i * 3 + 2]!);
+    pos = writeOptionalStringField(buf, pos, 1, r.version, lens[i * 3 + 1]!);
     pos = writeBytesField(buf, pos, 2, r.any);
-    pos = writeOptional(buf, pos, 3, r.name);
+    pos = writeOptionalStringField(buf, pos, 3, r.name, lens[i * 3]!);
   }
-  pos = writeOptional(buf, pos, 4, typeUrl);
-  pos = writeOptional(buf, pos, 5, nonce);
-  for (const n of removed) pos = writeBytesField(buf, pos, 6, n);
+  pos = writeOptionalBytesField(buf, pos, 4, typeUrl);
+  pos = writeOptionalStringField(buf, pos, 5, parts.nonce, nonceLen);
+  for (let i = 0; i < rm.length; i++) pos = writeStringField(buf, pos, 6, rm[i]!, lens[rs.length * 3 + i]!);
   return buf;
-}
-
-function writeVarintInto(buf: Uint8Array, pos: number, n: number): number {
-  while (n > 0x7f) {
-    buf[pos++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  buf[pos++] = n;
-  return pos;
 }
 
 // ---- client side ----

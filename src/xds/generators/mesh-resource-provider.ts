@@ -3,7 +3,6 @@
 // every client of that variant. Changes invalidate only the resources of the hosts that changed, and
 // come back as a push request naming them, so the server touches only their subscribers.
 import { LRUCache } from 'lru-cache';
-import type { AssignmentPlan } from '../../eds/types.js';
 import type { MeshChanges, MeshModel } from '../../mesh/mesh-model.js';
 import type { Hostname, NetworkView } from '../../model/types.js';
 import { encodedResource, type EncodedResource } from '../codec/any.js';
@@ -13,7 +12,7 @@ import { encodeClusterLoadAssignment } from '../resources/cluster-load-assignmen
 import { encodeApiListener } from '../resources/listener.js';
 import { encodeRouteConfiguration } from '../resources/route-configuration.js';
 import type { PushRequest, XdsResourceProvider } from '../server/provider.js';
-import { CLUSTER_LOAD_ASSIGNMENT_TYPE, CLUSTER_TYPE, LISTENER_TYPE, ROUTE_CONFIGURATION_TYPE } from '../type-urls.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE, CLUSTER_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_CONFIGURATION_TYPE } from '../type-urls.js';
 import { buildCluster, clusterKeysOf } from './cds.js';
 import { buildAssignment, type AssignmentResult } from './eds.js';
 import { IstioConfigIndex } from './istio-config-index.js';
@@ -34,7 +33,6 @@ interface CacheEntry {
   name?: string;
   /** undefined: the resource does not exist (cached too: asking again costs nothing). */
   resource: EncodedResource | undefined;
-  plan?: AssignmentPlan;
 }
 
 export interface ProviderStats {
@@ -43,8 +41,6 @@ export interface ProviderStats {
   entries: number;
   bytes: number;
 }
-
-const TYPES = [CLUSTER_TYPE, CLUSTER_LOAD_ASSIGNMENT_TYPE, LISTENER_TYPE, ROUTE_CONFIGURATION_TYPE] as const;
 
 export class MeshResourceProvider implements XdsResourceProvider {
   private readonly log = logger('xds-provider');
@@ -78,7 +74,11 @@ export class MeshResourceProvider implements XdsResourceProvider {
       dispose: (entry, key) => {
         if (entry.view !== undefined) {
           const byName = this.edsByView.get(entry.view);
-          if (byName?.get(entry.name!) === entry) byName.delete(entry.name!);
+          if (byName?.get(entry.name!) === entry) {
+            byName.delete(entry.name!);
+            // View keys come from client metadata (free text): an empty view must not stay behind.
+            if (byName.size === 0) this.edsByView.delete(entry.view);
+          }
         }
         const keys = this.keysByHost.get(entry.host);
         keys?.delete(key);
@@ -89,6 +89,13 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   stats(): ProviderStats {
     return { ...this.counters, entries: this.cache.size, bytes: this.cache.calculatedSize };
+  }
+
+  /** Sizes of the indexes in front of the cache (their keys come from clients), for tests and debugging. */
+  indexSizes(): { hosts: number; names: number; edsKeys: number; edsViews: number } {
+    let names = 0;
+    for (const byType of this.namesByHost.values()) for (const set of byType.values()) names += set.size;
+    return { hosts: this.namesByHost.size, names, edsKeys: this.edsKeys.size, edsViews: this.edsByView.size };
   }
 
   get config(): IstioConfigIndex {
@@ -204,10 +211,11 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   /** Which host a name is about, and which clients can share its bytes. */
   private target(typeUrl: string, node: NodeInfo, name: string): { host: Hostname; variant: string } | undefined {
-    if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE || typeUrl === CLUSTER_TYPE) {
+    // (EDS names never come here: resource() resolves them on its own hot path.)
+    if (typeUrl === CLUSTER_TYPE) {
       const key = parseClusterName(name);
       if (!key) return undefined;
-      return { host: key.host, variant: typeUrl === CLUSTER_TYPE ? (node.proxyless ? 'grpc' : 'envoy') : node.viewKey };
+      return { host: key.host, variant: node.proxyless ? 'grpc' : 'envoy' };
     }
     if (typeUrl === LISTENER_TYPE || typeUrl === ROUTE_CONFIGURATION_TYPE) {
       if (typeUrl === LISTENER_TYPE && !node.proxyless) return undefined;
@@ -227,7 +235,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
       case CLUSTER_LOAD_ASSIGNMENT_TYPE: {
         const built = buildAssignment(this.mesh, this.config, this.edsKeys.get(name) ?? parseClusterName(name)!, networkViewOf(node));
         if (!built) return { host, resource: undefined };
-        return { host, resource: encodedResource(typeUrl, name, encodeClusterLoadAssignment(built.input)), plan: built.plan };
+        return { host, resource: encodedResource(typeUrl, name, encodeClusterLoadAssignment(built.input)) };
       }
       case CLUSTER_TYPE: {
         const built = buildCluster(this.mesh, this.config, parseClusterName(name)!, node.proxyless);
@@ -286,6 +294,12 @@ export class MeshResourceProvider implements XdsResourceProvider {
     if (changes.full) {
       this.cache.clear();
       this.edsByView.clear();
+      // Names clients asked for (any valid name, existing or not) are forgotten here, the one point where
+      // that is safe: a full push makes every stream ask for its whole subscription again, which
+      // remembers exactly the names still subscribed. (Forgetting a removed host's names on an ordinary
+      // change would not be: its subscribers must hear when it comes back.)
+      this.edsKeys.clear();
+      this.namesByHost.clear();
       this.wildcardClusters.clear();
       this.configIndex = undefined;
       return { full: true, reason: 'network topology changed', since: changes.since };
@@ -301,7 +315,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
     if (whole.size > 0) this.wildcardClusters.clear();
     for (const host of whole) {
       this.drop(host, undefined);
-      for (const t of TYPES) add(t, this.namesByHost.get(host)?.get(t) ?? []);
+      for (const t of PUSH_ORDER) add(t, this.namesByHost.get(host)?.get(t) ?? []);
       // Names nobody asked for yet still matter to wildcard (Envoy) subscribers.
       for (const k of clusterKeysOf(this.mesh, this.config, host)) add(CLUSTER_TYPE, [clusterName(k.port, k.subset, k.host)]);
     }

@@ -7,7 +7,7 @@ import type { Locality } from '../../model/types.js';
 import type { JsonObject } from '../codec/struct.js';
 import { errorText, fail, ok, strictView, type Decoded } from '../codec/result.js';
 import { TO_OBJECT, xdsTypes } from '../proto.js';
-import { fieldSize, varintSize, writeVarint } from '../codec/wire.js';
+import { fieldSize, utf8Length, varintSize, writeLenField, writeStringField, writeVarint } from '../codec/wire.js';
 import { metadataFromMessage, metadataMessage, requireName, requireUint32, XdsEncodeError, type FilterMetadata } from './common.js';
 
 export type HealthStatusName = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY' | 'DRAINING' | 'TIMEOUT' | 'DEGRADED';
@@ -70,36 +70,9 @@ interface SizedGroup {
   size: number;
 }
 
-const enc = new TextEncoder();
-
-function utf8Length(s: string): number {
-  // Pure ASCII (addresses, most names) is as long in bytes as in characters.
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
-  return s.length;
-}
-
-function writeString(buf: Uint8Array, pos: number, s: string, byteLength: number): number {
-  if (byteLength === s.length) {
-    for (let i = 0; i < byteLength; i++) buf[pos + i] = s.charCodeAt(i);
-    return pos + byteLength;
-  }
-  const r = enc.encodeInto(s, buf.subarray(pos, pos + byteLength));
-  return pos + r.written;
-}
-
 function writeTag(buf: Uint8Array, pos: number, field: number, wire: number): number {
   buf[pos] = (field << 3) | wire;
   return pos + 1;
-}
-
-function writeLenField(buf: Uint8Array, pos: number, field: number, len: number): number {
-  buf[pos++] = (field << 3) | 2;
-  return writeVarint(buf, pos, len);
-}
-
-function writeStringField(buf: Uint8Array, pos: number, field: number, s: string, len: number): number {
-  pos = writeLenField(buf, pos, field, len);
-  return writeString(buf, pos, s, len);
 }
 
 /**

@@ -1,5 +1,4 @@
 // Pieces shared by the resource encoders: errors, durations, metadata, config sources.
-import type protobuf from 'protobufjs';
 import { jsonToStruct, structToJson, type JsonObject, type JsonValue, type PbStruct } from '../codec/struct.js';
 
 /** Thrown by an encoder given input that no xDS client would accept; the message says which field. */
@@ -48,8 +47,4 @@ export function requireUint32(value: unknown, field: string, min = 0): number {
     throw new XdsEncodeError(`${field}: expected an integer from ${min} to 4294967295, got ${String(value)}`);
   }
   return value;
-}
-
-export function encodeMessage(type: protobuf.Type, message: Record<string, unknown>): Uint8Array {
-  return type.encode(message).finish();
 }

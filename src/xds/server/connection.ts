@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log.js';
 import type { EncodedResource } from '../codec/any.js';
-import { errorText } from '../codec/result.js';
+import { errorText, type Decoded } from '../codec/result.js';
 import type { NodeInfo } from '../node-info.js';
 import { isKnownType, kindOf, PUSH_ORDER } from '../type-urls.js';
 import type { PushSentEvent, StreamKind, XdsServerObserver } from './observer.js';
@@ -27,6 +27,11 @@ export interface ConnectionContext {
   /** The server's current version (push sequence). */
   version(): string;
   closed(conn: Connection): void;
+}
+
+/** A request whose node is read only when the connection has none yet. */
+export interface NodeSource {
+  readNode(): Decoded<NodeInfo | undefined>;
 }
 
 /** The outcome of recomputing one type for one connection. */
@@ -145,9 +150,18 @@ export abstract class Connection {
     return st;
   }
 
-  /** Records the node from the first request; false (and the stream failed) if there is none. */
-  protected acceptNode(node: NodeInfo | undefined, what: string): boolean {
+  /**
+   * Records the node from the first request; false (and the stream failed) if there is none or it is
+   * malformed. Later requests' nodes are never read (clients repeat it on every request).
+   */
+  protected acceptNode(req: NodeSource, what: string): boolean {
     if (this.node) return true;
+    const read = req.readNode();
+    if (!read.ok) {
+      this.fail(read.error, 3);
+      return false;
+    }
+    const node = read.value;
     if (!node) {
       this.fail(`the first ${what} on a stream must carry a node`, 3, undefined);
       return false;

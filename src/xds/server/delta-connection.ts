@@ -2,6 +2,7 @@
 // removed_resources for what disappears, and initial_resource_versions on reconnect so nothing the
 // client already has is sent again.
 import { decodeDeltaDiscoveryRequest } from '../codec/requests.js';
+import { ok } from '../codec/result.js';
 import { encodeDeltaDiscoveryResponse } from '../codec/responses.js';
 import type { EncodedResource } from '../codec/any.js';
 import { PUSH_ORDER, REMOVAL_ORDER, requiresFullState, WILDCARD } from '../type-urls.js';
@@ -19,7 +20,7 @@ export class DeltaConnection extends Connection {
       return;
     }
     const req = decoded.value;
-    if (!this.acceptNode(req.node, 'DeltaDiscoveryRequest')) return;
+    if (!this.acceptNode({ readNode: () => ok(req.node) }, 'DeltaDiscoveryRequest')) return;
     if (!this.checkType(req.typeUrl)) return;
     const first = !this.types.has(req.typeUrl);
     const st = this.typeState(req.typeUrl);

@@ -28,24 +28,42 @@ export interface PushRequest {
   since?: number;
 }
 
-/** Merges b into a (returns a new request). Used by the push coalescer. */
+/** A push request its owner grows in place (the push coalescer's pending request). */
+export interface MutablePushRequest {
+  full?: boolean;
+  changes?: Map<string, Set<string>>;
+  reason?: string;
+  since?: number;
+}
+
+/**
+ * Merges b into target in place, in time linear in b (not in what target has accumulated). Target's
+ * maps and sets are its own: b's are only read.
+ */
+export function mergeInto(target: MutablePushRequest, b: PushRequest): void {
+  const since = minDefined(target.since, b.since);
+  if (since !== undefined) target.since = since;
+  const reason = joinReasons(target.reason, b.reason);
+  if (reason) target.reason = reason;
+  if (target.full || b.full) {
+    target.full = true;
+    delete target.changes;
+    return;
+  }
+  const changes = (target.changes ??= new Map());
+  for (const [typeUrl, names] of b.changes ?? []) {
+    let set = changes.get(typeUrl);
+    if (!set) changes.set(typeUrl, (set = new Set()));
+    for (const n of names) set.add(n);
+  }
+}
+
+/** Merges a and b into a new request (neither is changed). */
 export function mergePushRequests(a: PushRequest, b: PushRequest): PushRequest {
-  const since = minDefined(a.since, b.since);
-  const sinceField = since !== undefined ? { since } : {};
-  if (a.full || b.full) {
-    const reason = joinReasons(a.reason, b.reason);
-    return { full: true, ...(reason ? { reason } : {}), ...sinceField };
-  }
-  const changes = new Map<string, Set<string>>();
-  for (const req of [a, b]) {
-    for (const [typeUrl, names] of req.changes ?? []) {
-      let set = changes.get(typeUrl);
-      if (!set) changes.set(typeUrl, (set = new Set()));
-      for (const n of names) set.add(n);
-    }
-  }
-  const reason = joinReasons(a.reason, b.reason);
-  return { changes, ...(reason ? { reason } : {}), ...sinceField };
+  const out: MutablePushRequest = {};
+  mergeInto(out, a);
+  mergeInto(out, b);
+  return out;
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {

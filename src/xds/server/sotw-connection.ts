@@ -19,7 +19,7 @@ export class SotwConnection extends Connection {
       return;
     }
     const req = decoded.value;
-    if (!this.acceptNode(req.node, 'DiscoveryRequest')) return;
+    if (!this.acceptNode(req, 'DiscoveryRequest')) return;
     if (!this.checkType(req.typeUrl)) return;
     const st = this.typeState(req.typeUrl);
 

@@ -1,1 +1,0 @@
-export { AdsClient, connectAdsClient, type AdsClientOptions, type AdsMode, type AdsResponse, type AdsStreamStatus, type ReceivedResource } from './ads-client.js';
