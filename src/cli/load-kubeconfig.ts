@@ -8,9 +8,9 @@
 // (every minute), so rotated projected tokens keep working.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { hostPort } from '../util/host-port.js';
 
 export const DEFAULT_SERVICEACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const SERVICEACCOUNT_DIR_ENV = 'HORIZON_SERVICEACCOUNT_DIR';
@@ -50,7 +50,7 @@ export function inClusterKubeConfig(env: NodeJS.ProcessEnv = process.env): { kub
   if (!existsSync(caFile)) throw new Error(`service account directory ${dir} has a token but no ca.crt`);
   const namespaceFile = join(dir, 'namespace');
   const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : undefined;
-  const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  const server = `https://${hostPort(host, port)}`;
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [{ name: IN_CLUSTER_CONTEXT, server, caFile, skipTLSVerify: false }],

@@ -9,7 +9,7 @@ import { createStaticResolver, type EndpointResolver } from './endpoint-resolver
 import { createXdsEndpointResolver } from './xds-endpoint-resolver.js';
 import type { GatewayStats } from './gateway-stats.js';
 import { HelloworldFleet } from './helloworld-fleet.js';
-import { hostPort } from './host-port.js';
+import { hostPort } from '../util/host-port.js';
 
 export interface DataplaneStats {
   backends: { podName: string; version: string; address: string; port: number; calls: number }[];

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { fileURLToPath } from 'node:url';
 import { logger } from '../log.js';
 import { loadServiceDefinition } from './grpc-service-definition.js';
-import { hostPort } from './host-port.js';
+import { hostPort } from '../util/host-port.js';
 
 export const helloworldProtoFile = fileURLToPath(new URL('../../proto/helloworld.proto', import.meta.url));
 

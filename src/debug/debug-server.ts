@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { logger, type Logger } from '../log.js';
-import { parseHostPort } from '../xds/server/server.js';
+import { hostPort, parseHostPort } from '../util/host-port.js';
 import { bearerMatches, checkDebugListenPolicy } from './auth.js';
 import { HttpError } from './http-error.js';
 import type { HorizonMetrics } from './metrics.js';
@@ -111,7 +111,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
   });
 
   const bound = (server.address() as AddressInfo).port;
-  const address = host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`;
+  const address = hostPort(host, bound);
   log.info({ address, auth: token !== undefined }, 'debug server listening');
   let closed: Promise<void> | undefined;
   return {
