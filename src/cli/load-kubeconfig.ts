@@ -82,3 +82,14 @@ export function loadOperatorKubeconfig(file: string | undefined, search: Kubecon
   }
   throw new Error('no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or run inside a cluster');
 }
+
+/** A KubeConfig for one context of the operator's kubeconfig; a clear error when it is not there. */
+export function kubeConfigForContext(base: KubeConfig, context: string, where: string): KubeConfig {
+  const names = base.getContexts().map((c) => c.name);
+  if (!names.includes(context)) {
+    throw new Error(`context "${context}" is not in ${where} (it has: ${names.join(', ') || 'no contexts'})`);
+  }
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: base.clusters, users: base.users, contexts: base.contexts, currentContext: context });
+  return kc;
+}

@@ -19,8 +19,7 @@ export function registerCreateRemoteSecret(program: Command): void {
     .option('--server <url>', 'API server URL the primary should use (default: the kubeconfig one)')
     .option('--namespace <ns>', 'system namespace the Secret goes to', 'istio-system')
     .action(async (flags: Flags) => {
-      const { loadOperatorKubeconfig } = await import('../load-kubeconfig.js');
-      const { kubeConfigForContext } = await import('../../horizon.js');
+      const { kubeConfigForContext, loadOperatorKubeconfig } = await import('../load-kubeconfig.js');
       const { createRemoteSecret } = await import('../../multicluster/create-remote-secret.js');
       const loaded = loadOperatorKubeconfig(flags.kubeconfig);
       const context = flags.context ?? loaded.kubeConfig.getCurrentContext();
