@@ -18,22 +18,33 @@ export interface CallerOptions {
   nodeCluster?: string;
   metadata?: Record<string, unknown>;
   locality?: Partial<Locality>;
+  /** Defaults: proto/helloworld.proto, helloworld.Greeter, SayHello, {name: 'horizon'}. */
   proto?: string;
   service?: string;
   method?: string;
   request?: Record<string, unknown>;
+  /** Per-call deadline (default 10 s). */
   deadlineMs?: number;
 }
 
-export interface CallResult {
+/** One call's outcome; `horizon call -o jsonl` prints these (caller-process.ts reads them back). */
+export interface CallResult<Reply = Record<string, unknown>> {
   i: number;
   ok: boolean;
-  reply?: Record<string, unknown>;
+  reply?: Reply;
   code?: number;
   details?: string;
   ms: number;
   /** Epoch ms when the call finished. */
   at: number;
+}
+
+/** Counts a result under its text (the reply's `message`, else the reply as JSON, else the error) and returns that text. */
+export function tallyReply(tally: Map<string, number>, r: CallResult<unknown>): string {
+  const message = (r.reply as { message?: unknown } | undefined)?.message;
+  const text = r.ok ? String(message ?? JSON.stringify(r.reply)) : `error ${r.code}: ${r.details}`;
+  tally.set(text, (tally.get(text) ?? 0) + 1);
+  return text;
 }
 
 export function bootstrapFor(o: CallerOptions): Record<string, unknown> {
