@@ -3,11 +3,10 @@
 // process, so one process is one client identity (node id, NETWORK, locality): the bootstrap is put
 // in place here before grpc-js-xds is first loaded.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type * as grpcTypes from '@grpc/grpc-js';
 import type { Locality } from '../model/types.js';
+import { HELLOWORLD_PROTO } from '../util/protos.js';
 
-export const helloworldProto = fileURLToPath(new URL('../../proto/helloworld.proto', import.meta.url));
 
 export interface CallerOptions {
   target: string;
@@ -74,7 +73,7 @@ export interface Caller {
 
 /** Builds the client; throws a clear error for a bad proto, service or method. Once per process. */
 export async function createCaller(o: CallerOptions): Promise<Caller> {
-  const protoPath = o.proto ?? helloworldProto;
+  const protoPath = o.proto ?? HELLOWORLD_PROTO;
   const serviceName = o.service ?? 'helloworld.Greeter';
   const methodName = o.method ?? 'SayHello';
   const request = o.request ?? { name: 'horizon' };
