@@ -17,7 +17,7 @@ export type RouteResult = { status: number; json: unknown } | { status: number; 
 
 export interface RouteContext {
   source: DebugSource;
-  metrics: HorizonMetrics | undefined;
+  metrics: HorizonMetrics;
   params: URLSearchParams;
   /** The request carried a valid token, or none is required. */
   authenticated: boolean;
@@ -64,7 +64,6 @@ export const ROUTES: readonly Route[] = [
     path: '/metrics',
     help: 'Prometheus metrics',
     handle: async ({ metrics }) => {
-      if (!metrics) return { status: 404, json: { error: 'metrics are not enabled on this server' } };
       const { contentType, text } = await metrics.render();
       return { status: 200, text, contentType };
     },

@@ -78,7 +78,8 @@ export function registerServe(program: Command): void {
         debugAddress: listenAddress(flags.debugAddress, flags.debugPort, '127.0.0.1:15014'),
         ...(flags.debugToken ? { debugToken: flags.debugToken } : {}),
       });
-      const debugUrl = horizon.debug?.url ?? 'off';
+      // serve always passes a debug address (the default when none is given), so the server is there.
+      const debugUrl = horizon.debug!.url;
       process.stdout.write(`horizon serving: xds=${horizon.xds.address} debug=${debugUrl} primary=${horizon.primaryId}\n`);
       void horizon.whenReady().then(() => process.stdout.write(`horizon ready: xds=${horizon.xds.address} debug=${debugUrl}\n`));
       await waitForSignal();
