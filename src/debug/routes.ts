@@ -43,7 +43,7 @@ export const ROUTES: readonly Route[] = [
   {
     path: '/debug/edsz',
     help:
-      '?proxyID=<substring>: the ClusterLoadAssignments a connected proxy was sent (400 without, 404 if none matches, 400 naming them if several do). ' +
+      '?proxyID=<substring>: for the names a connected proxy was sent, the ClusterLoadAssignments Horizon holds now, rebuilt on request (a push may be on its way; 400 without, 404 if none matches, 400 naming them if several do). ' +
       '?network=<name>[&host=name.namespace[:port]][&subset=][&cluster=a,b][&requestedNetworks=a,b]: what a caller on that network receives, each endpoint explained',
     handle: ({ source, params }) => ok(edsz(source, params)),
   },

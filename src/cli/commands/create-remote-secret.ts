@@ -13,7 +13,7 @@ export function registerCreateRemoteSecret(program: Command): void {
   program
     .command('create-remote-secret')
     .description('print the Secret (YAML) that registers a cluster as a remote of the primary; pipe it to kubectl apply -f -')
-    .option('--kubeconfig <file>', 'kubeconfig with the remote cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--kubeconfig <file>', 'kubeconfig with the remote cluster (default: $KUBECONFIG, ~/.kube/config, or in a pod the in-cluster service account)')
     .option('--context <name>', 'context of the remote cluster (default: the current context)')
     .requiredOption('--name <id>', 'cluster ID of the remote cluster (the Secret data key)')
     .option('--server <url>', 'API server URL the primary should use (default: the kubeconfig one)')

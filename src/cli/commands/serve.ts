@@ -28,7 +28,7 @@ export function registerServe(program: Command): void {
     .description('watch the clusters and serve split-horizon xDS')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', 'kubeconfig context; repeat for more clusters, the first is the primary', collect)
-    .option('--cluster-id <id>', 'cluster ID of the primary (default: its context name)')
+    .option('--cluster-id <id>', 'cluster ID of the primary (default: its context name; in a pod, with the in-cluster service account: Kubernetes)')
     .option('--mesh-networks <file>', 'meshNetworks YAML file (reloaded when it changes)')
     .option('--system-namespace <ns>', 'namespace of remote Secrets and the istio ConfigMap', 'istio-system')
     .option('--domain <domain>', 'cluster DNS domain', 'cluster.local')
