@@ -13,7 +13,7 @@ import { startEmulatedClusters, type EmulatedClusterSet } from '../../src/emulat
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { hasKubectl, KubectlEnv } from '../emulator/helpers.js';
+import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
 import { demoClusters, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
 import { waitUntil } from '../support/wait.js';
@@ -52,10 +52,7 @@ describe('Horizon in a cluster (clusters/deploy on an emulated cluster)', functi
   let client: AdsClient | undefined;
 
   before(async function () {
-    if (!hasKubectl) {
-      console.log('    skipped: /usr/bin/kubectl is not installed on this machine');
-      this.skip();
-    }
+    skipWithoutKubectl(this);
     set = await startEmulatedClusters(demoClusters);
     k = await KubectlEnv.create(set.kubeconfigYaml());
     dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-incluster-'));

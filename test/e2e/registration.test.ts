@@ -11,7 +11,7 @@ import path from 'node:path';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { hasKubectl, kubectlPath, KubectlEnv } from '../emulator/helpers.js';
+import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
 import { HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
 import { waitUntil } from '../support/wait.js';
@@ -63,10 +63,7 @@ describe(`registration flow on ${provider.name} clusters (HORIZON_CLUSTERS)`, fu
   };
 
   before(async function () {
-    if (!hasKubectl) {
-      console.log(`    skipped: ${kubectlPath} is not installed on this machine`);
-      this.skip();
-    }
+    skipWithoutKubectl(this);
     const reason = await provider.unavailable();
     if (reason) {
       console.log(`    skipped (${provider.name} provider): ${reason}`);
