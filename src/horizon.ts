@@ -2,6 +2,7 @@
 // -> registry -> mesh model (topology) -> resource provider -> push queue -> xDS server. Everything is
 // constructed here and nothing is global, so tests can run several Horizons side by side.
 import { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigForContext } from './cli/load-kubeconfig.js';
 import { logger } from './log.js';
 import { ClusterSource, type SyncStatus } from './kube/cluster-source.js';
 import { MeshModel } from './mesh/mesh-model.js';
@@ -83,17 +84,6 @@ export interface Horizon {
   /** Resolves when ready (see readiness()). */
   whenReady(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** A KubeConfig for one context of the operator's kubeconfig; a clear error when it is not there. */
-export function kubeConfigForContext(base: KubeConfig, context: string, where: string): KubeConfig {
-  const names = base.getContexts().map((c) => c.name);
-  if (!names.includes(context)) {
-    throw new Error(`context "${context}" is not in ${where} (it has: ${names.join(', ') || 'no contexts'})`);
-  }
-  const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: base.clusters, users: base.users, contexts: base.contexts, currentContext: context });
-  return kc;
 }
 
 export async function startHorizon(options: HorizonOptions): Promise<Horizon> {

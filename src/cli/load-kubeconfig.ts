@@ -8,9 +8,9 @@
 // (every minute), so rotated projected tokens keep working.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { hostPort } from '../util/host-port.js';
 
 export const DEFAULT_SERVICEACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const SERVICEACCOUNT_DIR_ENV = 'HORIZON_SERVICEACCOUNT_DIR';
@@ -50,7 +50,7 @@ export function inClusterKubeConfig(env: NodeJS.ProcessEnv = process.env): { kub
   if (!existsSync(caFile)) throw new Error(`service account directory ${dir} has a token but no ca.crt`);
   const namespaceFile = join(dir, 'namespace');
   const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : undefined;
-  const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  const server = `https://${hostPort(host, port)}`;
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [{ name: IN_CLUSTER_CONTEXT, server, caFile, skipTLSVerify: false }],
@@ -81,4 +81,15 @@ export function loadOperatorKubeconfig(file: string | undefined, search: Kubecon
     return { kubeConfig, source: `in-cluster service account (${dir})`, inCluster: true, ...(namespace ? { namespace } : {}) };
   }
   throw new Error('no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or run inside a cluster');
+}
+
+/** A KubeConfig for one context of the operator's kubeconfig; a clear error when it is not there. */
+export function kubeConfigForContext(base: KubeConfig, context: string, where: string): KubeConfig {
+  const names = base.getContexts().map((c) => c.name);
+  if (!names.includes(context)) {
+    throw new Error(`context "${context}" is not in ${where} (it has: ${names.join(', ') || 'no contexts'})`);
+  }
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: base.clusters, users: base.users, contexts: base.contexts, currentContext: context });
+  return kc;
 }

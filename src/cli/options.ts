@@ -2,6 +2,7 @@
 // InvalidArgumentError with a message that says what was expected.
 import { InvalidArgumentError } from 'commander';
 import { parseDurationMs } from '../util/duration.js';
+import { parseHostPort } from '../util/host-port.js';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -10,8 +11,10 @@ export function parsePort(value: string): number {
 }
 
 export function parseAddress(value: string): string {
-  if (!/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):\d{1,5}$/.test(value)) {
-    throw new InvalidArgumentError(`"${value}" is not host:port (e.g. 127.0.0.1:15010 or [::1]:15010)`);
+  try {
+    parseHostPort(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
   }
   return value;
 }

@@ -11,29 +11,19 @@
 // Every process is killed when stopped, on timeout, and (as a last resort) when the test process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Locality } from '../model/types.js';
+import type { CallerOptions, CallResult } from './proxyless-caller.js';
 
-export interface GrpcXdsClientOptions {
+/**
+ * The child's own caller options (target e.g. xds:///helloworld.sample.svc.cluster.local:5000, node
+ * metadata e.g. {NETWORK: 'network1', GENERATOR: 'grpc'}, a complete `bootstrap` replacing server/node*),
+ * plus how the process runs. `horizon call` has no flag for nodeCluster.
+ */
+export interface GrpcXdsClientOptions extends Omit<CallerOptions, 'xdsServer' | 'nodeCluster'> {
   /** host:port of the xDS server. */
   server: string;
-  /** e.g. xds:///helloworld.sample.svc.cluster.local:5000 */
-  target: string;
-  nodeId?: string;
-  /** Node metadata, e.g. {NETWORK: 'network1', GENERATOR: 'grpc'}. */
-  metadata?: Record<string, unknown>;
-  locality?: Partial<Locality>;
-  /** A complete bootstrap, replacing server/node*. */
-  bootstrap?: Record<string, unknown>;
   /** Number of calls; 0 = until stop(). Default 1. */
   calls?: number;
   intervalMs?: number;
-  /** Per-call deadline (default 10 s). */
-  deadlineMs?: number;
-  /** Defaults: proto/helloworld.proto, helloworld.Greeter, SayHello, {name: 'horizon'}. */
-  proto?: string;
-  service?: string;
-  method?: string;
-  request?: Record<string, unknown>;
   /** Extra environment, e.g. {GRPC_EXPERIMENTAL_XDS_WRR_LB: 'true'} or GRPC_TRACE for debugging. */
   env?: Record<string, string>;
   /** Kill the process if it has not finished by then (default 60 s). */
@@ -42,17 +32,9 @@ export interface GrpcXdsClientOptions {
   prefix?: string[];
 }
 
-export interface GrpcCallResult {
-  i: number;
-  ok: boolean;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  reply?: any;
-  code?: number;
-  details?: string;
-  ms: number;
-  /** Epoch ms when the call finished. */
-  at: number;
-}
+/** A result read back from the child's JSON lines; the reply is whatever the method returned. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type GrpcCallResult = CallResult<any>;
 
 export interface GrpcXdsClientHandle {
   readonly results: GrpcCallResult[];

@@ -3,11 +3,10 @@
 // process, so one process is one client identity (node id, NETWORK, locality): the bootstrap is put
 // in place here before grpc-js-xds is first loaded.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type * as grpcTypes from '@grpc/grpc-js';
 import type { Locality } from '../model/types.js';
+import { HELLOWORLD_PROTO } from '../util/protos.js';
 
-export const helloworldProto = fileURLToPath(new URL('../../proto/helloworld.proto', import.meta.url));
 
 export interface CallerOptions {
   target: string;
@@ -18,22 +17,33 @@ export interface CallerOptions {
   nodeCluster?: string;
   metadata?: Record<string, unknown>;
   locality?: Partial<Locality>;
+  /** Defaults: proto/helloworld.proto, helloworld.Greeter, SayHello, {name: 'horizon'}. */
   proto?: string;
   service?: string;
   method?: string;
   request?: Record<string, unknown>;
+  /** Per-call deadline (default 10 s). */
   deadlineMs?: number;
 }
 
-export interface CallResult {
+/** One call's outcome; `horizon call -o jsonl` prints these (caller-process.ts reads them back). */
+export interface CallResult<Reply = Record<string, unknown>> {
   i: number;
   ok: boolean;
-  reply?: Record<string, unknown>;
+  reply?: Reply;
   code?: number;
   details?: string;
   ms: number;
   /** Epoch ms when the call finished. */
   at: number;
+}
+
+/** Counts a result under its text (the reply's `message`, else the reply as JSON, else the error) and returns that text. */
+export function tallyReply(tally: Map<string, number>, r: CallResult<unknown>): string {
+  const message = (r.reply as { message?: unknown } | undefined)?.message;
+  const text = r.ok ? String(message ?? JSON.stringify(r.reply)) : `error ${r.code}: ${r.details}`;
+  tally.set(text, (tally.get(text) ?? 0) + 1);
+  return text;
 }
 
 export function bootstrapFor(o: CallerOptions): Record<string, unknown> {
@@ -63,7 +73,7 @@ export interface Caller {
 
 /** Builds the client; throws a clear error for a bad proto, service or method. Once per process. */
 export async function createCaller(o: CallerOptions): Promise<Caller> {
-  const protoPath = o.proto ?? helloworldProto;
+  const protoPath = o.proto ?? HELLOWORLD_PROTO;
   const serviceName = o.service ?? 'helloworld.Greeter';
   const methodName = o.method ?? 'SayHello';
   const request = o.request ?? { name: 'horizon' };

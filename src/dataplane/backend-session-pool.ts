@@ -4,7 +4,7 @@
 import http2 from 'node:http2';
 import type { Logger } from '../log.js';
 import type { BackendAddress } from './endpoint-resolver.js';
-import { hostPort } from './host-port.js';
+import { hostPort } from '../util/host-port.js';
 
 export interface BackendSessionPoolOptions {
   /** A backend that has not completed the HTTP/2 handshake by then is given up (default 5000 ms). */

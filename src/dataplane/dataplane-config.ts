@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { BackendAddress } from './endpoint-resolver.js';
 import type { DesiredPod } from './helloworld-fleet.js';
 import { defaultDomain, parseServiceAuthority } from './service-authority.js';
+import { parseHostPort } from '../util/host-port.js';
 
 export interface GatewayConfig {
   network: string;
@@ -119,7 +120,13 @@ export function parseDataplaneConfig(value: unknown, source: string): DataplaneC
     let xds: string | undefined;
     if (g.xds !== undefined) {
       xds = c.string(g.xds, `${path}.xds`);
-      if (xds !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):\d{1,5}$/.test(xds)) xds = c.problem(`${path}.xds`, `"${xds}" is not host:port`);
+      if (xds !== undefined) {
+        try {
+          parseHostPort(xds, 'xDS address');
+        } catch (err) {
+          xds = c.problem(`${path}.xds`, (err as Error).message);
+        }
+      }
     }
     if (network === undefined || address === undefined || port === undefined) return;
     config.gateways.push({ network, address, port, domain, endpoints, ...(xds ? { xds } : {}) });

@@ -9,7 +9,7 @@ import { createStaticResolver, type EndpointResolver } from './endpoint-resolver
 import { createXdsEndpointResolver } from './xds-endpoint-resolver.js';
 import type { GatewayStats } from './gateway-stats.js';
 import { HelloworldFleet } from './helloworld-fleet.js';
-import { hostPort } from './host-port.js';
+import { hostPort } from '../util/host-port.js';
 
 export interface DataplaneStats {
   backends: { podName: string; version: string; address: string; port: number; calls: number }[];
@@ -34,14 +34,6 @@ export interface Dataplane {
   close(): Promise<void>;
 }
 
-export interface DataplaneOptions {
-  /**
-   * Where a gateway learns its endpoints. Default: the static `endpoints` of its config. Horizon's
-   * xDS-fed resolver plugs in here.
-   */
-  resolverFor?: (gateway: GatewayConfig) => EndpointResolver;
-}
-
 const log = logger('dataplane');
 
 function listenStats(address: string, port: number, stats: () => DataplaneStats): Promise<http.Server> {
@@ -61,11 +53,12 @@ function listenStats(address: string, port: number, stats: () => DataplaneStats)
   });
 }
 
-export async function startDataplane(config: DataplaneConfig, options: DataplaneOptions = {}): Promise<Dataplane> {
-  const resolverFor =
-    options.resolverFor ??
-    ((gw: GatewayConfig) =>
-      gw.xds ? createXdsEndpointResolver({ xdsAddress: gw.xds, network: gw.network }) : createStaticResolver(gw.endpoints, gw.domain));
+/** Where a gateway learns its endpoints: Horizon over xDS when `xds` is set, else its static `endpoints`. */
+function resolverFor(gw: GatewayConfig): EndpointResolver {
+  return gw.xds ? createXdsEndpointResolver({ xdsAddress: gw.xds, network: gw.network }) : createStaticResolver(gw.endpoints, gw.domain);
+}
+
+export async function startDataplane(config: DataplaneConfig): Promise<Dataplane> {
   const fleet = new HelloworldFleet();
   const gateways: EastWestGateway[] = [];
   const resolvers: EndpointResolver[] = [];

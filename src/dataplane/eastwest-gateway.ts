@@ -9,7 +9,7 @@ import { BackendSessionPool } from './backend-session-pool.js';
 import type { BackendAddress, ResolveEndpoints } from './endpoint-resolver.js';
 import { GatewayCounters, type GatewayStats } from './gateway-stats.js';
 import { grpcStatus, respondWithError } from './grpc-error-response.js';
-import { hostPort } from './host-port.js';
+import { hostPort } from '../util/host-port.js';
 import { defaultDomain, parseServiceAuthority, type ServiceAuthority } from './service-authority.js';
 
 export interface EastWestGatewayOptions {

@@ -2,15 +2,13 @@
 // bound to exactly the pod's address so that many "pods" share one machine (all of 127.0.0.0/8 is
 // loopback on Linux) or live inside network namespaces.
 import * as grpc from '@grpc/grpc-js';
-import { fileURLToPath } from 'node:url';
 import { logger } from '../log.js';
 import { loadServiceDefinition } from './grpc-service-definition.js';
-import { hostPort } from './host-port.js';
-
-export const helloworldProtoFile = fileURLToPath(new URL('../../proto/helloworld.proto', import.meta.url));
+import { hostPort } from '../util/host-port.js';
+import { HELLOWORLD_PROTO } from '../util/protos.js';
 
 /** `helloworld.Greeter`, from proto/helloworld.proto. Loaded once per process (it is immutable). */
-export const greeterService: grpc.ServiceDefinition = loadServiceDefinition(helloworldProtoFile, 'helloworld.Greeter');
+export const greeterService: grpc.ServiceDefinition = loadServiceDefinition(HELLOWORLD_PROTO, 'helloworld.Greeter');
 
 /**
  * The reply text of Istio's helloworld sample (samples/helloworld/src/app.py). The sample ends the

@@ -3,8 +3,8 @@
 // handler bug 500, each as JSON `{error}`; nothing a caller sends can take the server down.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { logger, type Logger } from '../log.js';
-import { parseHostPort } from '../xds/server/server.js';
+import { logger } from '../log.js';
+import { hostPort, parseHostPort } from '../util/host-port.js';
 import { bearerMatches, checkDebugListenPolicy } from './auth.js';
 import { HttpError } from './http-error.js';
 import type { HorizonMetrics } from './metrics.js';
@@ -17,8 +17,7 @@ export interface DebugServerOptions {
   /** When set, every request (but /healthz and /ready) must send `Authorization: Bearer <token>`. */
   token?: string;
   source: DebugSource;
-  metrics?: HorizonMetrics;
-  log?: Logger;
+  metrics: HorizonMetrics;
 }
 
 export interface DebugServer {
@@ -40,7 +39,7 @@ export function checkDebugAddress(address: string, token: string | undefined): {
 export async function startDebugServer(options: DebugServerOptions): Promise<DebugServer> {
   const token = options.token || undefined;
   const { host, port: wanted } = checkDebugAddress(options.address, token);
-  const log = options.log ?? logger('debug');
+  const log = logger('debug');
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -111,7 +110,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
   });
 
   const bound = (server.address() as AddressInfo).port;
-  const address = host.includes(':') ? `[${host}]:${bound}` : `${host}:${bound}`;
+  const address = hostPort(host, bound);
   log.info({ address, auth: token !== undefined }, 'debug server listening');
   let closed: Promise<void> | undefined;
   return {

@@ -48,10 +48,6 @@ export class FastCounter {
     };
   }
 
-  inc(labels: Labels, v = 1): void {
-    this.child(labels).inc(v);
-  }
-
   get(): MetricObject {
     return { name: this.name, help: this.help, type: 'counter', aggregator: 'sum', values: [...this.children.values()].map((c) => ({ labels: c.labels, value: c.value })) };
   }

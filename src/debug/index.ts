@@ -12,5 +12,5 @@ export type { Endpointz, EndpointzEntry } from './views/endpointz.js';
 export type { RegistryzService } from './views/registryz.js';
 export type { SynczEntry, SynczType } from './views/syncz.js';
 export type { ConfigDump, DumpedResource } from './views/config-dump.js';
-export type { AdszClient } from './views/adsz.js';
+export type { Adsz, AdszClient } from './views/adsz.js';
 export type { MeshView } from './views/mesh.js';

@@ -17,7 +17,7 @@ export type RouteResult = { status: number; json: unknown } | { status: number; 
 
 export interface RouteContext {
   source: DebugSource;
-  metrics: HorizonMetrics | undefined;
+  metrics: HorizonMetrics;
   params: URLSearchParams;
   /** The request carried a valid token, or none is required. */
   authenticated: boolean;
@@ -43,7 +43,7 @@ export const ROUTES: readonly Route[] = [
   {
     path: '/debug/edsz',
     help:
-      '?proxyID=<substring>: the ClusterLoadAssignments a connected proxy was sent (400 without, 404 if none matches, 400 naming them if several do). ' +
+      '?proxyID=<substring>: for the names a connected proxy was sent, the ClusterLoadAssignments Horizon holds now, rebuilt on request (a push may be on its way; 400 without, 404 if none matches, 400 naming them if several do). ' +
       '?network=<name>[&host=name.namespace[:port]][&subset=][&cluster=a,b][&requestedNetworks=a,b]: what a caller on that network receives, each endpoint explained',
     handle: ({ source, params }) => ok(edsz(source, params)),
   },
@@ -64,7 +64,6 @@ export const ROUTES: readonly Route[] = [
     path: '/metrics',
     help: 'Prometheus metrics',
     handle: async ({ metrics }) => {
-      if (!metrics) return { status: 404, json: { error: 'metrics are not enabled on this server' } };
       const { contentType, text } = await metrics.render();
       return { status: 200, text, contentType };
     },

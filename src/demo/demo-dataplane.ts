@@ -3,12 +3,14 @@
 // on the LoadBalancer address of that cluster's istio-eastwestgateway Service and learning its own
 // network's endpoints from Horizon over xDS.
 import { KubeConfig } from '@kubernetes/client-node';
-import { startEastWestGateway, type EastWestGateway } from '../dataplane/eastwest-gateway.js';
+import type { GatewayConfig } from '../dataplane/dataplane-config.js';
+import { startDataplane, type Dataplane } from '../dataplane/dataplane.js';
+import type { EastWestGateway } from '../dataplane/eastwest-gateway.js';
 import { PodBackends } from '../dataplane/pod-backends.js';
-import { createXdsEndpointResolver } from '../dataplane/xds-endpoint-resolver.js';
-import type { EndpointResolver } from '../dataplane/endpoint-resolver.js';
+import { defaultDomain } from '../dataplane/service-authority.js';
 import type { EmulatedClusterSet } from '../emulator/index.js';
 import { GATEWAY_PORT_LABEL } from '../model/labels.js';
+import { DEFAULT_GATEWAY_PORT } from '../topology/types.js';
 
 export interface DemoDataplaneOptions {
   set: EmulatedClusterSet;
@@ -32,17 +34,26 @@ interface GatewayServiceShape {
   status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
 }
 
+/** The gateway port as topology reads it (label, else DEFAULT_GATEWAY_PORT); a bad label stops the demo rather than guess. */
+function gatewayPort(clusterId: string, svc: GatewayServiceShape): number {
+  const label = svc.metadata?.labels?.[GATEWAY_PORT_LABEL];
+  if (label === undefined || label === '') return DEFAULT_GATEWAY_PORT;
+  const port = /^\d+$/.test(label) ? Number(label) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw new Error(`cluster ${clusterId}: label ${GATEWAY_PORT_LABEL}=${JSON.stringify(label)} is not a port number`);
+  return port;
+}
+
 export async function startDemoDataplane(options: DemoDataplaneOptions): Promise<DemoDataplane> {
   const backends = new Map<string, PodBackends>();
-  const gateways = new Map<string, EastWestGateway>();
-  const resolvers: EndpointResolver[] = [];
+  let dataplane: Dataplane | undefined;
   const gwRef = options.gatewayService ?? { namespace: 'istio-system', name: 'istio-eastwestgateway' };
   const close = async () => {
     await Promise.all([...backends.values()].map((b) => b.close()));
-    await Promise.all([...gateways.values()].map((g) => g.close()));
-    await Promise.all(resolvers.map((r) => r.close?.()));
+    await dataplane?.close();
   };
   try {
+    // Gateways go through startDataplane: a gateway with `xds` set learns its endpoints from Horizon.
+    const gatewayConfigs: GatewayConfig[] = [];
     for (const cluster of options.set.clusters) {
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromString(cluster.kubeconfigYaml());
@@ -53,18 +64,17 @@ export async function startDemoDataplane(options: DemoDataplaneOptions): Promise
       const svc = cluster.get('v1', 'Service', gwRef.namespace, gwRef.name) as GatewayServiceShape | undefined;
       const address = svc?.status?.loadBalancer?.ingress?.[0]?.ip;
       if (!svc || !address) throw new Error(`cluster ${cluster.id}: Service ${gwRef.namespace}/${gwRef.name} has no load-balancer address`);
-      const port = Number(svc.metadata?.labels?.[GATEWAY_PORT_LABEL] ?? 15443);
-      const resolver = createXdsEndpointResolver({ xdsAddress: options.xdsAddress, network: cluster.network });
-      resolvers.push(resolver);
-      gateways.set(cluster.network, await startEastWestGateway({ network: cluster.network, address, port, resolve: resolver.resolve }));
+      const port = gatewayPort(cluster.id, svc);
+      gatewayConfigs.push({ network: cluster.network, address, port, domain: defaultDomain, endpoints: {}, xds: options.xdsAddress });
     }
+    dataplane = await startDataplane({ backends: [], gateways: gatewayConfigs });
   } catch (err) {
     await close();
     throw err;
   }
   return {
     backends,
-    gateways,
+    gateways: new Map(dataplane.gateways.map((g) => [g.network, g])),
     settled: async () => {
       await Promise.all([...backends.values()].map((b) => b.settled()));
     },

@@ -2,6 +2,7 @@
 // calls a service repeatedly; the answers show which versions it reached, and the east-west gateways'
 // counters show which calls crossed to another network.
 import { runGrpcXdsClient } from '../client/caller-process.js';
+import { tallyReply } from '../client/proxyless-caller.js';
 import type { Demo } from './demo.js';
 
 export interface ExperimentOptions {
@@ -30,10 +31,7 @@ export async function runCallExperiment(demo: Demo, o: ExperimentOptions): Promi
   });
   const after = forwarded(demo);
   const tally = new Map<string, number>();
-  for (const r of results) {
-    const text = r.ok ? String(r.reply?.message ?? '') : `error ${r.code}: ${r.details}`;
-    tally.set(text, (tally.get(text) ?? 0) + 1);
-  }
+  for (const r of results) tallyReply(tally, r);
   const lines = [`a proxyless gRPC client on ${o.network} called xds:///${o.target} ${o.calls} times:`];
   for (const [text, n] of [...tally].sort()) lines.push(`  ${String(n).padStart(3)} x ${text}`);
   for (const [network, count] of after) {

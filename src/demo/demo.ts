@@ -53,24 +53,26 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(kubeconfigText);
 
+    // The Secrets exist before Horizon starts, so its first list of them already holds every remote
+    // and whenReady() waits for those clusters to sync (or time out) like any other.
+    const systemNamespace = 'istio-system';
+    for (const remote of remotes) {
+      primary.create(remoteSecretObject(systemNamespace, remote.id, remote.kubeconfigYaml({ contextName: remote.id })));
+    }
     const horizon = await startHorizon({
       kubeConfig,
       contexts: [primary.id],
+      systemNamespace,
       xdsAddress: options.xdsAddress,
       ...(options.debugAddress ? { debugAddress: options.debugAddress } : {}),
     });
     cleanups.push(() => horizon.close());
-    for (const remote of remotes) {
-      primary.create(remoteSecretObject(horizon.systemNamespace, remote.id, remote.kubeconfigYaml({ contextName: remote.id })));
-    }
     const dataplane = await startDemoDataplane({ set, xdsAddress: horizon.xds.address });
     cleanups.push(() => dataplane.close());
     await horizon.whenReady();
-    // Ready means the remotes are synced (or timed out), not just listed: wait for the Secrets' clusters.
-    const deadline = Date.now() + 30_000;
-    while (remotes.some((r) => horizon.registry.get(r.id)?.source.status !== 'synced') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Ready also means "timed out": the demo's own clusters must all be there, or its story is wrong.
+    const missing = remotes.map((r) => r.id).filter((id) => horizon.registry.get(id)?.source.status !== 'synced');
+    if (missing.length > 0) throw new Error(`demo: remote cluster(s) ${missing.join(', ')} did not sync: ${JSON.stringify(horizon.clusterStatuses())}`);
     await dataplane.settled();
     return { set, horizon, dataplane, kubeconfigPath, close };
   } catch (err) {

@@ -18,7 +18,10 @@ describe('dataplane: config', () => {
           {
             backend: [],
             backends: [{ podName: 'a', address: '127.0.0.1', port: 5000, version: 'v1' }, { podName: 'a', address: 'localhost', port: -1 }],
-            gateways: [{ network: 'n2', address: '127.0.0.2', port: 15443, endpoints: { 'helloworld:5000': [], 'h.s:5000': [{ address: '10.0.0.1', port: 0 }] } }],
+            gateways: [
+              { network: 'n2', address: '127.0.0.2', port: 15443, endpoints: { 'helloworld:5000': [], 'h.s:5000': [{ address: '10.0.0.1', port: 0 }] } },
+              { network: 'n3', address: '127.0.0.3', port: 15443, xds: '127.0.0.1:99999' },
+            ],
           },
           'x.json',
         ),
@@ -32,6 +35,7 @@ describe('dataplane: config', () => {
           'backends[1].version: must be a non-empty string',
           'gateways[0].endpoints: authority "helloworld:5000" names no namespace',
           'gateways[0].endpoints["h.s:5000"][0].port: must be an integer from 1 to 65535',
+          "gateways[1].xds: xDS address '127.0.0.1:99999' is not host:port",
         ];
         for (const text of expected) assert.ok(err.message.includes(text), `missing "${text}" in:\n${err.message}`);
         return true;

@@ -4,10 +4,9 @@ import { strict as assert } from 'node:assert';
 import { connect } from 'node:net';
 import type { AdszClient, ConfigDump, Endpointz, EndpointzEntry, MeshView, Networkz, RegistryzService, SynczEntry } from '../../src/debug/index.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
-import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { getJson, parsePrometheus, sample } from '../support/debug-http.js';
-import { HELLO_CLA, HELLO_HOST, secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { claAddresses, HELLO_CLA, HELLO_HOST, secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 import { clusterz, endpointsOf, gatewayIp, helloEdsz, helloPod } from './support.js';
 
@@ -22,10 +21,6 @@ describe('debug API on the demo clusters', function () {
     const c = new AdsClient({ address: mesh.horizon.xds.address, autoAck, node: { id, metadata: { NETWORK: network, CLUSTER_ID: 'cluster1' } } });
     clients.push(c);
     return c;
-  };
-  const claAddresses = (c: AdsClient) => {
-    const cla = c.resources(EDS).get(HELLO_CLA)?.decoded?.value as DecodedClusterLoadAssignment | undefined;
-    return (cla?.endpoints ?? []).flatMap((g) => g.lbEndpoints.map((e) => `${e.address}:${e.port}`)).sort();
   };
   const metrics = async () => {
     const r = await getJson(url, '/metrics');

@@ -11,10 +11,9 @@ import { parseAllDocuments } from 'yaml';
 import { buildProgram } from '../../src/cli/main.js';
 import { startEmulatedClusters, type EmulatedClusterSet } from '../../src/emulator/index.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
-import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { hasKubectl, KubectlEnv } from '../emulator/helpers.js';
-import { demoClusters, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
+import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
+import { claAddresses, demoClusters, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -38,11 +37,6 @@ function localArgs(args: readonly string[]): string[] {
   return args.map((a) => a.replace(/^(--(?:xds|debug)-address)=.*$/, '$1=127.0.0.1:0'));
 }
 
-function addresses(client: AdsClient): string[] {
-  const cla = client.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA)?.decoded?.value as DecodedClusterLoadAssignment | undefined;
-  return (cla?.endpoints ?? []).flatMap((g) => g.lbEndpoints.map((e) => `${e.address}:${e.port}`)).sort();
-}
-
 describe('Horizon in a cluster (clusters/deploy on an emulated cluster)', function () {
   this.timeout(180_000);
   let set: EmulatedClusterSet;
@@ -52,10 +46,7 @@ describe('Horizon in a cluster (clusters/deploy on an emulated cluster)', functi
   let client: AdsClient | undefined;
 
   before(async function () {
-    if (!hasKubectl) {
-      console.log('    skipped: /usr/bin/kubectl is not installed on this machine');
-      this.skip();
-    }
+    skipWithoutKubectl(this);
     set = await startEmulatedClusters(demoClusters);
     k = await KubectlEnv.create(set.kubeconfigYaml());
     dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-incluster-'));
@@ -118,8 +109,8 @@ describe('Horizon in a cluster (clusters/deploy on an emulated cluster)', functi
     client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
     const v1 = set.get('cluster1').list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' }) as Array<{ status?: { podIP?: string } }>;
     const local = v1.map((p) => `${p.status!.podIP}:5000`);
-    await waitUntil(() => addresses(client!).length > 0, 30_000, 'the local endpoints');
-    assert.deepEqual(addresses(client), local.sort());
+    await waitUntil(() => claAddresses(client!).length > 0, 30_000, 'the local endpoints');
+    assert.deepEqual(claAddresses(client), local.sort());
 
     // Registering cluster2 needs the Role on Secrets in istio-system, and nothing more.
     const remote = (await k.run(['config', 'view', '--minify', '--flatten', '--context', 'cluster2'])).stdout;
@@ -128,8 +119,8 @@ describe('Horizon in a cluster (clusters/deploy on an emulated cluster)', functi
     await k.run(['--context', 'cluster1', '-n', 'istio-system', 'label', 'secret', 'cluster2-remote', 'istio/multiCluster=true']);
     const gw = set.get('cluster2').get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as { status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } };
     const gateway = `${gw.status!.loadBalancer!.ingress![0]!.ip}:15443`;
-    await waitUntil(() => addresses(client!).includes(gateway), 30_000, 'the network2 gateway');
-    assert.deepEqual(addresses(client), [...local, gateway].sort());
+    await waitUntil(() => claAddresses(client!).includes(gateway), 30_000, 'the network2 gateway');
+    assert.deepEqual(claAddresses(client), [...local, gateway].sort());
     assert.doesNotMatch(horizon.output(), /forbidden/i, 'no request was refused');
   });
 });

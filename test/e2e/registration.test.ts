@@ -9,10 +9,9 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
-import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { hasKubectl, kubectlPath, KubectlEnv } from '../emulator/helpers.js';
-import { HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
+import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
+import { claAddresses, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
 import { waitUntil } from '../support/wait.js';
 import { selectedProvider, type ProvisionedClusters } from './providers/index.js';
@@ -20,11 +19,6 @@ import { gatewayAddresses, helloworldEndpoints } from './support/cluster-facts.j
 
 const provider = selectedProvider();
 const HAND_MADE_SECRET = 'horizon-e2e-remote';
-
-function addressesOf(client: AdsClient): string[] {
-  const cla = client.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA)?.decoded?.value as DecodedClusterLoadAssignment | undefined;
-  return (cla?.endpoints ?? []).flatMap((g) => g.lbEndpoints.map((e) => `${e.address}:${e.port}`)).sort();
-}
 
 /** A shell pipeline, really: bash with pipefail, kubectl from the same isolated environment. */
 function pipeline(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -56,17 +50,14 @@ describe(`registration flow on ${provider.name} clusters (HORIZON_CLUSTERS)`, fu
   const expectAddresses = async (want: string[], what: string) => {
     const sorted = [...want].sort();
     try {
-      await waitUntil(() => JSON.stringify(addressesOf(client!)) === JSON.stringify(sorted), 60_000, what, 25);
+      await waitUntil(() => JSON.stringify(claAddresses(client!)) === JSON.stringify(sorted), 60_000, what, 25);
     } catch (err) {
-      assert.fail(`${(err as Error).message}: got ${JSON.stringify(addressesOf(client!))}, want ${JSON.stringify(sorted)}`);
+      assert.fail(`${(err as Error).message}: got ${JSON.stringify(claAddresses(client!))}, want ${JSON.stringify(sorted)}`);
     }
   };
 
   before(async function () {
-    if (!hasKubectl) {
-      console.log(`    skipped: ${kubectlPath} is not installed on this machine`);
-      this.skip();
-    }
+    skipWithoutKubectl(this);
     const reason = await provider.unavailable();
     if (reason) {
       console.log(`    skipped (${provider.name} provider): ${reason}`);
@@ -117,7 +108,7 @@ describe(`registration flow on ${provider.name} clusters (HORIZON_CLUSTERS)`, fu
     const entry = (await remoteInClusterz())!;
     assert.equal(entry.secretName, HAND_MADE_SECRET);
     assert.equal(entry.secretKey, remote.clusterId);
-    assert.ok(!addressesOf(client!).some((a) => !local.includes(a) && !gateways.includes(a)), 'no remote pod address leaks to another network');
+    assert.ok(!claAddresses(client!).some((a) => !local.includes(a) && !gateways.includes(a)), 'no remote pod address leaks to another network');
 
     await k.run([...inPrimary, 'delete', 'secret', HAND_MADE_SECRET]);
     await expectAddresses(local, 'the primary\'s endpoints alone after the Secret is deleted');

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulation } from '../../src/cli/commands/emulate.js';
-import { hasKubectl, KubectlEnv, waitFor } from './helpers.js';
+import { KubectlEnv, skipWithoutKubectl, waitFor } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,6 +16,8 @@ describe('horizon emulate (separate process)', function () {
   let child: ChildProcess | undefined;
   let dir: string;
   let out = '';
+  let yaml = '';
+  let exited: Promise<number | null>;
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-emulate-test-'));
@@ -25,35 +27,39 @@ describe('horizon emulate (separate process)', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('serves the demo clusters to kubectl until SIGTERM', async function () {
+  it('prints each cluster and the ready line, and writes a kubeconfig with every cluster', async () => {
     const kubeconfig = path.join(dir, 'kubeconfig');
     child = spawn(process.execPath, ['bin/horizon.mjs', 'emulate', '--clusters', 'clusters/demo', '--kubeconfig-out', kubeconfig], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+    exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
     await waitFor(() => out.includes('emulate ready:'), `the ready line (output so far: ${out})`, 60_000);
     assert.match(out, /cluster cluster1 network=network1 url=https:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, /cluster cluster2 network=network2 url=https:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, new RegExp(`emulate ready: kubeconfig=${kubeconfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-    const yaml = await readFile(kubeconfig, 'utf8');
+    yaml = await readFile(kubeconfig, 'utf8');
     assert.match(yaml, /name: cluster1/);
     assert.match(yaml, /name: cluster2/);
+  });
 
-    if (!hasKubectl) {
-      console.log('    kubectl part skipped: /usr/bin/kubectl is not installed on this machine');
-    } else {
-      const k = await KubectlEnv.create(yaml);
-      try {
-        const nodes = (await k.run(['--context', 'cluster2', 'get', 'nodes', '-o', 'name'])).stdout;
-        assert.equal(nodes.trim(), 'node/cluster2-node-a\nnode/cluster2-node-b');
-        const pods = (await k.run(['--context', 'cluster1', 'get', 'pods', '-n', 'sample', '-l', 'app=helloworld', '-o', 'jsonpath={.items[*].metadata.labels.version}'])).stdout;
-        assert.equal(pods, 'v1');
-        await k.run(['--context', 'cluster2', 'create', 'namespace', 'from-kubectl']);
-        assert.match((await k.run(['--context', 'cluster2', 'get', 'ns', 'from-kubectl'])).stdout, /from-kubectl\s+Active/);
-      } finally {
-        await k.cleanup();
-      }
+  it('serves the demo clusters to kubectl through that kubeconfig', async function () {
+    skipWithoutKubectl(this);
+    assert.ok(child && yaml, 'horizon emulate is running (the test before started it)');
+    const k = await KubectlEnv.create(yaml);
+    try {
+      const nodes = (await k.run(['--context', 'cluster2', 'get', 'nodes', '-o', 'name'])).stdout;
+      assert.equal(nodes.trim(), 'node/cluster2-node-a\nnode/cluster2-node-b');
+      const pods = (await k.run(['--context', 'cluster1', 'get', 'pods', '-n', 'sample', '-l', 'app=helloworld', '-o', 'jsonpath={.items[*].metadata.labels.version}'])).stdout;
+      assert.equal(pods, 'v1');
+      await k.run(['--context', 'cluster2', 'create', 'namespace', 'from-kubectl']);
+      assert.match((await k.run(['--context', 'cluster2', 'get', 'ns', 'from-kubectl'])).stdout, /from-kubectl\s+Active/);
+    } finally {
+      await k.cleanup();
     }
+  });
+
+  it('exits cleanly on SIGTERM', async () => {
+    assert.ok(child, 'horizon emulate is running (the first test started it)');
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
     assert.match(out, /emulate stopped/);

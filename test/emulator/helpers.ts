@@ -1,15 +1,48 @@
 // Shared helpers of the emulator tests: clusters built in code, HTTPS requests that trust the
 // cluster's certificate, real kubectl runs (async, isolated HOME / cache / KUBECONFIG), polling.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmulatedCluster, validateClusterDefinition, type ClusterDefinition, type EmulatedCluster, type EmulatedClusterOptions, type KObject } from '../../src/emulator/index.js';
 
-export const kubectlPath = '/usr/bin/kubectl';
-export const hasKubectl = existsSync(kubectlPath);
+/** The first executable `name` on $PATH, as a shell would find it. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+const foundKubectl = onPath('kubectl');
+/** Set by .ci/run: there, a missing kubectl must fail the kubectl suites, not quietly skip them. */
+const kubectlRequired = process.env.HORIZON_REQUIRE_KUBECTL === '1';
+/** The kubectl the tests run (from PATH); just 'kubectl' when there is none, for messages. */
+export const kubectlPath = foundKubectl ?? 'kubectl';
+/**
+ * Whether the kubectl suites run: kubectl is on PATH, or HORIZON_REQUIRE_KUBECTL=1 demands it. In the
+ * second case without kubectl, KubectlEnv.create() fails with the reason, so those suites fail
+ * instead of skipping; callers need only this flag.
+ */
+export const hasKubectl = foundKubectl !== undefined || kubectlRequired;
+/** Why the kubectl suites are skipped when hasKubectl is false. */
+export const noKubectlReason = 'kubectl is not on PATH (set HORIZON_REQUIRE_KUBECTL=1 to make that a failure)';
+
+/** For before()/it() of a kubectl suite: skips it, saying why, when kubectl is absent and not required. */
+export function skipWithoutKubectl(ctx: Mocha.Context): void {
+  if (hasKubectl) return;
+  console.log(`    skipped: ${noKubectlReason}`);
+  ctx.skip();
+}
 
 let seq = 0;
 
@@ -146,6 +179,7 @@ export class KubectlEnv {
   ) {}
 
   static async create(kubeconfigYaml: string): Promise<KubectlEnv> {
+    if (!foundKubectl) throw new Error('kubectl is not on PATH, and HORIZON_REQUIRE_KUBECTL=1 requires it: install kubectl');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-kubectl-'));
     const kubeconfig = path.join(dir, 'kubeconfig');
     await writeFile(kubeconfig, kubeconfigYaml, { mode: 0o600 });

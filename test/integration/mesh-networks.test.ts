@@ -7,10 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
-import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { TestDnsServer } from '../topology/dns-test-server.js';
-import { HELLO_CLA, HELLO_HOST, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { claAddresses, HELLO_CLA, HELLO_HOST, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
 const gatewaysOf = (mesh: DemoMesh, network: string) => (mesh.horizon.mesh.gateways().get(network) ?? []).map((g) => `${g.address}:${g.port}`);
@@ -78,10 +77,7 @@ describe('mesh networks through Horizon', function () {
 
       // cluster2 joins: its namespace label says network2, which has its own gateway; its endpoints follow the label.
       mesh.registerRemote();
-      const addresses = () =>
-        ((client.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA)?.decoded?.value as DecodedClusterLoadAssignment | undefined)?.endpoints ?? []).flatMap((g) =>
-          g.lbEndpoints.map((e) => `${e.address}:${e.port}`),
-        );
+      const addresses = () => claAddresses(client);
       await waitUntil(() => addresses().includes('127.22.0.1:15443'), 15_000, 'network2 gateway');
       // Take the label off cluster2's namespace: fromRegistry puts its endpoints on network5, behind the hostname gateway.
       mesh.c2.patch('v1', 'Namespace', '', 'istio-system', { metadata: { labels: { 'topology.istio.io/network': null } } }, 'merge');

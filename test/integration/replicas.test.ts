@@ -5,14 +5,11 @@ import { strict as assert } from 'node:assert';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
-import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { HELLO_CLA, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { claAddresses, HELLO_CLA, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
 const claOf = (c: AdsClient) => c.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA);
-const addressesOf = (c: AdsClient) =>
-  ((claOf(c)?.decoded?.value as DecodedClusterLoadAssignment | undefined)?.endpoints ?? []).flatMap((g) => g.lbEndpoints.map((e) => `${e.address}:${e.port}`)).sort();
 const ipOf = (o: unknown) => (o as { status: { podIP: string } }).status.podIP;
 
 describe('two Horizon replicas on the same clusters', function () {
@@ -56,7 +53,7 @@ describe('two Horizon replicas on the same clusters', function () {
     const converged = async (what: string) => {
       const want = expected();
       for (const { network, a, b } of pairs) {
-        await waitUntil(() => JSON.stringify(addressesOf(a)) === JSON.stringify(want[network]) && JSON.stringify(addressesOf(b)) === JSON.stringify(want[network]), 30_000, `${what}: both replicas serve ${network} ${JSON.stringify(want[network])}`);
+        await waitUntil(() => JSON.stringify(claAddresses(a)) === JSON.stringify(want[network]) && JSON.stringify(claAddresses(b)) === JSON.stringify(want[network]), 30_000, `${what}: both replicas serve ${network} ${JSON.stringify(want[network])}`);
         assert.deepEqual(claOf(a)!.decoded!.value, claOf(b)!.decoded!.value, `${network}: equal decoded content`);
         assert.ok(Buffer.from(claOf(a)!.bytes).equals(Buffer.from(claOf(b)!.bytes)), `${network}: byte-equal ClusterLoadAssignments`);
       }
@@ -66,7 +63,7 @@ describe('two Horizon replicas on the same clusters', function () {
     mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 3 } });
     await waitUntil(() => pods(mesh.c2).length === 3, 10_000, 'three v2 pods');
     await converged('after v2 is scaled to three pods');
-    const network1 = addressesOf(pairs[0]!.a);
+    const network1 = claAddresses(pairs[0]!.a);
     assert.equal(network1.filter((a) => a === gw(mesh.c2)).length, 1, 'network1 still sees one gateway for all of cluster2');
   });
 });

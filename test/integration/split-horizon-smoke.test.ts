@@ -1,16 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
-import { HELLO_CLA, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { claAddresses, HELLO_CLA, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
-function claOf(client: AdsClient): DecodedClusterLoadAssignment | undefined {
-  const r = client.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA);
-  return r?.decoded?.value as DecodedClusterLoadAssignment | undefined;
-}
-const addresses = (cla: DecodedClusterLoadAssignment | undefined) =>
-  (cla?.endpoints ?? []).flatMap((g) => g.lbEndpoints.map((e) => `${e.address}:${e.port}`)).sort();
 
 describe('split horizon on the demo clusters (smoke)', function () {
   this.timeout(60_000);
@@ -31,13 +24,13 @@ describe('split horizon on the demo clusters (smoke)', function () {
     client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
     const v1 = mesh.c1.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' })[0]!;
     const v1ip = (v1 as { status?: { podIP?: string } }).status!.podIP!;
-    await waitUntil(() => addresses(claOf(client)).includes(`${v1ip}:5000`), 10_000, 'the v1 pod');
-    assert.deepEqual(addresses(claOf(client)), [`${v1ip}:5000`], 'before cluster2 is registered only v1');
+    await waitUntil(() => claAddresses(client).includes(`${v1ip}:5000`), 10_000, 'the v1 pod');
+    assert.deepEqual(claAddresses(client), [`${v1ip}:5000`], 'before cluster2 is registered only v1');
 
     mesh.registerRemote();
     const gw2 = mesh.c2.get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
     const gw2ip = gw2.status!.loadBalancer!.ingress![0]!.ip!;
-    await waitUntil(() => addresses(claOf(client)).includes(`${gw2ip}:15443`), 15_000, 'network2 gateway');
-    assert.deepEqual(addresses(claOf(client)), [`${gw2ip}:15443`, `${v1ip}:5000`].sort());
+    await waitUntil(() => claAddresses(client).includes(`${gw2ip}:15443`), 15_000, 'network2 gateway');
+    assert.deepEqual(claAddresses(client), [`${gw2ip}:15443`, `${v1ip}:5000`].sort());
   });
 });

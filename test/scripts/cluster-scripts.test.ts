@@ -11,10 +11,9 @@ import { startClusterDefinitions, type EmulatedClusterSet, type KObject } from '
 import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { readerRules } from '../../src/multicluster/reader-account.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
-import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { hasKubectl, KubectlEnv, testDefinition } from '../emulator/helpers.js';
-import { HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
+import { claAddresses, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
 /** An empty emulated cluster with kind's ranges (clusters/kind/cluster<i>.yaml) and two nodes. */
@@ -103,8 +102,7 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
     await horizon.whenReady();
     client = new AdsClient({ address: horizon.xds.address, node: { id: 'scripts-test', metadata: { NETWORK: 'network1' } } });
     client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
-    const addresses = () =>
-      ((client!.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA)?.decoded?.value as DecodedClusterLoadAssignment | undefined)?.endpoints ?? []).flatMap((g) => g.lbEndpoints.map((e) => `${e.address}:${e.port}`)).sort();
+    const addresses = () => claAddresses(client!);
     const v1 = `${(c1.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' })[0] as unknown as { status: { podIP: string } }).status.podIP}:5000`;
     await waitUntil(() => addresses().length === 1, 20_000, 'the v1 endpoint');
     assert.deepEqual(addresses(), [v1]);

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startEmulatedClusters, type EmulatedCluster, type EmulatedClusterSet } from '../../src/emulator/index.js';
 import { startHorizon, type Horizon, type HorizonOptions } from '../../src/horizon.js';
+import type { AdsClient } from '../../src/xds/client/ads-client.js';
+import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const demoClusters = path.join(repoRoot, 'clusters/demo');
@@ -87,4 +90,10 @@ export async function startDemoMesh(demoOptions: DemoMeshOptions = {}): Promise<
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `address:port` of every endpoint in the ClusterLoadAssignment a client holds (helloworld's by default), sorted. */
+export function claAddresses(client: AdsClient, clusterName: string = HELLO_CLA): string[] {
+  const cla = client.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(clusterName)?.decoded?.value as DecodedClusterLoadAssignment | undefined;
+  return (cla?.endpoints ?? []).flatMap((g) => g.lbEndpoints.map((e) => `${e.address}:${e.port}`)).sort();
 }

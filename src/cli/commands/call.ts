@@ -1,7 +1,6 @@
 // `horizon call <target>`: call a service the way a proxyless gRPC pod of the mesh does, through
 // Horizon's xDS, as a client on a given network (the walkthrough's `kubectl exec sleep -- curl`).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CallResult } from '../../client/proxyless-caller.js';
 import { parseAddress } from '../options.js';
 
 interface Flags {
@@ -61,7 +60,7 @@ export function registerCall(program: Command): void {
     .option('--request <json>', 'request message (default {"name":"horizon"})', jsonFlag('--request'))
     .addOption(new Option('-o, --output <format>', 'text, or jsonl: one JSON object per line (start, result..., done)').choices(['text', 'jsonl']).default('text'))
     .action(async (target: string, flags: Flags) => {
-      const { createCaller, bootstrapFor } = await import('../../client/proxyless-caller.js');
+      const { createCaller, bootstrapFor, tallyReply } = await import('../../client/proxyless-caller.js');
       const metadata: Record<string, unknown> = { GENERATOR: 'grpc', ...flags.metadata };
       if (flags.network !== undefined) metadata.NETWORK = flags.network;
       if (flags.requestedNetworks) metadata.REQUESTED_NETWORK_VIEW = flags.requestedNetworks;
@@ -95,11 +94,10 @@ export function registerCall(program: Command): void {
       let ok = 0;
       let failed = 0;
       for (let i = 0; (flags.calls === 0 || i < flags.calls) && !stopping; i++) {
-        const r: CallResult = await caller.call(i);
+        const r = await caller.call(i);
         if (r.ok) ok++;
         else failed++;
-        const text = r.ok ? String((r.reply as { message?: unknown })?.message ?? JSON.stringify(r.reply)) : `error ${r.code}: ${r.details}`;
-        tally.set(text, (tally.get(text) ?? 0) + 1);
+        const text = tallyReply(tally, r);
         out(jsonl ? JSON.stringify({ type: 'result', ...r }) : `${String(i + 1).padStart(4)}  ${text}  (${r.ms} ms)`);
         if (flags.intervalMs > 0) await new Promise((res) => setTimeout(res, flags.intervalMs));
       }

@@ -28,7 +28,7 @@ export function registerServe(program: Command): void {
     .description('watch the clusters and serve split-horizon xDS')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', 'kubeconfig context; repeat for more clusters, the first is the primary', collect)
-    .option('--cluster-id <id>', 'cluster ID of the primary (default: its context name)')
+    .option('--cluster-id <id>', 'cluster ID of the primary (default: its context name; in a pod, with the in-cluster service account: Kubernetes)')
     .option('--mesh-networks <file>', 'meshNetworks YAML file (reloaded when it changes)')
     .option('--system-namespace <ns>', 'namespace of remote Secrets and the istio ConfigMap', 'istio-system')
     .option('--domain <domain>', 'cluster DNS domain', 'cluster.local')
@@ -78,7 +78,8 @@ export function registerServe(program: Command): void {
         debugAddress: listenAddress(flags.debugAddress, flags.debugPort, '127.0.0.1:15014'),
         ...(flags.debugToken ? { debugToken: flags.debugToken } : {}),
       });
-      const debugUrl = horizon.debug?.url ?? 'off';
+      // serve always passes a debug address (the default when none is given), so the server is there.
+      const debugUrl = horizon.debug!.url;
       process.stdout.write(`horizon serving: xds=${horizon.xds.address} debug=${debugUrl} primary=${horizon.primaryId}\n`);
       void horizon.whenReady().then(() => process.stdout.write(`horizon ready: xds=${horizon.xds.address} debug=${debugUrl}\n`));
       await waitForSignal();

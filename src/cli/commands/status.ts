@@ -1,17 +1,12 @@
 // `horizon status`: the state of a running Horizon at a glance: clusters and their sync status (refused
 // remote Secrets with the reason), networks with their gateways and topology problems, connected proxies.
 import { Command, Option } from 'commander';
-import type { ClusterzEntry, Networkz } from '../../debug/index.js';
+import type { Adsz, ClusterzEntry, Networkz } from '../../debug/index.js';
 import { addDebugClientOptions, debugGet, type DebugClientFlags } from '../debug-client.js';
 import { formatTable } from '../table.js';
 
 interface Flags extends DebugClientFlags {
   output: 'table' | 'json';
-}
-
-interface Adsz {
-  totalClients: number;
-  clients: { proxy: string; connectionId: string; network: string; kind: string; client: string; watches: Record<string, string[]> }[];
 }
 
 export interface StatusReport {

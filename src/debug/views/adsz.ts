@@ -22,7 +22,13 @@ export interface AdszClient {
   blocked: boolean;
 }
 
-export function adsz(source: DebugSource, params: URLSearchParams): { totalClients: number; clients: AdszClient[] } {
+/** The /debug/adsz body. */
+export interface Adsz {
+  totalClients: number;
+  clients: AdszClient[];
+}
+
+export function adsz(source: DebugSource, params: URLSearchParams): Adsz {
   const proxyID = params.get('proxyID');
   const conns = proxyID ? [findProxy(source, proxyID)] : connectedProxies(source);
   const clients = conns.map((c): AdszClient => {

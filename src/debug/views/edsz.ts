@@ -1,6 +1,7 @@
 // /debug/edsz, two ways:
-//   ?proxyID=<substring>  what that connected proxy was sent (istiod's shape: an array of
-//                         ClusterLoadAssignments in proto3 JSON), for the names it holds;
+//   ?proxyID=<substring>  for the names that connected proxy was sent, the ClusterLoadAssignments
+//                         Horizon holds now, rebuilt on request (istiod's shape: an array in proto3
+//                         JSON); not a copy of the bytes sent, so a push may be on its way;
 //   ?network=<name>       what any caller on that network receives, no proxy needed, with every
 //                         endpoint explained (direct / via which gateway / left out and why).
 //                         Filters: cluster=<name>[,<name>], host=<service>[:port], port, subset,
@@ -25,11 +26,11 @@ export function edsz(source: DebugSource, params: URLSearchParams): JsonObject[]
   if (params.has('proxyID')) return proxyEdsz(source, params);
   if (params.has('network')) return networkEdsz(source, params);
   throw badRequest(
-    'pass ?proxyID=<connected proxy> for what a proxy was sent, or ?network=<name> for what a caller on that network receives',
+    'pass ?proxyID=<connected proxy> for what Horizon holds for a proxy, or ?network=<name> for what a caller on that network receives',
   );
 }
 
-/** The ClusterLoadAssignments a connected proxy holds (as current as Horizon's cache: a push may be on its way). */
+/** For the names a connected proxy was sent, the ClusterLoadAssignments as Horizon builds them now (a push may be on its way). */
 export function proxyEdsz(source: DebugSource, params: URLSearchParams): JsonObject[] {
   const conn = findProxy(source, requireProxyId(params));
   const eds = conn.types.find((t) => t.typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE);

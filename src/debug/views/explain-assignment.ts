@@ -2,6 +2,7 @@
 // out: each endpoint sent directly or through a gateway (and for how many endpoints), each endpoint left
 // out with its reason. Built from the provider's AssignmentPlan, uncached, so it never disturbs clients.
 import type { AssignmentPlan, ExclusionReason } from '../../eds/types.js';
+import { hostPort } from '../../util/host-port.js';
 import type { JsonObject } from '../../xds/codec/struct.js';
 import { resourceToProto3Json } from '../../xds/codec/proto-json.js';
 import { encodeClusterLoadAssignment, type ClusterLoadAssignmentInput } from '../../xds/resources/cluster-load-assignment.js';
@@ -67,7 +68,7 @@ export function explainAssignment(clusterName: string, input: ClusterLoadAssignm
     group.lbEndpoints.forEach((e, ei) => {
       const health = input.endpoints[gi]?.lbEndpoints[ei]?.healthStatus ?? 'HEALTHY';
       const base = {
-        endpoint: `${formatHost(e.address)}:${e.port}`,
+        endpoint: hostPort(e.address, e.port),
         address: e.address,
         port: e.port,
         weight: e.loadBalancingWeight,
@@ -89,7 +90,7 @@ export function explainAssignment(clusterName: string, input: ClusterLoadAssignm
         endpoints.push({
           ...base,
           kind: 'gateway',
-          via: `gateway ${formatHost(e.address)}:${e.port} of ${e.network}`,
+          via: `gateway ${hostPort(e.address, e.port)} of ${e.network}`,
           network: e.network,
           endpointCount: e.endpointCount,
           gateway: {
@@ -105,7 +106,7 @@ export function explainAssignment(clusterName: string, input: ClusterLoadAssignm
     });
   });
   const leftOut: LeftOutEndpoint[] = plan.excluded.map((x) => ({
-    endpoint: `${formatHost(x.address)}:${x.port}`,
+    endpoint: hostPort(x.address, x.port),
     address: x.address,
     port: x.port,
     network: x.network,
@@ -122,9 +123,4 @@ export function explainAssignment(clusterName: string, input: ClusterLoadAssignm
     leftOut,
     explain: plan.explain,
   };
-}
-
-/** IPv6 addresses in brackets, so address:port stays readable. */
-function formatHost(address: string): string {
-  return address.includes(':') ? `[${address}]` : address;
 }

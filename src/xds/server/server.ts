@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { logger, type Logger } from '../../log.js';
+import { hostPort, parseHostPort } from '../../util/host-port.js';
 import { ADS_DELTA_PATH, ADS_SOTW_PATH } from '../type-urls.js';
 import { type Call, type Connection, type ConnectionContext, type ConnTypeState } from './connection.js';
 import { DeltaConnection } from './delta-connection.js';
@@ -61,13 +62,8 @@ function adsServiceDefinition(): grpc.ServiceDefinition {
   };
 }
 
-/** Splits 'host:port' / '[v6]:port'; throws a clear error for anything else. */
-export function parseHostPort(address: string, what = 'xDS address', example = '15010'): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`${what} '${address}' is not host:port (e.g. 127.0.0.1:${example} or [::1]:${example})`);
-  return { host: (m[1] ?? m[2])!, port };
-}
+// Kept exported here for ./index.ts; the implementation is shared with the CLI, config and debug server.
+export { parseHostPort };
 
 /**
  * Checks a fixed port before grpc-js tries it, so "in use" is reported plainly (grpc-js would also log
@@ -86,7 +82,7 @@ function checkPortFree(host: string, port: number, address: string): Promise<voi
 }
 
 export async function startXdsServer(options: XdsServerOptions): Promise<XdsServer> {
-  const { host, port: wantedPort } = parseHostPort(options.address);
+  const { host, port: wantedPort } = parseHostPort(options.address, 'xDS address');
   await checkPortFree(host, wantedPort, options.address);
   const log = options.log ?? logger('xds-server');
   const index = new SubscriptionIndex<ConnTypeState>();
@@ -124,7 +120,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     DeltaAggregatedResources: accept('delta'),
   });
 
-  const bindTarget = host.includes(':') ? `[${host}]:${wantedPort}` : `${host}:${wantedPort}`;
+  const bindTarget = hostPort(host, wantedPort);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(bindTarget, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
       if (!err) return resolve(boundPort);
@@ -211,7 +207,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   };
 
   return {
-    address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    address: hostPort(host, port),
     port,
     push,
     connections: () => [...connections.values()].map((c) => c.snapshot()),
