@@ -62,9 +62,6 @@ function adsServiceDefinition(): grpc.ServiceDefinition {
   };
 }
 
-// Kept exported here for ./index.ts; the implementation is shared with the CLI, config and debug server.
-export { parseHostPort };
-
 /**
  * Checks a fixed port before grpc-js tries it, so "in use" is reported plainly (grpc-js would also log
  * its own generic error line). Other problems are left for the real bind to report.
