@@ -9,13 +9,15 @@ import { logger } from '../log.js';
 import type { ClusterSource } from '../kube/cluster-source.js';
 import { ResilientInformer } from '../kube/informer.js';
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+export type ParseResult<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string };
 
 export interface SourceState<T> {
   /** Human name of the source, e.g. `file /etc/horizon/mesh-networks.yaml`. */
   name: string;
   value: T | undefined;
   error?: string;
+  /** What the parser warned about in the value in effect (it was accepted anyway). */
+  warnings?: string[];
   /** When the value last changed (ISO). */
   loadedAt?: string;
 }
@@ -105,6 +107,7 @@ export class MeshNetworksSources<T> extends EventEmitter {
     if (text === undefined || text.trim() === '') {
       state.value = this.opts.empty;
       delete state.error;
+      delete state.warnings;
       state.loadedAt = new Date().toISOString();
       this.emit('changed');
       return;
@@ -115,13 +118,18 @@ export class MeshNetworksSources<T> extends EventEmitter {
   private accept(state: SourceState<T>, text: string): void {
     const parsed = this.opts.parse(text, state.name);
     if (!parsed.ok) {
-      state.error = `${parsed.error}; keeping the last good config`;
+      const kept = state.value === undefined ? 'nothing from this source is in effect' : 'keeping the last good config';
+      state.error = `${parsed.error}; ${kept}`;
       this.log.warn({ error: parsed.error }, 'invalid meshNetworks refused');
       this.emit('error-changed');
       return;
     }
     state.value = parsed.value;
     delete state.error;
+    if (parsed.warnings && parsed.warnings.length > 0) {
+      state.warnings = parsed.warnings;
+      this.log.warn({ warnings: parsed.warnings }, 'meshNetworks accepted with warnings');
+    } else delete state.warnings;
     state.loadedAt = new Date().toISOString();
     this.emit('changed');
   }
