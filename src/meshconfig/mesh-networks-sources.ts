@@ -7,6 +7,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { logger } from '../log.js';
 import type { ClusterSource } from '../kube/cluster-source.js';
+import type { BackoffOptions } from '../kube/backoff.js';
 import { ResilientInformer } from '../kube/informer.js';
 
 export type ParseResult<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string };
@@ -31,6 +32,8 @@ export interface MeshNetworksSourcesOptions<T> {
   primary?: ClusterSource;
   systemNamespace: string;
   filePollMs?: number;
+  /** Retry pacing of the ConfigMap watch (default: the informer's). */
+  backoff?: BackoffOptions;
 }
 
 export class MeshNetworksSources<T> extends EventEmitter {
@@ -40,6 +43,7 @@ export class MeshNetworksSources<T> extends EventEmitter {
   private informer: ResilientInformer<V1ConfigMap> | undefined;
   private lastFileText: string | undefined;
   private lastMapText: string | undefined;
+  private started = false;
 
   constructor(private readonly opts: MeshNetworksSourcesOptions<T>) {
     super();
@@ -59,6 +63,7 @@ export class MeshNetworksSources<T> extends EventEmitter {
         rest: primary.rest,
         path: `/api/v1/namespaces/${this.opts.systemNamespace}/configmaps`,
         fieldSelector: 'metadata.name=istio',
+        ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
         handlers: {
           upsert: (cm) => this.onConfigMapText(cm.data?.meshNetworks),
           remove: () => this.onConfigMapText(undefined),
@@ -66,6 +71,15 @@ export class MeshNetworksSources<T> extends EventEmitter {
       });
       this.informer.start();
     }
+    this.started = true;
+  }
+
+  /**
+   * True once the file has been read and the ConfigMap listed (present or not): before that, the
+   * topology may lack networks and gateways, and a client would be sent endpoints judged without them.
+   */
+  get hasSynced(): boolean {
+    return this.started && (this.informer?.hasSynced ?? true);
   }
 
   stop(): void {

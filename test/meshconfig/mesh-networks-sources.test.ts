@@ -4,11 +4,15 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startEmulatedClusters, type EmulatedClusterSet } from '../../src/emulator/index.js';
+import { ClusterSource } from '../../src/kube/cluster-source.js';
 import { MeshModel } from '../../src/mesh/mesh-model.js';
 import { MeshNetworksSources } from '../../src/meshconfig/mesh-networks-sources.js';
 import { parseMeshNetworksSource } from '../../src/meshconfig/parse.js';
 import { Registry } from '../../src/registry/registry.js';
 import { buildTopology, emptyMeshNetworks, type MeshNetworks } from '../../src/topology/index.js';
+import { demoClusters } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
 describe('meshconfig/MeshNetworksSources (file)', () => {
@@ -82,6 +86,43 @@ describe('meshconfig/MeshNetworksSources (file)', () => {
       assert.equal(fileState().warnings, undefined);
     } finally {
       mesh.close();
+    }
+  });
+});
+
+describe('meshconfig/MeshNetworksSources (ConfigMap) hasSynced', function () {
+  this.timeout(60_000);
+  let set: EmulatedClusterSet;
+  before(async () => {
+    set = await startEmulatedClusters(demoClusters);
+  });
+  after(async () => {
+    await set?.stop();
+  });
+
+  it('is false until the istio ConfigMap has been listed (absent counts), then true', async () => {
+    const c1 = set.get('cluster1');
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(c1.kubeconfigYaml({ contextName: 'cluster1' }));
+    const primary = new ClusterSource({ id: 'cluster1', kubeConfig, domain: 'cluster.local', systemNamespace: 'istio-system', syncTimeoutMs: 10_000 });
+    await c1.stop();
+    const sources = new MeshNetworksSources<MeshNetworks>({
+      parse: parseMeshNetworksSource,
+      empty: emptyMeshNetworks,
+      primary,
+      systemNamespace: 'istio-system',
+      backoff: { initialMs: 50, maxMs: 200 },
+    });
+    assert.equal(sources.hasSynced, false, 'not started');
+    try {
+      await sources.start();
+      // The API server is down: nothing can have been listed.
+      assert.equal(sources.hasSynced, false, 'started, API server down');
+      await c1.restart();
+      await waitUntil(() => sources.hasSynced, 20_000, 'listed once the API server is back');
+      assert.equal(sources.current().configMap, undefined, 'no ConfigMap istio in the demo');
+    } finally {
+      sources.stop();
     }
   });
 });
