@@ -92,9 +92,15 @@ describe('remote clusters through Secrets', function () {
     mesh.registerRemote({ secretName: 'c2' });
     await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
     const source = mesh.horizon.registry.get('cluster2')!.source;
+    const before = statusOf(mesh, 'c2', 'cluster2')!;
+    assert.equal(before.state, 'active');
     mesh.c1.patch('v1', 'Secret', 'istio-system', 'c2', { metadata: { annotations: { touched: 'yes' } } }, 'merge');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(mesh.horizon.registry.get('cluster2')?.source, source);
+    // Barrier: Secret events are handled in order, so once a later Secret is reported refused, the
+    // update above has been handled.
+    mesh.c1.create(secretObject('barrier', { barrier: '' }));
+    await waitUntil(() => statusOf(mesh, 'barrier', 'barrier')?.state === 'refused', 10_000, 'the barrier Secret handled');
+    assert.deepEqual(statusOf(mesh, 'c2', 'cluster2'), before, 'status (state, since) unchanged');
+    assert.equal(mesh.horizon.registry.get('cluster2')?.source, source, 'same connection');
   });
 
   it("cluster2's API server down: stale, endpoints kept; back: recovers with none lost or stale", async () => {
