@@ -148,8 +148,9 @@ export class MeshModel extends EventEmitter {
 
   private registryChanged(c: RegistryChanges): void {
     const since = Date.now();
+    // Resolved endpoints are built from endpoint records and the topology alone (not the Service
+    // object); a topology change that matters clears them all in rebuildTopology.
     for (const h of c.endpoints) this.resolvedEndpoints.delete(h);
-    for (const h of c.services) this.resolvedEndpoints.delete(h);
     const gatewayHosts = this.registryServiceHosts();
     const touchesGateways = [...c.services].some((h) => gatewayHosts.has(h));
     // Rebuilt before the change goes out, so nobody is sent endpoints judged by stale gateways.
