@@ -138,9 +138,6 @@ export class ClusterSource extends EventEmitter {
   allServices(): IterableIterator<ServiceInfo> {
     return this.services.values();
   }
-  service(namespace: string, name: string): ServiceInfo | undefined {
-    return this.services.get(`${namespace}/${name}`);
-  }
   /** The Service of a hostname (what the registry asks for, on every resource it builds). */
   serviceOfHost(hostname: Hostname): ServiceInfo | undefined {
     return this.servicesByHost.get(hostname);
@@ -149,13 +146,9 @@ export class ClusterSource extends EventEmitter {
   endpointsOfHost(hostname: Hostname): readonly EndpointRecord[] {
     return this.endpointsByHost.get(hostname) ?? [];
   }
-  /** Endpoints of a service (by namespace/name) as this cluster reports them. */
-  endpoints(namespace: string, name: string): readonly EndpointRecord[] {
-    return this.endpointsByService.get(`${namespace}/${name}`) ?? [];
-  }
-  /** Every service key (namespace/name) that has endpoints, with or without a Service object. */
-  endpointKeys(): IterableIterator<string> {
-    return this.endpointsByService.keys();
+  /** Every hostname that has endpoints, with or without a Service object. */
+  endpointHosts(): IterableIterator<Hostname> {
+    return this.endpointsByHost.keys();
   }
   allNodes(): IterableIterator<NodeInfo> {
     return this.nodes.values();
