@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startEmulatedClusters, type EmulatedCluster, type EmulatedClusterSet } from '../../src/emulator/index.js';
 import { startHorizon, type Horizon, type HorizonOptions } from '../../src/horizon.js';
+import { remoteSecretObject } from '../../src/multicluster/remote-secret-manifest.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const demoClusters = path.join(repoRoot, 'clusters/demo');
@@ -26,13 +27,7 @@ export interface DemoMesh {
 }
 
 export function secretObject(name: string, data: Record<string, string>, labelled = true) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace: 'istio-system', ...(labelled ? { labels: { 'istio/multiCluster': 'true' } } : {}) },
-    type: 'Opaque',
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-  };
+  return remoteSecretObject({ name, namespace: 'istio-system', kubeconfigs: data, labelled });
 }
 
 export interface DemoMeshOptions extends Partial<HorizonOptions> {
