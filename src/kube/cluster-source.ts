@@ -3,6 +3,7 @@
 // as one `changes` event naming what changed, so consumers recompute only that.
 import { EventEmitter } from 'node:events';
 import type { KubeConfig, KubernetesObject, V1EndpointSlice, V1Namespace, V1Node, V1Service } from '@kubernetes/client-node';
+import { localityKey } from '../eds/localities.js';
 import type { DestinationRule, VirtualService } from '../model/istio-config.js';
 import { NETWORK_LABEL, SERVICE_NAME_LABEL } from '../model/labels.js';
 import type { ClusterId, EndpointRecord, Hostname, NodeInfo, ServiceInfo } from '../model/types.js';
@@ -441,7 +442,7 @@ export class ClusterSource extends EventEmitter {
       pod: (ns: string, name: string) => this.podInformer?.get(ns, name),
       node: (name: string): NodeFacts | undefined => this.nodes.get(name),
       locality: (l: Locality) => {
-        const k = `${l.region}\u0000${l.zone}\u0000${l.subzone}`;
+        const k = localityKey(l);
         let shared = this.localities.get(k);
         if (!shared) this.localities.set(k, (shared = Object.freeze(l)));
         return shared;
