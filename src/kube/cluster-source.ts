@@ -13,7 +13,7 @@ import { type IstioObject, toDestinationRule, toVirtualService } from './convert
 import { type InformerState, ResilientInformer } from './informer.js';
 import { RefIndex } from './ref-index.js';
 import { KubeRest } from './rest.js';
-import { Interner, slimEndpointSlice, slimNode, slimPod, type SlimPod } from './slim.js';
+import { Interner, slimEndpointSlice, slimNode, slimPod, slimService, type SlimPod } from './slim.js';
 import type { Locality } from '../model/types.js';
 
 export type SyncStatus = 'syncing' | 'synced' | 'timeout' | 'closed';
@@ -176,8 +176,13 @@ export class ClusterSource extends EventEmitter {
 
   start(): void {
     const sys = this.opts.systemNamespace;
-    this.watch<V1Service>('/api/v1/services', { upsert: (s) => this.onService(s), remove: (s) => this.onServiceGone(s) });
     const intern = this.intern;
+    this.watch<V1Service>(
+      '/api/v1/services',
+      { upsert: (s) => this.onService(s), remove: (s) => this.onServiceGone(s) },
+      {},
+      { transform: (o) => slimService(o, intern) },
+    );
     this.watch<V1EndpointSlice>(
       '/apis/discovery.k8s.io/v1/endpointslices',
       { upsert: (s) => this.onSlice(s), remove: (s) => this.onSliceGone(s) },

@@ -61,7 +61,6 @@ export function toServiceInfo(svc: V1Service, cluster: ClusterId, domain: string
     })),
     labels: { ...(svc.metadata?.labels ?? {}) },
     annotations: { ...(svc.metadata?.annotations ?? {}) },
-    ...(spec.selector ? { selector: { ...spec.selector } } : {}),
   };
 }
 
