@@ -127,6 +127,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     ...(options.meshNetworksFile ? { file: options.meshNetworksFile } : {}),
     primary,
     systemNamespace,
+    ...(options.informerBackoff ? { backoff: options.informerBackoff } : {}),
   });
   const resolver = new GatewayHostnameResolver({
     ...(options.dnsServers ? { servers: options.dnsServers } : {}),
@@ -184,6 +185,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     const reasons: string[] = [];
     if (primary.status !== 'synced') reasons.push(`primary cluster ${primaryId} is ${primary.status}`);
     if (!remoteSecrets.hasSynced) reasons.push('remote cluster secrets not listed yet');
+    if (!meshNetworks.hasSynced) reasons.push(`meshNetworks ConfigMap ${systemNamespace}/istio not listed yet`);
     for (const c of registry.clusters()) {
       if (c.source === primary) continue;
       if (c.source.status === 'syncing') reasons.push(`cluster ${c.id} is syncing`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startEmulatedClusters, type EmulatedClusterSet } from '../emulator/index.js';
 import { startHorizon, type Horizon } from '../horizon.js';
-import { MULTICLUSTER_SECRET_LABEL } from '../model/labels.js';
+import { remoteSecretObject as buildRemoteSecret, remoteSecretName } from '../multicluster/remote-secret-manifest.js';
 import { startDemoDataplane, type DemoDataplane } from './demo-dataplane.js';
 
 export interface DemoOptions {
@@ -27,13 +27,7 @@ export interface Demo {
 
 /** The Secret `kubectl create secret generic <name> --from-file=<id>=<kubeconfig>` + label makes. */
 export function remoteSecretObject(namespace: string, clusterId: string, kubeconfig: string) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: `istio-remote-secret-${clusterId}`, namespace, labels: { [MULTICLUSTER_SECRET_LABEL]: 'true' } },
-    type: 'Opaque',
-    data: { [clusterId]: Buffer.from(kubeconfig).toString('base64') },
-  };
+  return buildRemoteSecret({ name: remoteSecretName(clusterId), namespace, kubeconfigs: { [clusterId]: kubeconfig } });
 }
 
 export async function startDemo(options: DemoOptions): Promise<Demo> {

@@ -22,8 +22,6 @@ export function assignmentEndpoints(
       cluster: ep.cluster,
       locality: ep.locality,
       health: ep.health,
-      namespace: ep.namespace,
-      labels: ep.labels,
     };
     if (ep.podName !== undefined) a.podName = ep.podName;
     out.push(a);

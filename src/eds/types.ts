@@ -10,9 +10,7 @@ export interface AssignmentEndpoint {
   cluster: ClusterId;
   locality: Locality;
   health: EndpointHealth;
-  namespace?: string;
   podName?: string;
-  labels?: Readonly<Record<string, string>>;
 }
 
 export interface SplitHorizonInput {

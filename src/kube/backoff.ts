@@ -1,4 +1,5 @@
-// Exponential backoff with full jitter, so many informers failing together do not retry in lockstep.
+// Exponential backoff with equal jitter (half the ceiling fixed, half random), so many informers
+// failing together do not retry in lockstep, yet none retries at once.
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;

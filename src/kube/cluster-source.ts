@@ -3,6 +3,7 @@
 // as one `changes` event naming what changed, so consumers recompute only that.
 import { EventEmitter } from 'node:events';
 import type { KubeConfig, KubernetesObject, V1EndpointSlice, V1Namespace, V1Node, V1Service } from '@kubernetes/client-node';
+import { localityKey } from '../eds/localities.js';
 import type { DestinationRule, VirtualService } from '../model/istio-config.js';
 import { NETWORK_LABEL, SERVICE_NAME_LABEL } from '../model/labels.js';
 import type { ClusterId, EndpointRecord, Hostname, NodeInfo, ServiceInfo } from '../model/types.js';
@@ -12,7 +13,7 @@ import { type IstioObject, toDestinationRule, toVirtualService } from './convert
 import { type InformerState, ResilientInformer } from './informer.js';
 import { RefIndex } from './ref-index.js';
 import { KubeRest } from './rest.js';
-import { Interner, slimEndpointSlice, slimNode, slimPod, type SlimPod } from './slim.js';
+import { Interner, slimEndpointSlice, slimNode, slimPod, slimService, type SlimPod } from './slim.js';
 import type { Locality } from '../model/types.js';
 
 export type SyncStatus = 'syncing' | 'synced' | 'timeout' | 'closed';
@@ -138,9 +139,6 @@ export class ClusterSource extends EventEmitter {
   allServices(): IterableIterator<ServiceInfo> {
     return this.services.values();
   }
-  service(namespace: string, name: string): ServiceInfo | undefined {
-    return this.services.get(`${namespace}/${name}`);
-  }
   /** The Service of a hostname (what the registry asks for, on every resource it builds). */
   serviceOfHost(hostname: Hostname): ServiceInfo | undefined {
     return this.servicesByHost.get(hostname);
@@ -149,13 +147,9 @@ export class ClusterSource extends EventEmitter {
   endpointsOfHost(hostname: Hostname): readonly EndpointRecord[] {
     return this.endpointsByHost.get(hostname) ?? [];
   }
-  /** Endpoints of a service (by namespace/name) as this cluster reports them. */
-  endpoints(namespace: string, name: string): readonly EndpointRecord[] {
-    return this.endpointsByService.get(`${namespace}/${name}`) ?? [];
-  }
-  /** Every service key (namespace/name) that has endpoints, with or without a Service object. */
-  endpointKeys(): IterableIterator<string> {
-    return this.endpointsByService.keys();
+  /** Every hostname that has endpoints, with or without a Service object. */
+  endpointHosts(): IterableIterator<Hostname> {
+    return this.endpointsByHost.keys();
   }
   allNodes(): IterableIterator<NodeInfo> {
     return this.nodes.values();
@@ -182,8 +176,13 @@ export class ClusterSource extends EventEmitter {
 
   start(): void {
     const sys = this.opts.systemNamespace;
-    this.watch<V1Service>('/api/v1/services', { upsert: (s) => this.onService(s), remove: (s) => this.onServiceGone(s) });
     const intern = this.intern;
+    this.watch<V1Service>(
+      '/api/v1/services',
+      { upsert: (s) => this.onService(s), remove: (s) => this.onServiceGone(s) },
+      {},
+      { transform: (o) => slimService(o, intern) },
+    );
     this.watch<V1EndpointSlice>(
       '/apis/discovery.k8s.io/v1/endpointslices',
       { upsert: (s) => this.onSlice(s), remove: (s) => this.onSliceGone(s) },
@@ -448,7 +447,7 @@ export class ClusterSource extends EventEmitter {
       pod: (ns: string, name: string) => this.podInformer?.get(ns, name),
       node: (name: string): NodeFacts | undefined => this.nodes.get(name),
       locality: (l: Locality) => {
-        const k = `${l.region}\u0000${l.zone}\u0000${l.subzone}`;
+        const k = localityKey(l);
         let shared = this.localities.get(k);
         if (!shared) this.localities.set(k, (shared = Object.freeze(l)));
         return shared;

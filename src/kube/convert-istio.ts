@@ -14,6 +14,7 @@ import type {
   VirtualService,
 } from '../model/istio-config.js';
 import type { ClusterId } from '../model/types.js';
+import { qualifyHost } from './convert.js';
 
 export interface IstioObject {
   metadata?: { name?: string; namespace?: string; creationTimestamp?: unknown };
@@ -31,15 +32,7 @@ const fail = (where: string, what: string): never => {
 };
 
 /** Short and partly qualified hosts are resolved in the rule's namespace, as istiod does. */
-export function qualifyHost(host: string, namespace: string, domain: string): string {
-  if (host.includes('*')) return host;
-  if (host.endsWith(`.svc.${domain}`)) return host;
-  const parts = host.split('.');
-  if (parts.length === 1) return `${host}.${namespace}.svc.${domain}`;
-  if (parts.length === 2) return `${host}.svc.${domain}`;
-  if (parts.length === 3 && parts[2] === 'svc') return `${host}.${domain}`;
-  return host;
-}
+const qualify = (host: string, namespace: string, domain: string): string => qualifyHost(host, namespace, domain) ?? host;
 
 function meta(obj: IstioObject, cluster: ClusterId) {
   const ts = obj.metadata?.creationTimestamp;
@@ -125,7 +118,7 @@ export function toDestinationRule(obj: IstioObject, cluster: ClusterId, domain: 
     const tp = trafficPolicy(s.trafficPolicy, `${where}: spec.trafficPolicy`);
     return {
       ok: true,
-      value: { ...m, host: qualifyHost(s.host as string, m.namespace, domain), subsets, ...(tp ? { trafficPolicy: tp } : {}) },
+      value: { ...m, host: qualify(s.host as string, m.namespace, domain), subsets, ...(tp ? { trafficPolicy: tp } : {}) },
     };
   } catch (err) {
     if (err instanceof Invalid) return { ok: false, error: err.message };
@@ -171,7 +164,7 @@ function destination(v: unknown, where: string, namespace: string, domain: strin
   if (!isMap(v) || !isMap(v.destination)) return fail(where, 'destination is required');
   const d = v.destination;
   if (typeof d.host !== 'string' || d.host === '') return fail(`${where}.destination.host`, 'is required');
-  const out: RouteDestination = { destination: { host: qualifyHost(d.host, namespace, domain) } };
+  const out: RouteDestination = { destination: { host: qualify(d.host, namespace, domain) } };
   if (typeof d.subset === 'string' && d.subset !== '') out.destination.subset = d.subset;
   if (isMap(d.port) && d.port.number !== undefined) {
     const n = Number(d.port.number);
@@ -212,7 +205,7 @@ export function toVirtualService(obj: IstioObject, cluster: ClusterId, domain: s
       if (typeof r.timeout === 'string') route.timeout = r.timeout;
       http.push(route);
     }
-    return { ok: true, value: { ...m, hosts: hosts.map((h) => qualifyHost(h, m.namespace, domain)), gateways, http } };
+    return { ok: true, value: { ...m, hosts: hosts.map((h) => qualify(h, m.namespace, domain)), gateways, http } };
   } catch (err) {
     if (err instanceof Invalid) return { ok: false, error: err.message };
     throw err;

@@ -14,6 +14,23 @@ import { protocolOf } from './protocol.js';
 export const hostnameOf = (name: string, namespace: string, domain: string): string =>
   `${name}.${namespace}.svc.${domain}`;
 
+/**
+ * The service a host means, the way Kubernetes DNS search paths resolve it from `namespace` (and as
+ * istiod qualifies Istio config hosts): `name`, `name.ns`, `name.ns.svc`, `name.ns.svc.<domain>`, a
+ * trailing dot ignored. Wildcards and anything else are taken as written. undefined for a bare name
+ * when there is no namespace to resolve it in. Used for Istio config hosts and xDS client targets.
+ */
+export function qualifyHost(host: string, namespace: string, domain: string): string | undefined {
+  if (host.includes('*')) return host;
+  const h = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (h.endsWith(`.svc.${domain}`)) return h;
+  const parts = h.split('.');
+  if (parts.length === 1) return namespace ? hostnameOf(h, namespace, domain) : undefined;
+  if (parts.length === 2) return `${h}.svc.${domain}`;
+  if (parts.length === 3 && parts[2] === 'svc') return `${h}.${domain}`;
+  return h;
+}
+
 const serviceTypes = new Set(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']);
 
 export function toServiceInfo(svc: V1Service, cluster: ClusterId, domain: string): ServiceInfo {
@@ -44,7 +61,6 @@ export function toServiceInfo(svc: V1Service, cluster: ClusterId, domain: string
     })),
     labels: { ...(svc.metadata?.labels ?? {}) },
     annotations: { ...(svc.metadata?.annotations ?? {}) },
-    ...(spec.selector ? { selector: { ...spec.selector } } : {}),
   };
 }
 

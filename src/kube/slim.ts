@@ -2,8 +2,8 @@
 // EndpointSlices dominate Horizon's memory, so only the fields the conversions read are kept, and the
 // strings that repeat across thousands of objects (namespaces, node names, zones, condition sets) are
 // shared instead of held once per object as JSON.parse produces them.
-import type { KubernetesObject, V1EndpointSlice, V1Node } from '@kubernetes/client-node';
-import { SERVICE_NAME_LABEL } from '../model/labels.js';
+import type { KubernetesObject, V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import { NODE_SELECTOR_ANNOTATION, SERVICE_NAME_LABEL } from '../model/labels.js';
 
 type Conditions = NonNullable<NonNullable<V1EndpointSlice['endpoints']>[number]['conditions']>;
 
@@ -100,5 +100,45 @@ export function slimNode(o: KubernetesObject): V1Node {
   return {
     metadata: { name: m.name, resourceVersion: m.resourceVersion, ...(m.labels ? { labels: m.labels } : {}) },
     ...(n.status?.addresses ? { status: { addresses: n.status.addresses } } : {}),
+  };
+}
+
+/** Service annotations Horizon acts on; the rest (last-applied-configuration, often kilobytes) is dropped. */
+const SERVICE_ANNOTATIONS = [NODE_SELECTOR_ANNOTATION];
+
+/** A Service with what toServiceInfo reads: identity, labels, the annotations above, ports, addresses. */
+export function slimService(o: KubernetesObject, intern: Interner): V1Service {
+  const s = o as V1Service;
+  const m = s.metadata ?? {};
+  const spec = s.spec ?? {};
+  const kept = SERVICE_ANNOTATIONS.filter((a) => m.annotations?.[a] !== undefined);
+  const ingress = s.status?.loadBalancer?.ingress;
+  return {
+    metadata: {
+      name: m.name,
+      namespace: intern.get(m.namespace),
+      resourceVersion: m.resourceVersion,
+      ...(m.labels ? { labels: m.labels } : {}),
+      ...(kept.length > 0 ? { annotations: Object.fromEntries(kept.map((a) => [a, m.annotations![a]!])) } : {}),
+    },
+    spec: {
+      ...(spec.type !== undefined ? { type: intern.get(spec.type) } : {}),
+      ...(spec.clusterIP !== undefined ? { clusterIP: spec.clusterIP } : {}),
+      ...(spec.clusterIPs ? { clusterIPs: spec.clusterIPs } : {}),
+      ...(spec.externalIPs ? { externalIPs: spec.externalIPs } : {}),
+      ...(spec.ports
+        ? {
+            ports: spec.ports.map((p) => ({
+              port: p.port,
+              ...(p.name !== undefined ? { name: intern.get(p.name) } : {}),
+              ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
+              ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
+              ...(p.protocol !== undefined ? { protocol: intern.get(p.protocol) } : {}),
+              ...(p.appProtocol !== undefined ? { appProtocol: intern.get(p.appProtocol) } : {}),
+            })),
+          }
+        : {}),
+    },
+    ...(ingress ? { status: { loadBalancer: { ingress: ingress.map((i) => ({ ...(i.ip ? { ip: i.ip } : {}), ...(i.hostname ? { hostname: i.hostname } : {}) })) } } } : {}),
   };
 }

@@ -25,7 +25,10 @@ export interface MeshChanges {
 export interface MeshNetworksInput {
   /** Current per-source values; undefined where a source has nothing (yet). */
   current(): { configMap: MeshNetworks | undefined; file: MeshNetworks | undefined };
-  on(event: 'changed', listener: () => void): unknown;
+  /** Each source's parse error and warnings, reported as topology problems (/debug/networkz). */
+  sources(): readonly { error?: string; warnings?: readonly string[] }[];
+  /** `changed`: a value changed; `error-changed`: only a source's error did. */
+  on(event: 'changed' | 'error-changed', listener: () => void): unknown;
 }
 
 export interface MeshModelOptions {
@@ -57,6 +60,8 @@ export class MeshModel extends EventEmitter {
     this.fingerprint = first.fingerprint;
     this.registry.on('changes', this.onRegistryChanges);
     this.meshNetworks?.on('changed', () => this.scheduleTopology());
+    // Changes no value (so pushes nothing), but the snapshot's problems must show the new error.
+    this.meshNetworks?.on('error-changed', () => this.scheduleTopology());
     this.resolver?.onChange(() => this.scheduleTopology());
     this.resolver?.watch(this.snapshot.hostnames);
   }
@@ -143,8 +148,9 @@ export class MeshModel extends EventEmitter {
 
   private registryChanged(c: RegistryChanges): void {
     const since = Date.now();
+    // Resolved endpoints are built from endpoint records and the topology alone (not the Service
+    // object); a topology change that matters clears them all in rebuildTopology.
     for (const h of c.endpoints) this.resolvedEndpoints.delete(h);
-    for (const h of c.services) this.resolvedEndpoints.delete(h);
     const gatewayHosts = this.registryServiceHosts();
     const touchesGateways = [...c.services].some((h) => gatewayHosts.has(h));
     // Rebuilt before the change goes out, so nobody is sent endpoints judged by stale gateways.
@@ -200,9 +206,15 @@ export class MeshModel extends EventEmitter {
     const sources = this.meshNetworks?.current();
     const merged = mergeMeshNetworks(sources?.configMap, sources?.file);
     this.overriddenNetworks = merged.overridden;
+    const meshNetworksProblems: TopologyProblem[] = [];
+    for (const s of this.meshNetworks?.sources() ?? []) {
+      for (const message of s.warnings ?? []) meshNetworksProblems.push({ severity: 'warning', subject: 'meshNetworks', message });
+      if (s.error) meshNetworksProblems.push({ severity: 'error', subject: 'meshNetworks', message: s.error });
+    }
     const resolver = this.resolver;
     const snapshot = buildTopology({
       meshNetworks: merged.value.networks.length > 0 ? merged.value : emptyMeshNetworks,
+      meshNetworksProblems,
       systemNamespaceNetworks,
       services: clusters.flatMap((c) => [...c.source.allServices()]),
       nodes: clusters.flatMap((c) => [...c.source.allNodes()]),

@@ -7,15 +7,18 @@ import { unwatchFile, watchFile } from 'node:fs';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { logger } from '../log.js';
 import type { ClusterSource } from '../kube/cluster-source.js';
+import type { BackoffOptions } from '../kube/backoff.js';
 import { ResilientInformer } from '../kube/informer.js';
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+export type ParseResult<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string };
 
 export interface SourceState<T> {
   /** Human name of the source, e.g. `file /etc/horizon/mesh-networks.yaml`. */
   name: string;
   value: T | undefined;
   error?: string;
+  /** What the parser warned about in the value in effect (it was accepted anyway). */
+  warnings?: string[];
   /** When the value last changed (ISO). */
   loadedAt?: string;
 }
@@ -29,6 +32,8 @@ export interface MeshNetworksSourcesOptions<T> {
   primary?: ClusterSource;
   systemNamespace: string;
   filePollMs?: number;
+  /** Retry pacing of the ConfigMap watch (default: the informer's). */
+  backoff?: BackoffOptions;
 }
 
 export class MeshNetworksSources<T> extends EventEmitter {
@@ -38,6 +43,7 @@ export class MeshNetworksSources<T> extends EventEmitter {
   private informer: ResilientInformer<V1ConfigMap> | undefined;
   private lastFileText: string | undefined;
   private lastMapText: string | undefined;
+  private started = false;
 
   constructor(private readonly opts: MeshNetworksSourcesOptions<T>) {
     super();
@@ -57,6 +63,7 @@ export class MeshNetworksSources<T> extends EventEmitter {
         rest: primary.rest,
         path: `/api/v1/namespaces/${this.opts.systemNamespace}/configmaps`,
         fieldSelector: 'metadata.name=istio',
+        ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
         handlers: {
           upsert: (cm) => this.onConfigMapText(cm.data?.meshNetworks),
           remove: () => this.onConfigMapText(undefined),
@@ -64,6 +71,15 @@ export class MeshNetworksSources<T> extends EventEmitter {
       });
       this.informer.start();
     }
+    this.started = true;
+  }
+
+  /**
+   * True once the file has been read and the ConfigMap listed (present or not): before that, the
+   * topology may lack networks and gateways, and a client would be sent endpoints judged without them.
+   */
+  get hasSynced(): boolean {
+    return this.started && (this.informer?.hasSynced ?? true);
   }
 
   stop(): void {
@@ -105,6 +121,7 @@ export class MeshNetworksSources<T> extends EventEmitter {
     if (text === undefined || text.trim() === '') {
       state.value = this.opts.empty;
       delete state.error;
+      delete state.warnings;
       state.loadedAt = new Date().toISOString();
       this.emit('changed');
       return;
@@ -115,13 +132,18 @@ export class MeshNetworksSources<T> extends EventEmitter {
   private accept(state: SourceState<T>, text: string): void {
     const parsed = this.opts.parse(text, state.name);
     if (!parsed.ok) {
-      state.error = `${parsed.error}; keeping the last good config`;
+      const kept = state.value === undefined ? 'nothing from this source is in effect' : 'keeping the last good config';
+      state.error = `${parsed.error}; ${kept}`;
       this.log.warn({ error: parsed.error }, 'invalid meshNetworks refused');
       this.emit('error-changed');
       return;
     }
     state.value = parsed.value;
     delete state.error;
+    if (parsed.warnings && parsed.warnings.length > 0) {
+      state.warnings = parsed.warnings;
+      this.log.warn({ warnings: parsed.warnings }, 'meshNetworks accepted with warnings');
+    } else delete state.warnings;
     state.loadedAt = new Date().toISOString();
     this.emit('changed');
   }

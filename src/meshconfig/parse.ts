@@ -1,10 +1,11 @@
-// meshNetworks text -> the single-error shape the sources keep (every issue, one per line).
+// meshNetworks text -> the shape the sources keep: one error (every issue, one per line), or the value
+// with its warnings (e.g. a cluster claimed by two networks), which the debug API shows.
 import { parseMeshNetworks } from '../topology/mesh-networks.js';
 import type { MeshNetworks } from '../topology/types.js';
 import type { ParseResult } from './mesh-networks-sources.js';
 
 export function parseMeshNetworksSource(text: string, sourceName: string): ParseResult<MeshNetworks> {
   const result = parseMeshNetworks(text, { source: sourceName });
-  if (result.ok) return { ok: true, value: result.value };
+  if (result.ok) return { ok: true, value: result.value, warnings: result.warnings.map((w) => w.message) };
   return { ok: false, error: result.errors.map((e) => e.message).join('\n') };
 }

@@ -9,3 +9,5 @@ export const ISTIO_LOCALITY_LABEL = 'istio-locality';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MULTICLUSTER_SECRET_LABEL = 'istio/multiCluster';
 export const CLUSTER_ANNOTATION = 'networking.istio.io/cluster';
+/** Annotation on a NodePort gateway Service restricting the nodes used (JSON map of node labels). */
+export const NODE_SELECTOR_ANNOTATION = 'traffic.istio.io/nodeSelector';

@@ -105,8 +105,6 @@ export interface ServiceInfo {
   loadBalancerIngress: readonly { ip?: string; hostname?: string }[];
   labels: Readonly<Record<string, string>>;
   annotations: Readonly<Record<string, string>>;
-  /** Absent for selector-less services (their EndpointSlices are managed by someone else). */
-  selector?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -57,7 +57,7 @@ interface Entry {
   /** The connection that is registered (active). */
   source?: ClusterSource;
   /** A newer connection waiting to sync before it replaces `source`. */
-  pending?: { source: ClusterSource; hash: string };
+  pending?: { source: ClusterSource };
   /** Kubeconfig text kept only while refused for a conflict, so it can be retried when freed. */
   retryText?: string;
 }
@@ -111,12 +111,6 @@ export class RemoteSecretController {
       .sort((a, b) => `${a.secret.name}/${a.secret.key}`.localeCompare(`${b.secret.name}/${b.secret.key}`));
   }
 
-  /** Which Secret and key registered a cluster, for /debug/clusterz. */
-  ownerOf(id: ClusterId): { namespace: string; name: string; key: string } | undefined {
-    for (const e of this.entries.values()) if (e.key === id && e.source) return { ...e.secret, key: e.key };
-    return undefined;
-  }
-
   // ---- events ----------------------------------------------------------------------------------
 
   private onSecret(secret: V1Secret): void {
@@ -133,13 +127,8 @@ export class RemoteSecretController {
       }
     }
     for (const key of [...keys].sort()) {
-      let text: string;
-      try {
-        text = Buffer.from(data[key] ?? '', 'base64').toString('utf8');
-      } catch {
-        text = '';
-      }
-      this.apply({ namespace, name }, key, text);
+      // Never throws: characters outside base64 are skipped (the API server validated it anyway).
+      this.apply({ namespace, name }, key, Buffer.from(data[key] ?? '', 'base64').toString('utf8'));
     }
     this.retryConflicts();
   }
@@ -188,7 +177,7 @@ export class RemoteSecretController {
       this.activate(entry, source);
       return;
     }
-    this.rotate(entry, source, hash);
+    this.rotate(entry, source);
   }
 
   /** A cluster ID may be registered once: not the primary's, not a static context's, not twice. */
@@ -214,9 +203,9 @@ export class RemoteSecretController {
   }
 
   /** Make-before-break: the new connection replaces the old only once it has synced. */
-  private rotate(entry: Entry, source: ClusterSource, hash: string): void {
+  private rotate(entry: Entry, source: ClusterSource): void {
     entry.pending?.source.stop();
-    entry.pending = { source, hash };
+    entry.pending = { source };
     entry.state = 'rotating';
     entry.error = `secret ${entry.secretKey} key ${entry.key}: new kubeconfig is syncing; the previous connection serves until it has`;
     entry.since = new Date().toISOString();

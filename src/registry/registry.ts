@@ -124,15 +124,6 @@ export class Registry extends EventEmitter {
     return out;
   }
 
-  /** Per cluster, for debug output that groups by cluster. */
-  endpointRecordsByCluster(hostname: Hostname): Map<ClusterId, readonly EndpointRecord[]> {
-    const split = splitHost(hostname, this.domain);
-    const out = new Map<ClusterId, readonly EndpointRecord[]>();
-    if (!split) return out;
-    for (const c of this.orderedClustersOf(hostname)) out.set(c.id, c.source.endpoints(split.namespace, split.name));
-    return out;
-  }
-
   destinationRules(): DestinationRule[] {
     return this.clusters().flatMap((c) => [...c.source.allDestinationRules()]);
   }
@@ -173,9 +164,7 @@ export class Registry extends EventEmitter {
   }
 
   private indexHost(id: ClusterId, source: ClusterSource, host: Hostname): void {
-    const split = splitHost(host, this.domain);
-    if (!split) return;
-    const present = source.service(split.namespace, split.name) !== undefined || source.endpoints(split.namespace, split.name).length > 0;
+    const present = source.serviceOfHost(host) !== undefined || source.endpointsOfHost(host).length > 0;
     let set = this.hostIndex.get(host);
     if (present) {
       if (!set) this.hostIndex.set(host, (set = new Set()));
@@ -189,10 +178,7 @@ export class Registry extends EventEmitter {
   private reindexCluster(id: ClusterId, source: ClusterSource): Set<Hostname> {
     const hosts = new Set<Hostname>();
     for (const svc of source.allServices()) hosts.add(svc.hostname);
-    for (const key of source.endpointKeys()) {
-      const [ns = '', name = ''] = key.split('/');
-      hosts.add(`${name}.${ns}.svc.${this.domain}`);
-    }
+    for (const host of source.endpointHosts()) hosts.add(host);
     for (const h of hosts) this.indexHost(id, source, h);
     return hosts;
   }

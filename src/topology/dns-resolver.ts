@@ -47,16 +47,11 @@ export interface HostnameStatus {
 type Family = 'A' | 'AAAA';
 
 interface Entry {
-  hostname: string;
+  /** What status() reports (hostname, addresses in effect, TTL, errors). */
+  status: HostnameStatus;
   /** Per family last good answer. */
   v4: string[] | undefined;
   v6: string[] | undefined;
-  addresses: readonly string[] | undefined;
-  ttlMs: number | undefined;
-  resolvedAt: number | undefined;
-  nextRefreshAt: number | undefined;
-  lastError: string | undefined;
-  lastErrorAt: number | undefined;
   timer: NodeJS.Timeout | undefined;
   inFlight: Promise<void> | undefined;
   /** Set when the entry is dropped, so a late answer for it is ignored. */
@@ -114,15 +109,17 @@ export class GatewayHostnameResolver {
     for (const hostname of wanted) {
       if (this.entries.has(hostname)) continue;
       const entry: Entry = {
-        hostname,
+        status: {
+          hostname,
+          addresses: undefined,
+          ttlMs: undefined,
+          resolvedAt: undefined,
+          nextRefreshAt: undefined,
+          lastError: undefined,
+          lastErrorAt: undefined,
+        },
         v4: undefined,
         v6: undefined,
-        addresses: undefined,
-        ttlMs: undefined,
-        resolvedAt: undefined,
-        nextRefreshAt: undefined,
-        lastError: undefined,
-        lastErrorAt: undefined,
         timer: undefined,
         inFlight: undefined,
         removed: false,
@@ -133,19 +130,11 @@ export class GatewayHostnameResolver {
   }
 
   /** The current addresses of a watched hostname; undefined if not watched or not answered yet. */
-  readonly lookup: HostnameLookup = (hostname) => this.entries.get(hostname.toLowerCase())?.addresses;
+  readonly lookup: HostnameLookup = (hostname) => this.entries.get(hostname.toLowerCase())?.status.addresses;
 
   status(): HostnameStatus[] {
     return [...this.entries.values()]
-      .map((e) => ({
-        hostname: e.hostname,
-        addresses: e.addresses,
-        ttlMs: e.ttlMs,
-        resolvedAt: e.resolvedAt,
-        nextRefreshAt: e.nextRefreshAt,
-        lastError: e.lastError,
-        lastErrorAt: e.lastErrorAt,
-      }))
+      .map((e) => ({ ...e.status }))
       .sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
   }
 
@@ -187,7 +176,9 @@ export class GatewayHostnameResolver {
   }
 
   private async resolveEntry(entry: Entry): Promise<void> {
-    const [a, aaaa] = await Promise.all([this.query(entry.hostname, 'A'), this.query(entry.hostname, 'AAAA')]);
+    const status = entry.status;
+    const hostname = status.hostname;
+    const [a, aaaa] = await Promise.all([this.query(hostname, 'A'), this.query(hostname, 'AAAA')]);
     if (entry.removed || this.stopped) return;
     const now = Date.now();
     const errors: string[] = [];
@@ -204,44 +195,45 @@ export class GatewayHostnameResolver {
     }
 
     let ttlMs: number;
-    if (errors.length === 2) {
-      // Nothing answered: keep what we had and try again soon.
+    if (errors.length > 0) {
+      // Any family failed: keep its last good answer and try again soon, not after the other
+      // family's (maybe hour-long) TTL.
       ttlMs = this.minTtlMs;
     } else {
       // No records at all is a negative answer: retry at the minimum, as istiod does.
       ttlMs = ttls.length > 0 ? Math.min(...ttls) : this.minTtlMs;
       ttlMs = Math.min(this.maxTtlMs, Math.max(this.minTtlMs, ttlMs));
-      entry.resolvedAt = now;
     }
+    if (errors.length < 2) status.resolvedAt = now;
     if (errors.length > 0) {
-      const error = `resolve ${entry.hostname}: ${errors.join(', ')}`;
+      const error = `resolve ${hostname}: ${errors.join(', ')}`;
       // Warn when it starts failing (or fails differently), not on every retry.
-      const level = entry.lastError === error ? 'debug' : 'warn';
-      log[level]({ hostname: entry.hostname, error, kept: entry.addresses ?? [] }, 'gateway hostname resolution failed; keeping the last good answer');
-      entry.lastError = error;
-      entry.lastErrorAt = now;
+      const level = status.lastError === error ? 'debug' : 'warn';
+      log[level]({ hostname, error, kept: status.addresses ?? [] }, 'gateway hostname resolution failed; keeping the last good answer');
+      status.lastError = error;
+      status.lastErrorAt = now;
     } else {
-      if (entry.lastError !== undefined) log.info({ hostname: entry.hostname }, 'gateway hostname resolves again');
-      entry.lastError = undefined;
+      if (status.lastError !== undefined) log.info({ hostname }, 'gateway hostname resolves again');
+      status.lastError = undefined;
     }
-    entry.ttlMs = ttlMs;
+    status.ttlMs = ttlMs;
 
-    const previous = entry.addresses;
+    const previous = status.addresses;
     const answered = entry.v4 !== undefined || entry.v6 !== undefined;
     const next = answered ? [...new Set([...(entry.v4 ?? []), ...(entry.v6 ?? [])])].sort() : undefined;
-    entry.addresses = next;
+    status.addresses = next;
 
-    entry.nextRefreshAt = now + ttlMs;
+    status.nextRefreshAt = now + ttlMs;
     entry.timer = setTimeout(() => void this.refresh(entry), ttlMs);
     entry.timer.unref();
 
     if (next !== undefined && !sameList(previous, next) && !(previous === undefined && next.length === 0)) {
-      const change: HostnameChange = { hostname: entry.hostname, addresses: next, previous };
+      const change: HostnameChange = { hostname, addresses: next, previous };
       for (const listener of [...this.listeners]) {
         try {
           listener(change);
         } catch (err) {
-          log.error({ err, hostname: entry.hostname }, 'hostname change listener failed');
+          log.error({ err, hostname }, 'hostname change listener failed');
         }
       }
     }

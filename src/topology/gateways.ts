@@ -18,6 +18,7 @@
 // - externalIPs are reached on the service port (that is where kube-proxy serves them), never on the
 //   node port.
 import { isIP } from 'node:net';
+import { hostnameOf } from '../kube/convert.js';
 import type { ClusterId, Gateway, GatewaySource, NetworkId } from '../model/types.js';
 import {
   DEFAULT_GATEWAY_PORT,
@@ -193,7 +194,7 @@ function meshNetworksGateways(inputs: GatewayInputs, services: readonly ClusterS
       }
       const wanted = normalizeFqdn(gw.registryServiceName);
       const matches = services.filter(
-        (svc) => registries.has(svc.cluster) && `${svc.name}.${svc.namespace}.svc.${domain}`.toLowerCase() === wanted,
+        (svc) => registries.has(svc.cluster) && hostnameOf(svc.name, svc.namespace, domain).toLowerCase() === wanted,
       );
       if (matches.length === 0) {
         collector.problem('warning', subject, `registryServiceName ${gw.registryServiceName} not found in cluster(s) ${[...registries].sort().join(', ')}; no gateway yet`);

@@ -3,7 +3,6 @@
 // endpoints, the hostnames the DNS resolver must keep resolved, and problems for the debug API.
 import type { ClusterId, Gateway, NetworkId } from '../model/types.js';
 import { collectGateways } from './gateways.js';
-import type { MeshNetworksIssue, MeshNetworksResult } from './mesh-networks.js';
 import { NetworkLookup } from './network-of.js';
 import {
   emptyMeshNetworks,
@@ -16,12 +15,12 @@ import {
 
 export interface TopologyInputs {
   /**
-   * meshNetworks as parsed (a failed parse keeps `previousMeshNetworks` in effect and reports why),
-   * or already-validated meshNetworks, or undefined when none is configured.
+   * The validated meshNetworks in effect, or undefined when none is configured. A source that fails to
+   * parse keeps its last good value itself (meshconfig/mesh-networks-sources.ts).
    */
-  meshNetworks?: MeshNetworksResult | MeshNetworks;
-  /** The meshNetworks in effect before this change; kept when the new text does not parse. */
-  previousMeshNetworks?: MeshNetworks;
+  meshNetworks?: MeshNetworks;
+  /** Problems of the meshNetworks sources (parse errors, warnings), reported first. */
+  meshNetworksProblems?: readonly TopologyProblem[];
   /** Per cluster, the topology.istio.io/network label of its system namespace. */
   systemNamespaceNetworks?: ReadonlyMap<ClusterId, NetworkId>;
   services: Iterable<ClusterService>;
@@ -35,7 +34,7 @@ export interface TopologySnapshot {
   gateways: ReadonlyMap<NetworkId, readonly Gateway[]>;
   /** The same gateways in one sorted list (debug output: /debug/networkz). */
   allGateways: readonly Gateway[];
-  /** The meshNetworks in effect (the new one, the kept previous one, or empty). */
+  /** The meshNetworks in effect (empty when none is configured). */
   meshNetworks: MeshNetworks;
   /** The network of an endpoint, compiled from meshNetworks and the system namespace labels. */
   networks: NetworkLookup;
@@ -45,36 +44,9 @@ export interface TopologySnapshot {
   problems: readonly TopologyProblem[];
 }
 
-function isParseResult(value: MeshNetworksResult | MeshNetworks): value is MeshNetworksResult {
-  return 'ok' in value;
-}
-
-function issueProblem(severity: TopologyProblem['severity'], issue: MeshNetworksIssue): TopologyProblem {
-  return { severity, subject: 'meshNetworks', message: issue.message };
-}
-
 export function buildTopology(inputs: TopologyInputs): TopologySnapshot {
-  const problems: TopologyProblem[] = [];
-  let meshNetworks: MeshNetworks = emptyMeshNetworks;
-  const given = inputs.meshNetworks;
-  if (given !== undefined && isParseResult(given)) {
-    problems.push(...given.warnings.map((w) => issueProblem('warning', w)));
-    if (given.ok) {
-      meshNetworks = given.value;
-    } else {
-      problems.push(...given.errors.map((e) => issueProblem('error', e)));
-      meshNetworks = inputs.previousMeshNetworks ?? emptyMeshNetworks;
-      problems.push({
-        severity: 'error',
-        subject: 'meshNetworks',
-        message: inputs.previousMeshNetworks
-          ? 'meshNetworks rejected; the previous meshNetworks stays in effect'
-          : 'meshNetworks rejected; no meshNetworks in effect',
-      });
-    }
-  } else if (given !== undefined) {
-    meshNetworks = given;
-  }
+  const problems: TopologyProblem[] = [...(inputs.meshNetworksProblems ?? [])];
+  const meshNetworks = inputs.meshNetworks ?? emptyMeshNetworks;
 
   const collected = collectGateways({
     services: inputs.services,

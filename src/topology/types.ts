@@ -2,11 +2,9 @@
 // and Namespaces into these; nothing here knows about client-node objects.
 import type { ClusterId, NetworkId, NodeInfo, ServiceInfo } from '../model/types.js';
 
-export { NETWORK_LABEL, GATEWAY_PORT_LABEL } from '../model/labels.js';
+export { NETWORK_LABEL, GATEWAY_PORT_LABEL, NODE_SELECTOR_ANNOTATION } from '../model/labels.js';
 /** Port istiod assumes for a labelled gateway Service without the port label. */
 export const DEFAULT_GATEWAY_PORT = 15443;
-/** Annotation on a NodePort gateway Service restricting the nodes used (JSON map of node labels). */
-export const NODE_SELECTOR_ANNOTATION = 'traffic.istio.io/nodeSelector';
 
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
 

@@ -2,6 +2,9 @@
 // deletion, rotation without a gap, an API server going away and coming back, a forced relist, and
 // every kind of bad kubeconfig or conflicting cluster ID refused without disturbing anything else.
 import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { rootLogger } from '../../src/log.js';
 import { KubectlEnv, hasKubectl } from '../emulator/helpers.js';
 import { HELLO_HOST, secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
@@ -92,9 +95,15 @@ describe('remote clusters through Secrets', function () {
     mesh.registerRemote({ secretName: 'c2' });
     await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
     const source = mesh.horizon.registry.get('cluster2')!.source;
+    const before = statusOf(mesh, 'c2', 'cluster2')!;
+    assert.equal(before.state, 'active');
     mesh.c1.patch('v1', 'Secret', 'istio-system', 'c2', { metadata: { annotations: { touched: 'yes' } } }, 'merge');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(mesh.horizon.registry.get('cluster2')?.source, source);
+    // Barrier: Secret events are handled in order, so once a later Secret is reported refused, the
+    // update above has been handled.
+    mesh.c1.create(secretObject('barrier', { barrier: '' }));
+    await waitUntil(() => statusOf(mesh, 'barrier', 'barrier')?.state === 'refused', 10_000, 'the barrier Secret handled');
+    assert.deepEqual(statusOf(mesh, 'c2', 'cluster2'), before, 'status (state, since) unchanged');
+    assert.equal(mesh.horizon.registry.get('cluster2')?.source, source, 'same connection');
   });
 
   it("cluster2's API server down: stale, endpoints kept; back: recovers with none lost or stale", async () => {
@@ -127,24 +136,40 @@ describe('remote clusters through Secrets', function () {
 describe('remote cluster Secrets that are refused', function () {
   this.timeout(60_000);
   let mesh: DemoMesh;
+  // Every line Horizon logs while these tests run (the project's pino logger, captured at its stream).
+  const logLines: string[] = [];
+  const logger = rootLogger as unknown as Record<symbol, unknown>;
+  const savedStream = logger[pino.symbols.streamSym];
+  const savedLevel = rootLogger.level;
   before(async () => {
+    logger[pino.symbols.streamSym] = { write: (line: string) => logLines.push(line) };
+    rootLogger.level = 'trace';
     mesh = await startDemoMesh({ remoteClusterTimeoutMs: 1500 });
     await mesh.horizon.whenReady();
   });
-  after(async () => mesh?.close());
+  after(async () => {
+    await mesh?.close();
+    logger[pino.symbols.streamSym] = savedStream;
+    rootLogger.level = savedLevel;
+  });
 
+  // A credential in every refused kubeconfig that can carry one: it must reach no error and no log line.
+  const MARKER = `marker-secret-${randomUUID()}`;
+  const MARKER_B64 = Buffer.from(MARKER).toString('base64');
+  const credentials = `    token: ${MARKER}\n    client-key-data: ${MARKER_B64}\n`;
   const good = () => mesh.c2.kubeconfigYaml({ contextName: 'cluster2' });
   const withUser = (extra: string) =>
     `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${mesh.c2.url}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user:\n${extra}`;
+  const refusedUser = (extra: string) => withUser(credentials + extra);
 
   const cases: Array<{ key: string; text: () => string; reason: RegExp }> = [
     { key: 'empty', text: () => '', reason: /kubeconfig is empty/ },
-    { key: 'unparsable', text: () => 'clusters: [\n  - {name: x', reason: /not valid YAML \(.+ at line \d+, column \d+\)/ },
-    { key: 'invalid', text: () => 'apiVersion: v1\nkind: Config\ncurrent-context: nowhere\n', reason: /context "nowhere" is not defined/ },
-    { key: 'exec', text: () => withUser('    exec:\n      command: /bin/sh\n      apiVersion: client.authentication.k8s.io/v1\n'), reason: /exec plugin, refused/ },
-    { key: 'authprovider', text: () => withUser('    auth-provider:\n      name: gcp\n'), reason: /auth provider "gcp", refused/ },
-    { key: 'tokenfile', text: () => withUser('    tokenFile: /etc/passwd\n'), reason: /token file .*refused/ },
-    { key: 'keyfile', text: () => withUser('    client-certificate: /tmp/c.crt\n    client-key: /tmp/c.key\n'), reason: /client certificate file .*refused/ },
+    { key: 'unparsable', text: () => `users:\n- {name: u, user: {token: ${MARKER}}}\nclusters: [\n  - {name: x, token: ${MARKER}`, reason: /not valid YAML \(.+ at line \d+, column \d+\)/ },
+    { key: 'invalid', text: () => `apiVersion: v1\nkind: Config\ncurrent-context: nowhere\nusers:\n- name: u\n  user:\n${credentials}`, reason: /context "nowhere" is not defined/ },
+    { key: 'exec', text: () => refusedUser('    exec:\n      command: /bin/sh\n      apiVersion: client.authentication.k8s.io/v1\n'), reason: /exec plugin, refused/ },
+    { key: 'authprovider', text: () => refusedUser('    auth-provider:\n      name: gcp\n'), reason: /auth provider "gcp", refused/ },
+    { key: 'tokenfile', text: () => refusedUser('    tokenFile: /etc/passwd\n'), reason: /token file .*refused/ },
+    { key: 'keyfile', text: () => refusedUser('    client-certificate: /tmp/c.crt\n    client-key: /tmp/c.key\n'), reason: /client certificate file .*refused/ },
   ];
 
   it('every bad kubeconfig is refused with its reason; the good key of the same Secret and cluster1 carry on', async () => {
@@ -160,16 +185,23 @@ describe('remote cluster Secrets that are refused', function () {
       assert.match(st!.error!, new RegExp(`secret istio-system/mixed key ${c.key}`));
       assert.equal(mesh.horizon.registry.has(c.key), false, `${c.key} not registered`);
     }
-    // No secret content in any reason.
-    const token = mesh.c2.token;
-    for (const s of mesh.horizon.remoteSecrets.statuses()) assert.ok(!s.error?.includes(token), 'token leaked into an error');
+    // No secret content in any reason, nor in any log line.
+    for (const c of cases.slice(1)) assert.ok(c.text().includes(MARKER) || c.text().includes(MARKER_B64), `${c.key} carries the marker`);
+    for (const s of mesh.horizon.remoteSecrets.statuses()) {
+      assert.ok(!s.error?.includes(MARKER) && !s.error?.includes(MARKER_B64), `secret content leaked into an error: ${s.error}`);
+    }
+    const refusals = logLines.filter((l) => l.includes('remote cluster secret refused'));
+    assert.equal(refusals.length, cases.length, `every refusal logged (captured ${logLines.length} lines)`);
+    for (const line of logLines) assert.ok(!line.includes(MARKER) && !line.includes(MARKER_B64), `secret content leaked into a log line: ${line}`);
     assert.equal(endpointsOf(mesh, 'cluster1').length, 1, 'cluster1 carries on');
     assert.equal(mesh.horizon.readiness().ready, true, `still ready: ${mesh.horizon.readiness().reasons.join('; ')}`);
 
     // A later good update of a refused key is picked up.
     mesh.c1.patch('v1', 'Secret', 'istio-system', 'mixed', { data: { exec: Buffer.from(mesh.c2.kubeconfigYaml({ contextName: 'x' })).toString('base64') } }, 'merge');
     await waitUntil(() => statusOf(mesh, 'mixed', 'exec')?.state === 'active', 15_000, 'the fixed key accepted');
-    assert.equal(mesh.horizon.registry.get('exec')?.source.status === 'closed', false);
+    const exec = mesh.horizon.registry.get('exec');
+    assert.ok(exec, 'the fixed key registered');
+    assert.notEqual(exec.source.status, 'closed');
   });
 
   it('an unreachable server is recorded against its Secret and key; the rest keeps working', async () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { qualifyHost, toDestinationRule, toVirtualService } from '../../src/kube/convert-istio.js';
+import { qualifyHost } from '../../src/kube/convert.js';
+import { toDestinationRule, toVirtualService } from '../../src/kube/convert-istio.js';
 
 const meta = { name: 'hw', namespace: 'sample', creationTimestamp: '2026-01-01T00:00:00Z' };
 
@@ -10,6 +11,9 @@ describe('Istio config conversion', () => {
     assert.equal(qualifyHost('helloworld.other.svc', 'sample', 'cluster.local'), 'helloworld.other.svc.cluster.local');
     assert.equal(qualifyHost('helloworld.sample.svc.cluster.local', 'x', 'cluster.local'), 'helloworld.sample.svc.cluster.local');
     assert.equal(qualifyHost('*.example.com', 'x', 'cluster.local'), '*.example.com');
+    assert.equal(qualifyHost('helloworld.sample.', 'x', 'cluster.local'), 'helloworld.sample.svc.cluster.local', 'a trailing dot is ignored');
+    assert.equal(qualifyHost('api.example.com', 'x', 'cluster.local'), 'api.example.com');
+    assert.equal(qualifyHost('helloworld', '', 'cluster.local'), undefined, 'a bare name needs a namespace');
   });
 
   it('DestinationRule: subsets, simple and consistent-hash policies', () => {

@@ -3,9 +3,9 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { V1EndpointSlice } from '@kubernetes/client-node';
-import { endpointsFromSlices } from '../../src/kube/convert.js';
+import { endpointsFromSlices, toServiceInfo } from '../../src/kube/convert.js';
 import { RefIndex } from '../../src/kube/ref-index.js';
-import { Interner, slimEndpointSlice, slimNode, slimPod } from '../../src/kube/slim.js';
+import { Interner, slimEndpointSlice, slimNode, slimPod, slimService } from '../../src/kube/slim.js';
 
 const fullSlice = (name: string, endpoints: number, ready: boolean): V1EndpointSlice => ({
   apiVersion: 'discovery.k8s.io/v1',
@@ -89,6 +89,47 @@ describe('kube slim objects', () => {
     assert.equal(meta.metadata.namespace, p.metadata.namespace);
     const n = slimNode({ metadata: { name: 'n1', resourceVersion: '1', labels: { z: '1' }, annotations: { a: 'b' } }, status: { addresses: [{ type: 'InternalIP', address: '1.2.3.4' }], capacity: { cpu: '2' } } } as never);
     assert.deepEqual(n, { metadata: { name: 'n1', resourceVersion: '1', labels: { z: '1' } }, status: { addresses: [{ type: 'InternalIP', address: '1.2.3.4' }] } });
+  });
+
+  it('a Service keeps what toServiceInfo reads, and of its annotations only the node selector', () => {
+    const intern = new Interner();
+    const nodeSelector = '{"kubernetes.io/hostname":"n1"}';
+    const raw = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'gw',
+        namespace: 'istio-system',
+        resourceVersion: '9',
+        uid: 'u',
+        labels: { 'topology.istio.io/network': 'network1' },
+        annotations: { 'traffic.istio.io/nodeSelector': nodeSelector, 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(4096) },
+        managedFields: [{ manager: 'kubectl', operation: 'Apply' }],
+      },
+      spec: {
+        type: 'LoadBalancer',
+        clusterIP: '10.0.0.1',
+        clusterIPs: ['10.0.0.1'],
+        externalIPs: ['1.2.3.4'],
+        selector: { app: 'gw' },
+        sessionAffinity: 'None',
+        ports: [{ name: 'tls', port: 15443, targetPort: 15443, nodePort: 31443, protocol: 'TCP', appProtocol: 'tls' }],
+      },
+      status: { loadBalancer: { ingress: [{ ip: '5.6.7.8', ipMode: 'VIP' }, { hostname: 'gw.example.com' }] } },
+    };
+    const slim = slimService(raw as never, intern);
+    const full = toServiceInfo(raw as never, 'c1', 'cluster.local');
+    assert.deepEqual(toServiceInfo(slim, 'c1', 'cluster.local'), { ...full, annotations: { 'traffic.istio.io/nodeSelector': nodeSelector } });
+    assert.deepEqual(slim.metadata, {
+      name: 'gw',
+      namespace: 'istio-system',
+      resourceVersion: '9',
+      labels: { 'topology.istio.io/network': 'network1' },
+      annotations: { 'traffic.istio.io/nodeSelector': nodeSelector },
+    });
+    assert.equal(slim.spec?.selector, undefined);
+    const bare = slimService({ metadata: { name: 'h', namespace: 'n', resourceVersion: '1' }, spec: { clusterIP: 'None' } } as never, intern);
+    assert.deepEqual(toServiceInfo(bare, 'c1', 'cluster.local'), toServiceInfo({ metadata: { name: 'h', namespace: 'n' }, spec: { clusterIP: 'None' } }, 'c1', 'cluster.local'));
   });
 
   it('the interner gives back equal values (one shared copy each)', () => {

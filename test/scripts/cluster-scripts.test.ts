@@ -13,7 +13,7 @@ import { readerRules } from '../../src/multicluster/reader-account.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { hasKubectl, KubectlEnv, testDefinition } from '../emulator/helpers.js';
-import { claAddresses, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
+import { claAddresses, HELLO_CLA, repoRoot, secretObject } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
 /** An empty emulated cluster with kind's ranges (clusters/kind/cluster<i>.yaml) and two nodes. */
@@ -128,8 +128,16 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
     // Run again: the Secret is replaced in place (same reader token): the same connection carries on
     // (with a gap between replace and label, Horizon would have dropped and re-created it).
     const source = () => horizon!.registry.clusters().find((c) => c.id === 'cluster2')?.source;
+    const statusOf = (name: string) => horizon!.remoteSecrets.statuses().find((st) => st.secret.name === name);
     const before = source();
+    const statusBefore = statusOf('istio-remote-secret-cluster2');
+    assert.equal(statusBefore?.state, 'active');
     await ok('register-remote.sh', ['cluster1', 'cluster2', 'cluster2']);
+    // Barrier: Secret events are handled in order, so once a Secret created after the script's
+    // changes is reported refused, those changes have been handled too.
+    c1.create(secretObject('barrier', { barrier: '' }));
+    await waitUntil(() => statusOf('barrier')?.state === 'refused', 20_000, 'the barrier Secret handled');
+    assert.deepEqual(statusOf('istio-remote-secret-cluster2'), statusBefore, 'status (state, since) unchanged');
     assert.deepEqual(addresses(), [v1, ...gateways].sort());
     assert.equal(source(), before, 'the same connection: no rotation, no restart');
     assert.equal(cluster2()?.syncStatus, 'synced');

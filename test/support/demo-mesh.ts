@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startEmulatedClusters, type EmulatedCluster, type EmulatedClusterSet } from '../../src/emulator/index.js';
 import { startHorizon, type Horizon, type HorizonOptions } from '../../src/horizon.js';
+import { remoteSecretObject } from '../../src/multicluster/remote-secret-manifest.js';
 import type { AdsClient } from '../../src/xds/client/ads-client.js';
 import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
@@ -29,13 +30,7 @@ export interface DemoMesh {
 }
 
 export function secretObject(name: string, data: Record<string, string>, labelled = true) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace: 'istio-system', ...(labelled ? { labels: { 'istio/multiCluster': 'true' } } : {}) },
-    type: 'Opaque',
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-  };
+  return remoteSecretObject({ name, namespace: 'istio-system', kubeconfigs: data, labelled });
 }
 
 export interface DemoMeshOptions extends Partial<HorizonOptions> {

@@ -133,6 +133,21 @@ describe('topology/GatewayHostnameResolver against a real DNS server on loopback
     assert.doesNotMatch(r.status()[0]!.lastError!, /\bA ESERVFAIL/);
   });
 
+  it('a failing family is retried at the minimum TTL even when the other answers with a long TTL', async () => {
+    dns.set('gw.example.com', { a: ['192.0.2.10'], failTypes: ['AAAA'], ttl: 3600 });
+    const r = resolver({ minTtlMs: 150, maxTtlMs: 3_600_000 });
+    r.watch(['gw.example.com']);
+    await waitFor(() => r.status()[0]!.lastError !== undefined, 'the AAAA failure to be recorded');
+    assert.deepEqual(r.lookup('gw.example.com'), ['192.0.2.10'], 'the IPv4 answer is used meanwhile');
+    // Not the hour the A answer allows: the failure decides when to ask again.
+    assert.equal(r.status()[0]!.ttlMs, 150);
+    dns.set('gw.example.com', { a: ['192.0.2.10'], aaaa: ['2001:db8::10'], ttl: 3600 });
+    await waitFor(() => r.lookup('gw.example.com')?.length === 2, 'the AAAA retried and answered');
+    assert.equal(r.status()[0]!.lastError, undefined);
+    // Both families answered: now the (clamped) TTL of the answer applies.
+    assert.equal(r.status()[0]!.ttlMs, 3_600_000);
+  });
+
   it('watch() forgets dropped hostnames and stop() ends every timer: no more queries', async () => {
     dns.set('a.example.com', { a: ['192.0.2.1'], ttl: 0 });
     dns.set('b.example.com', { a: ['192.0.2.2'], ttl: 0 });

@@ -16,7 +16,7 @@ networks:
   net-cidr-a:
     endpoints: [{fromCidr: 10.20.0.0/16}, {fromCidr: "fd00:20::/32"}]
   net-cidr-b:
-    endpoints: [{fromCidr: 10.0.0.0/8}, {fromCidr: 192.0.2.7}, {fromRegistry: cluster1}, {fromRegistry: cluster4}]
+    endpoints: [{fromCidr: 10.0.0.0/8}, {fromCidr: 192.0.2.7}, {fromRegistry: cluster1}, {fromRegistry: cluster4}, {fromRegistry: cluster2}]
   net-v6-wide:
     endpoints: [{fromCidr: "fd00::/8"}]
 `);
@@ -29,6 +29,8 @@ networks:
   );
 
   // [what, cluster, address, pod labels, expected network, expected source]
+  // cluster2 has a namespace label (net-namespace), fromRegistry (net-cidr-b) and addresses in
+  // net-cidr-a's fromCidr: three different answers, so any swap of their precedence shows.
   const table: [string, string, string, Record<string, string> | undefined, string, NetworkSource][] = [
     ['pod label beats everything', 'cluster2', '10.20.0.1', { 'topology.istio.io/network': 'net-pod' }, 'net-pod', 'pod-label'],
     ['pod label beats fromRegistry', 'cluster1', '10.20.0.1', { 'topology.istio.io/network': 'net-pod' }, 'net-pod', 'pod-label'],

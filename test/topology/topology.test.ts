@@ -10,6 +10,13 @@ import {
 } from '../../src/topology/index.js';
 import { TestDnsServer, waitFor } from './dns-test-server.js';
 
+/** buildTopology takes validated meshNetworks (a failed parse is the sources' business). */
+function valid(text: string) {
+  const parsed = parseMeshNetworks(text);
+  assert.ok(parsed.ok, JSON.stringify(parsed));
+  return parsed.value;
+}
+
 const eastwest = (cluster: string, network: string, ingress: { ip?: string; hostname?: string }[]): ClusterService => ({
   cluster,
   namespace: 'istio-system',
@@ -24,7 +31,7 @@ const eastwest = (cluster: string, network: string, ingress: { ip?: string; host
 describe('topology/buildTopology', () => {
   it('combines meshNetworks, namespace labels and Services into one snapshot', () => {
     const topology = buildTopology({
-      meshNetworks: parseMeshNetworks('networks:\n  network3:\n    endpoints: [{fromCidr: 10.30.0.0/16}]\n    gateways: [{address: 192.0.2.30, port: 15443}]\n'),
+      meshNetworks: valid('networks:\n  network3:\n    endpoints: [{fromCidr: 10.30.0.0/16}]\n    gateways: [{address: 192.0.2.30, port: 15443}]\n'),
       systemNamespaceNetworks: new Map([['cluster1', 'network1']]),
       services: [eastwest('cluster2', 'network2', [{ ip: '172.18.0.20' }])],
       nodes: [],
@@ -36,33 +43,6 @@ describe('topology/buildTopology', () => {
     assert.equal(topology.networks.networkOf({ cluster: 'cluster1', address: '10.30.0.1' }).network, 'network1');
     assert.equal(topology.networks.networkOf({ cluster: 'cluster9', address: '10.30.0.1' }).network, 'network3');
     assert.deepEqual(topology.problems, []);
-  });
-
-  it('a meshNetworks that does not parse keeps the previous one in effect, and reports every error with its position', () => {
-    const previous = parseMeshNetworks('networks:\n  network3:\n    gateways: [{address: 192.0.2.30, port: 15443}]\n');
-    assert.ok(previous.ok);
-    const topology = buildTopology({
-      meshNetworks: parseMeshNetworks('networks:\n  network3:\n    gateways: [{address: 192.0.2.31, port: 99999}]\n', { source: 'mesh networks file /etc/horizon/mn.yaml' }),
-      previousMeshNetworks: previous.value,
-      services: [],
-      nodes: [],
-      lookupHostname: () => undefined,
-    });
-    assert.deepEqual(topology.meshNetworks, previous.value);
-    assert.deepEqual(topology.allGateways.map((g) => g.address), ['192.0.2.30']);
-    assert.deepEqual(
-      topology.problems.map((p) => [p.severity, p.message]),
-      [
-        ['error', 'mesh networks file /etc/horizon/mn.yaml: line 3, column 44: network "network3" gateway 0: port must be 1-65535, found number 99999'],
-        ['error', 'meshNetworks rejected; the previous meshNetworks stays in effect'],
-      ],
-    );
-  });
-
-  it('without a previous meshNetworks, a rejected one means none', () => {
-    const topology = buildTopology({ meshNetworks: parseMeshNetworks('networks: 1'), services: [], nodes: [], lookupHostname: () => undefined });
-    assert.deepEqual(topology.meshNetworks, { networks: [] });
-    assert.match(topology.problems.at(-1)!.message, /no meshNetworks in effect/);
   });
 
   describe('hostname gateways resolved through a real DNS server on loopback', () => {
@@ -81,7 +61,7 @@ describe('topology/buildTopology', () => {
       dns.set('elb-123.eu-west-1.elb.example.com', { a: ['192.0.2.41', '192.0.2.40'], ttl: 0 });
       dns.set('gw.network3.example.com', { aaaa: ['2001:db8::30'], ttl: 0 });
       const inputs: TopologyInputs = {
-        meshNetworks: parseMeshNetworks('networks:\n  network3:\n    gateways: [{address: gw.network3.example.com, port: 443}]\n'),
+        meshNetworks: valid('networks:\n  network3:\n    gateways: [{address: gw.network3.example.com, port: 443}]\n'),
         services: [eastwest('cluster2', 'network2', [{ hostname: 'elb-123.eu-west-1.elb.example.com' }])],
         nodes: [],
         lookupHostname: resolver.lookup,

@@ -7,7 +7,7 @@ import type { DebugSource } from '../source.js';
 export interface MeshView {
   meshNetworks: { networks: Record<string, { endpoints: unknown[]; gateways: unknown[] }> };
   overridden: readonly string[];
-  sources: { name: string; loaded: boolean; loadedAt?: string; error?: string; networks?: string[] }[];
+  sources: { name: string; loaded: boolean; loadedAt?: string; error?: string; warnings?: string[]; networks?: string[] }[];
 }
 
 export function meshView(source: DebugSource): MeshView {
@@ -20,6 +20,7 @@ export function meshView(source: DebugSource): MeshView {
       loaded: s.value !== undefined,
       ...(s.loadedAt ? { loadedAt: s.loadedAt } : {}),
       ...(s.error ? { error: s.error } : {}),
+      ...(s.warnings ? { warnings: s.warnings } : {}),
       ...(s.value ? { networks: s.value.networks.map((n) => n.name) } : {}),
     })),
   };

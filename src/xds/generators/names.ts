@@ -2,6 +2,7 @@
 //   Cluster / ClusterLoadAssignment: outbound|<port>|<subset>|<fqdn>   (istiod's names)
 //   Listener (proxyless gRPC):        <host>:<port> as the client's xds:/// target spells it
 //   RouteConfiguration:               <fqdn>:<port>
+import { qualifyHost } from '../../kube/convert.js';
 import type { Hostname } from '../../model/types.js';
 
 export interface ClusterKey {
@@ -35,19 +36,9 @@ export function splitHostPort(name: string): { host: string; port: number } | un
   return { host: name.slice(0, at).toLowerCase(), port };
 }
 
-/**
- * The service a host as written in a target means, the way Kubernetes DNS search paths would
- * resolve it from the caller's namespace: `name` (needs the caller's NAMESPACE), `name.ns`,
- * `name.ns.svc`, `name.ns.svc.<domain>`. Anything else is taken as written.
- */
+/** The service a client's target host means, from the caller's namespace (see kube/convert.ts qualifyHost). */
 export function qualifyTargetHost(host: string, domain: string, callerNamespace: string): Hostname | undefined {
-  const h = host.endsWith('.') ? host.slice(0, -1) : host;
-  if (h.endsWith(`.svc.${domain}`)) return h;
-  const parts = h.split('.');
-  if (parts.length === 1) return callerNamespace ? `${h}.${callerNamespace}.svc.${domain}` : undefined;
-  if (parts.length === 2) return `${h}.svc.${domain}`;
-  if (parts.length === 3 && parts[2] === 'svc') return `${h}.${domain}`;
-  return h;
+  return qualifyHost(host, callerNamespace, domain);
 }
 
 /** Every way a client may spell this service in its target, for virtual host domains. */
