@@ -3,8 +3,7 @@
 // every kind of bad kubeconfig or conflicting cluster ID refused without disturbing anything else.
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
-import { rootLogger } from '../../src/log.js';
+import { captureLogs, rootLogger } from '../../src/log.js';
 import { KubectlEnv, hasKubectl } from '../emulator/helpers.js';
 import { HELLO_HOST, secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
@@ -136,20 +135,19 @@ describe('remote clusters through Secrets', function () {
 describe('remote cluster Secrets that are refused', function () {
   this.timeout(60_000);
   let mesh: DemoMesh;
-  // Every line Horizon logs while these tests run (the project's pino logger, captured at its stream).
+  // Every line Horizon logs while these tests run (captured from the project's logger).
   const logLines: string[] = [];
-  const logger = rootLogger as unknown as Record<symbol, unknown>;
-  const savedStream = logger[pino.symbols.streamSym];
+  let restoreLogs: (() => void) | undefined;
   const savedLevel = rootLogger.level;
   before(async () => {
-    logger[pino.symbols.streamSym] = { write: (line: string) => logLines.push(line) };
+    restoreLogs = captureLogs((line) => logLines.push(line));
     rootLogger.level = 'trace';
     mesh = await startDemoMesh({ remoteClusterTimeoutMs: 1500 });
     await mesh.horizon.whenReady();
   });
   after(async () => {
     await mesh?.close();
-    logger[pino.symbols.streamSym] = savedStream;
+    restoreLogs?.();
     rootLogger.level = savedLevel;
   });
 
