@@ -26,13 +26,13 @@ describe('mesh resource provider indexes', () => {
   it('names and views clients ask for are forgotten on a full change; every stream asks again then', () => {
     const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system' });
     for (let i = 0; i < 500; i++) assert.deepEqual(p.resources(EDS, node(`view-${i % 50}`), names(i)), []);
-    assert.deepEqual(p.indexSizes(), { hosts: 500, names: 500, edsKeys: 500, edsViews: 50 });
+    assert.deepEqual(p.indexSizes(), { hosts: 500, names: 500, edsKeys: 500, edsViews: 50, limit: 200_000 });
     const push = p.onMeshChanges({ full: true, services: new Set(), endpoints: new Set(), configHosts: new Set(), since: Date.now() });
     assert.equal(push?.full, true);
-    assert.deepEqual(p.indexSizes(), { hosts: 0, names: 0, edsKeys: 0, edsViews: 0 });
+    assert.deepEqual(p.indexSizes(), { hosts: 0, names: 0, edsKeys: 0, edsViews: 0, limit: 200_000 });
     // What is still subscribed is asked for again (the full push) and remembered again.
     p.resources(EDS, node('view-0'), names(7));
-    assert.deepEqual(p.indexSizes(), { hosts: 1, names: 1, edsKeys: 1, edsViews: 1 });
+    assert.deepEqual(p.indexSizes(), { hosts: 1, names: 1, edsKeys: 1, edsViews: 1, limit: 200_000 });
     const later = p.onMeshChanges({ full: false, services: new Set(['svc-7.ns.svc.cluster.local']), endpoints: new Set(), configHosts: new Set(), since: Date.now() });
     assert.deepEqual([...(later?.changes?.get(EDS) ?? [])], [...names(7)], 'its subscribers still hear of the host');
   });
@@ -43,5 +43,25 @@ describe('mesh resource provider indexes', () => {
     for (let i = 0; i < 200; i++) p.resources(EDS, node(`view-${i}`), names(i % 3));
     assert.ok(p.stats().entries <= 10);
     assert.ok(p.indexSizes().edsViews <= p.stats().entries, JSON.stringify(p.indexSizes()));
+  });
+
+  it('names of services that never exist cannot pile up: past the limit the next change is a full push, and live subscriptions reset the limit', () => {
+    const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system', maxRememberedNames: 100 });
+    const change = (host = 'svc-1.ns.svc.cluster.local') => p.onMeshChanges({ full: false, services: new Set([host]), endpoints: new Set(), configHosts: new Set(), since: Date.now() });
+    for (let i = 0; i < 100; i++) p.resources(EDS, node('v'), names(i));
+    assert.notEqual(change()?.full, true, 'at the limit: an ordinary push');
+    p.resources(EDS, node('v'), names(100));
+    const refresh = change();
+    assert.equal(refresh?.full, true, 'past the limit: a full push');
+    assert.match(refresh!.reason, /over 100 names/);
+    assert.equal(p.indexSizes().names, 0, 'everything forgotten until streams ask again');
+    // The full push: live subscriptions (here 150 names, more than the limit alone) are asked for again.
+    for (let i = 0; i < 150; i++) p.resources(EDS, node('v'), names(i));
+    assert.notEqual(change()?.full, true, 'live subscriptions alone never cause another refresh');
+    assert.equal(p.indexSizes().limit, 300, 'the limit became twice what is live');
+    for (let i = 150; i < 300; i++) p.resources(EDS, node('v'), names(i));
+    assert.notEqual(change()?.full, true);
+    p.resources(EDS, node('v'), names(300));
+    assert.equal(change()?.full, true, 'and past the new limit, refreshed again');
   });
 });

@@ -24,6 +24,12 @@ export interface MeshResourceProviderOptions {
   systemNamespace: string;
   /** Bound on the encoded-resource cache (bytes); default 256 MiB. */
   cacheMaxBytes?: number;
+  /**
+   * Names clients asked for are remembered (existing or not) so that a change reaches their subscribers;
+   * past this many, the next change is pushed in full and only the names still subscribed are
+   * remembered again. Default 200k.
+   */
+  maxRememberedNames?: number;
 }
 
 interface CacheEntry {
@@ -62,12 +68,18 @@ export class MeshResourceProvider implements XdsResourceProvider {
    */
   private readonly edsByView = new Map<string, Map<string, CacheEntry>>();
   private configIndex: IstioConfigIndex | undefined;
+  /** Names in namesByHost, and the count past which they are refreshed (see maxRememberedNames). */
+  private remembered = 0;
+  private rememberLimit: number;
+  /** Set by a refresh: the next change re-measures what the live subscriptions need. */
+  private measureAfterRefresh = false;
   private readonly counters = { hits: 0, misses: 0 };
 
   constructor(
     private readonly mesh: MeshModel,
     private readonly options: MeshResourceProviderOptions,
   ) {
+    this.rememberLimit = options.maxRememberedNames ?? 200_000;
     this.cache = new LRUCache<string, CacheEntry>({
       maxSize: options.cacheMaxBytes ?? 256 * 1024 * 1024,
       sizeCalculation: (e) => 256 + (e.resource?.any.length ?? 0),
@@ -92,10 +104,10 @@ export class MeshResourceProvider implements XdsResourceProvider {
   }
 
   /** Sizes of the indexes in front of the cache (their keys come from clients), for tests and debugging. */
-  indexSizes(): { hosts: number; names: number; edsKeys: number; edsViews: number } {
+  indexSizes(): { hosts: number; names: number; edsKeys: number; edsViews: number; limit: number } {
     let names = 0;
     for (const byType of this.namesByHost.values()) for (const set of byType.values()) names += set.size;
-    return { hosts: this.namesByHost.size, names, edsKeys: this.edsKeys.size, edsViews: this.edsByView.size };
+    return { hosts: this.namesByHost.size, names, edsKeys: this.edsKeys.size, edsViews: this.edsByView.size, limit: this.rememberLimit };
   }
 
   get config(): IstioConfigIndex {
@@ -266,7 +278,9 @@ export class MeshResourceProvider implements XdsResourceProvider {
     if (!byType) this.namesByHost.set(host, (byType = new Map()));
     let set = byType.get(typeUrl);
     if (!set) byType.set(typeUrl, (set = new Set()));
+    if (set.has(name)) return;
     set.add(name);
+    this.remembered++;
   }
 
   // ---- debug -----------------------------------------------------------------------------------
@@ -291,7 +305,14 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   /** Drops what a change made stale and says which resources to push. */
   onMeshChanges(changes: MeshChanges): PushRequest | undefined {
-    if (changes.full) {
+    if (this.measureAfterRefresh) {
+      // The refresh's full push has re-remembered what is live: never refresh again below twice that,
+      // or subscriptions that alone pass the limit would make every change a full push.
+      this.measureAfterRefresh = false;
+      this.rememberLimit = Math.max(this.options.maxRememberedNames ?? 200_000, 2 * this.remembered);
+    }
+    const refresh = !changes.full && this.remembered > this.rememberLimit;
+    if (changes.full || refresh) {
       this.cache.clear();
       this.edsByView.clear();
       // Names clients asked for (any valid name, existing or not) are forgotten here, the one point where
@@ -300,9 +321,13 @@ export class MeshResourceProvider implements XdsResourceProvider {
       // change would not be: its subscribers must hear when it comes back.)
       this.edsKeys.clear();
       this.namesByHost.clear();
+      this.remembered = 0;
+      this.measureAfterRefresh = refresh;
       this.wildcardClusters.clear();
       this.configIndex = undefined;
-      return { full: true, reason: 'network topology changed', since: changes.since };
+      const reason = refresh ? `clients asked for over ${this.rememberLimit} names: pushing in full to remember only those still subscribed` : 'network topology changed';
+      if (refresh) this.log.warn({ limit: this.rememberLimit }, reason);
+      return { full: true, reason, since: changes.since };
     }
     const push = new Map<string, Set<string>>();
     const add = (typeUrl: string, names: Iterable<string>) => {
