@@ -1,6 +1,7 @@
 // README: logs go to stderr and `--log-level` changes how much is logged (bin/horizon.mjs reads it
 // before any logger exists, wherever it stands on the command line). `horizon emulate` is the cheap
-// command: its API servers log "serving" at debug level only.
+// command: its API servers log "serving" at debug level only. The demo logs warnings only unless
+// `--log-level info` asks for more (its default, without the flag, is test/e2e/demo.test.ts's).
 import { strict as assert } from 'node:assert';
 import { spawnHorizon } from '../support/horizon-process.js';
 
@@ -9,8 +10,8 @@ interface Run {
   stderr: string;
 }
 
-/** `horizon <args>` with no NODE_ENV / HORIZON_LOG_LEVEL (a user's shell), until emulate is ready. */
-async function runEmulate(args: string[]): Promise<Run> {
+/** `horizon <args>` with no NODE_ENV / HORIZON_LOG_LEVEL (a user's shell), until its ready line. */
+async function runUntilReady(args: string[], ready = /emulate ready:/): Promise<Run> {
   const env = { ...process.env };
   delete env.NODE_ENV;
   delete env.HORIZON_LOG_LEVEL;
@@ -20,7 +21,7 @@ async function runEmulate(args: string[]): Promise<Run> {
   h.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   h.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
-    await h.waitFor(/emulate ready:/, 'the ready line');
+    await h.waitFor(ready, 'the ready line', 90_000);
   } finally {
     await h.stop();
   }
@@ -42,7 +43,7 @@ describe('claims: --log-level', function () {
   this.timeout(120_000);
 
   it('without it, no debug lines (info is the default outside the demo)', async () => {
-    const run = await runEmulate(['emulate', '--clusters', 'clusters/demo']);
+    const run = await runUntilReady(['emulate', '--clusters', 'clusters/demo']);
     assert.deepEqual(logLines(run.stderr, 20), [], run.stderr);
   });
 
@@ -51,10 +52,15 @@ describe('claims: --log-level', function () {
     ['--log-level=debug', 'emulate', '--clusters', 'clusters/demo'],
   ]) {
     it(`\`horizon ${args.join(' ')}\` logs debug lines, on stderr only`, async () => {
-      const run = await runEmulate(args);
+      const run = await runUntilReady(args);
       const debug = logLines(run.stderr, 20);
       assert.ok(debug.some((l) => l.msg === 'serving'), `debug lines on stderr: ${run.stderr}`);
       assert.deepEqual(logLines(run.stdout, 20), [], 'no log lines on stdout');
     });
   }
+
+  it('`horizon demo --log-level info` logs info lines on stderr', async () => {
+    const run = await runUntilReady(['demo', '--xds-port', '0', '--debug-port', '0', '--log-level', 'info'], /^horizon ready:/m);
+    assert.ok(logLines(run.stderr, 30).some((l) => l.msg === 'horizon started'), `info lines on stderr: ${run.stderr}`);
+  });
 });
