@@ -53,7 +53,7 @@ describe('mesh resource provider indexes', () => {
     p.resources(EDS, node('v'), names(100));
     const refresh = change();
     assert.equal(refresh?.full, true, 'past the limit: a full push');
-    assert.match(refresh!.reason, /over 100 names/);
+    assert.match(refresh?.reason ?? '', /over 100 names/);
     assert.equal(p.indexSizes().names, 0, 'everything forgotten until streams ask again');
     // The full push: live subscriptions (here 150 names, more than the limit alone) are asked for again.
     for (let i = 0; i < 150; i++) p.resources(EDS, node('v'), names(i));
