@@ -99,12 +99,16 @@ export class ResilientInformer<T extends KubernetesObject> {
     void this.run(true);
   }
 
-  /** Drop the current watch and start over now (e.g. after a liveness probe found the server back). */
+  /**
+   * Drop the current watch (or the wait before a retry) and watch again now from the last
+   * resourceVersion, e.g. after a liveness probe found the server back. No relist: the watch replays
+   * what changed meanwhile, and a version the server no longer has gets 410, which relists.
+   */
   restart(): void {
     if (this._state === 'stopped') return;
     this.abandonCurrent();
     clearTimeout(this.timer);
-    void this.run(true);
+    void this.run(false);
   }
 
   stop(): void {
