@@ -263,6 +263,7 @@ export class ClusterSource extends EventEmitter {
       this._lastError = `${path}: ${error}`;
       this.log.warn({ path, error }, 'informer failing; will retry');
     }
+    if (this.probeFailing && this.informers.every((i) => i.state === 'synced' || i.state === 'absent')) this.probeSoon();
     this.updateHealth();
     if (this._status !== 'synced' && this._status !== 'closed' && this.informers.every((i) => i.hasSynced)) {
       this._status = 'synced';
@@ -271,6 +272,15 @@ export class ClusterSource extends EventEmitter {
       for (const w of this.syncedWaiters.splice(0)) w();
       this.emit('status');
     }
+  }
+
+  /**
+   * The informers answered while the last probe had failed: probe now rather than at the next interval,
+   * so the cluster stops being reported stale as soon as it is back.
+   */
+  private probeSoon(): void {
+    const probeMs = this.opts.probeIntervalMs ?? 10_000;
+    if (probeMs > 0 && this.probeTimer !== undefined && this._status !== 'closed') this.scheduleProbe(probeMs, 0);
   }
 
   private updateHealth(): void {
@@ -287,8 +297,14 @@ export class ClusterSource extends EventEmitter {
     }
   }
 
-  private scheduleProbe(intervalMs: number): void {
+  /**
+   * Probes every intervalMs (after `firstInMs` the first time). A probe in flight is never doubled:
+   * probeSoon() only moves the next one forward.
+   */
+  private scheduleProbe(intervalMs: number, firstInMs = intervalMs): void {
+    clearTimeout(this.probeTimer);
     this.probeTimer = setTimeout(async () => {
+      this.probeTimer = undefined;
       try {
         await this.rest.request('/version', { timeoutMs: Math.min(5000, intervalMs) });
         if (this.probeFailing) {
@@ -301,8 +317,8 @@ export class ClusterSource extends EventEmitter {
         this.probeFailing = true;
       }
       this.updateHealth();
-      if (this._status !== 'closed') this.scheduleProbe(intervalMs);
-    }, intervalMs);
+      if (this._status !== 'closed' && this.probeTimer === undefined) this.scheduleProbe(intervalMs);
+    }, firstInMs);
     this.probeTimer.unref();
   }
 
