@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor as waitForValue } from '../support/wait.js';
 import { startEmulatedCluster, validateClusterDefinition, type ClusterDefinition, type EmulatedCluster, type EmulatedClusterOptions, type KObject } from '../../src/emulator/index.js';
 
 /** The first executable `name` on $PATH, as a shell would find it. */
@@ -155,20 +156,9 @@ export function openWatch(c: EmulatedCluster, urlPath: string, accept?: string):
   });
 }
 
-/** Polls `check` until it returns a truthy value (returned) or the deadline passes (throws the last reason). */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** waitFor for the emulator: a check may throw while the API server is (re)starting; the last error is named on timeout. */
+export function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15000): Promise<T> {
+  return waitForValue(check, what, { timeoutMs, intervalMs: 25, retryErrors: true });
 }
 
 /** A scratch folder with a kubeconfig and an isolated HOME / kubectl cache (never ~/.kube). */
