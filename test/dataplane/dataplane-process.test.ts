@@ -7,7 +7,8 @@ import { startDataplane } from '../../src/dataplane/dataplane.js';
 import { startHelloworld } from '../../src/dataplane/helloworld.js';
 import { greeterClient, sayHello } from './helpers.js';
 import { waitFor } from '../support/wait.js';
-import { ip, runDataplane, sh, type DataplaneRun } from '../support/processes.js';
+import { run as runCommand } from '../support/exec.js';
+import { ip, runDataplane, type DataplaneRun } from '../support/processes.js';
 
 const fqdn = 'helloworld.sample.svc.cluster.local:5000';
 
@@ -206,9 +207,9 @@ describe('dataplane: standalone process in a network namespace', function () {
       console.log('      (skipped: network namespaces need root)');
       this.skip();
     }
-    const probe = await sh('ip', ['netns', 'list']);
+    const probe = await runCommand('ip', ['netns', 'list']);
     if (probe.code !== 0) {
-      console.log(`      (skipped: no usable \`ip netns\`: ${probe.output.trim()})`);
+      console.log(`      (skipped: no usable \`ip netns\`: ${(probe.stdout + probe.stderr).trim()})`);
       this.skip();
     }
     try {
@@ -233,8 +234,8 @@ describe('dataplane: standalone process in a network namespace', function () {
       await run.exited;
     }
     // Deleting the namespace takes its veth end, and with it the pair; the link delete is a fallback.
-    await sh('ip', ['netns', 'del', ns]);
-    await sh('ip', ['link', 'del', hostIf]);
+    await runCommand('ip', ['netns', 'del', ns]);
+    await runCommand('ip', ['link', 'del', hostIf]);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,7 @@
 // The `endpoints`, `status` and `serve` commands as users run them: child processes of bin/horizon.mjs
 // against a real Horizon's debug API on the emulated demo clusters.
 import { strict as assert } from 'node:assert';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { getJson } from '../support/debug-http.js';
 import { HELLO_CLA, repoRoot, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { run } from '../support/exec.js';
 import { waitUntil } from '../support/wait.js';
 import { clusterz, endpointsOf, gatewayIp, helloEdsz, helloPod } from './support.js';
 
@@ -22,14 +23,7 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: cliEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runCli = (args: string[], env: Record<string, string> = {}) => run(process.execPath, [bin, ...args], { cwd: repoRoot, env: cliEnv(env) });
 
 async function closedPort(): Promise<number> {
   const s = createServer();

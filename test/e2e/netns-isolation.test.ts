@@ -17,7 +17,8 @@ import { remoteSecretObject } from '../../src/demo/demo.js';
 import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { runGrpcXdsClient } from '../support/grpc-xds-client.js';
 import { HELLO_HOST, demoClusters } from '../support/demo-mesh.js';
-import { ip, netnsUnavailable, runDataplane, sh, type DataplaneRun } from '../support/processes.js';
+import { run } from '../support/exec.js';
+import { ip, netnsUnavailable, runDataplane, type DataplaneRun } from '../support/processes.js';
 import { waitUntil } from '../support/wait.js';
 
 describe('split horizon across isolated network namespaces', function () {
@@ -126,8 +127,8 @@ describe('split horizon across isolated network namespaces', function () {
     await horizon?.close();
     await set?.stop();
     if (created) {
-      for (const n of Object.values(ns)) await sh('ip', ['netns', 'del', n]);
-      for (const l of [links.n1ctl, links.gwctl]) await sh('ip', ['link', 'del', l]);
+      for (const n of Object.values(ns)) await run('ip', ['netns', 'del', n]);
+      for (const l of [links.n1ctl, links.gwctl]) await run('ip', ['link', 'del', l]);
     }
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -135,9 +136,9 @@ describe('split horizon across isolated network namespaces', function () {
   it('network1 cannot reach network2 pods, yet its client gets v2 through network2 gateway', async function () {
     const { v2, gw2 } = this as unknown as { v2: string; gw2: string };
     // No route from network1 to the v2 pod.
-    const direct = await sh('ip', ['netns', 'exec', ns.n1, process.execPath, '-e', `require('net').connect(5000, '${v2}').on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(3); })`]);
-    assert.equal(direct.code, 3, `network1 reached ${v2}: ${direct.output}`);
-    assert.match(direct.output, /ENETUNREACH|EHOSTUNREACH/);
+    const direct = await run('ip', ['netns', 'exec', ns.n1, process.execPath, '-e', `require('net').connect(5000, '${v2}').on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(3); })`]);
+    assert.equal(direct.code, 3, `network1 reached ${v2}: ${direct.stdout}${direct.stderr}`);
+    assert.match(direct.stdout, /ENETUNREACH|EHOSTUNREACH/);
 
     const results = await runGrpcXdsClient({
       server: `${ctlN1.host}:${horizon!.xds.port}`,

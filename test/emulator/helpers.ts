@@ -1,11 +1,11 @@
 // Shared helpers of the emulator tests: clusters built in code, HTTPS requests that trust the
 // cluster's certificate, real kubectl runs (async, isolated HOME / cache / KUBECONFIG), polling.
-import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { run } from '../support/exec.js';
 import { waitFor as waitForValue } from '../support/wait.js';
 import { startEmulatedCluster, validateClusterDefinition, type ClusterDefinition, type EmulatedCluster, type EmulatedClusterOptions, type KObject } from '../../src/emulator/index.js';
 
@@ -177,20 +177,15 @@ export class KubectlEnv {
   }
 
   /** Runs kubectl asynchronously; resolves with its output, rejects with stderr on a non-zero exit. */
-  run(args: string[], opts: { input?: string; allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = execFile(
-        kubectlPath,
-        args,
-        { env: { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dir, KUBECACHEDIR: path.join(this.dir, 'cache') }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          const code = err ? ((err as unknown as { code?: unknown }).code ?? 1) : 0;
-          if (err && !opts.allowFail) reject(new Error(`kubectl ${args.join(' ')} failed (${String(code)}): ${stderr || err.message}`));
-          else resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-        },
-      );
-      if (opts.input !== undefined) child.stdin!.end(opts.input);
-    });
+  async run(args: string[], opts: { input?: string; allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    const r = await run(kubectlPath, args, { env: this.env, input: opts.input, timeoutMs: 120_000 });
+    if (r.code !== 0 && !opts.allowFail) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return r;
+  }
+
+  /** The environment kubectl (or a script calling it) runs in: this kubeconfig, HOME and cache. */
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dir, KUBECACHEDIR: path.join(this.dir, 'cache') };
   }
 
   async file(name: string, content: string): Promise<string> {

@@ -4,7 +4,6 @@
 // reader account and the remote Secret; Horizon on cluster1 then serves cluster2 through its gateway,
 // reading cluster2 with nothing but the reader's token.
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startClusterDefinitions, type EmulatedClusterSet, type KObject } from '../../src/emulator/index.js';
@@ -14,6 +13,7 @@ import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { hasKubectl, KubectlEnv, testDefinition } from '../emulator/helpers.js';
 import { claAddresses, HELLO_CLA, repoRoot, secretObject } from '../support/demo-mesh.js';
+import { run } from '../support/exec.js';
 import { waitUntil } from '../support/wait.js';
 
 /** An empty emulated cluster with kind's ranges (clusters/kind/cluster<i>.yaml) and two nodes. */
@@ -35,12 +35,7 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
   let horizon: Horizon | undefined;
   let client: AdsClient | undefined;
 
-  const script = (name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile('bash', [path.join(repoRoot, 'scripts', name), ...args], { env: { ...process.env, KUBECONFIG: k.kubeconfig, HOME: k.dir, KUBECACHEDIR: path.join(k.dir, 'cache') }, timeout: 120_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
+  const script = (name: string, args: string[]) => run('bash', [path.join(repoRoot, 'scripts', name), ...args], { env: k.env, timeoutMs: 120_000 });
   const ok = async (name: string, args: string[]) => {
     const r = await script(name, args);
     assert.equal(r.code, 0, `${name} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);

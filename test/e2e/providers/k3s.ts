@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { StartedK3sContainer } from '@testcontainers/k3s';
 import { parse, stringify } from 'yaml';
 import { repoRoot } from '../../support/demo-mesh.js';
-import { run, runOk } from './exec.js';
+import { run, runOk } from '../../support/exec.js';
 import type { ClusterProvider, ClusterRef, ProvisionedClusters } from './provider.js';
 
 const DEFAULT_IMAGE = 'rancher/k3s:v1.31.2-k3s1';

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { run, runOk } from './exec.js';
+import { run, runOk } from '../../support/exec.js';
 import type { ClusterProvider, ClusterRef, ProvisionedClusters } from './provider.js';
 
 const PRIMARY = 'kind-cluster1';
