@@ -8,7 +8,7 @@ import { startHelloworld } from '../../src/dataplane/helloworld.js';
 import { greeterClient, sayHello } from './helpers.js';
 import { waitFor } from '../support/wait.js';
 import { run as runCommand } from '../support/exec.js';
-import { ip, runDataplane, type DataplaneRun } from '../support/processes.js';
+import { ip, netnsUnavailable, runDataplane, type DataplaneRun } from '../support/processes.js';
 
 const fqdn = 'helloworld.sample.svc.cluster.local:5000';
 
@@ -203,13 +203,9 @@ describe('dataplane: standalone process in a network namespace', function () {
   let run: DataplaneRun | undefined;
 
   before(async function () {
-    if (process.getuid?.() !== 0) {
-      console.log('      (skipped: network namespaces need root)');
-      this.skip();
-    }
-    const probe = await runCommand('ip', ['netns', 'list']);
-    if (probe.code !== 0) {
-      console.log(`      (skipped: no usable \`ip netns\`: ${(probe.stdout + probe.stderr).trim()})`);
+    const why = await netnsUnavailable();
+    if (why) {
+      console.log(`      (skipped: ${why})`);
       this.skip();
     }
     try {
