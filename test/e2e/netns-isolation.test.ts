@@ -16,7 +16,7 @@ import { loadClusterFolder, startClusterDefinitions, type EmulatedClusterSet } f
 import { remoteSecretObject } from '../../src/demo/demo.js';
 import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { runGrpcXdsClient } from '../support/grpc-xds-client.js';
-import { HELLO_HOST, demoClusters } from '../support/demo-mesh.js';
+import { gatewayIp, HELLO_HOST, demoClusters, helloPod } from '../support/demo-mesh.js';
 import { run } from '../support/exec.js';
 import { ip, netnsUnavailable, runDataplane, type DataplaneRun } from '../support/processes.js';
 import { waitUntil } from '../support/wait.js';
@@ -55,14 +55,10 @@ describe('split horizon across isolated network namespaces', function () {
       { ...c1, podCIDR: '198.51.100.0/26', loadBalancerPool: '203.0.113.128/28' },
       { ...c2, podCIDR: '203.0.113.0/26', loadBalancerPool: '198.51.100.128/28' },
     ]);
-    const podIP = (c: 'cluster1' | 'cluster2', version: string) =>
-      (set!.get(c).list('v1', 'Pod', { namespace: 'sample', labelSelector: `version=${version}` })[0] as unknown as { status: { podIP: string } }).status.podIP;
-    const gatewayIP = (c: 'cluster1' | 'cluster2') =>
-      (set!.get(c).get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as unknown as { status: { loadBalancer: { ingress: { ip: string }[] } } }).status.loadBalancer.ingress[0]!.ip;
-    const v1 = podIP('cluster1', 'v1');
-    const v2 = podIP('cluster2', 'v2');
-    const gw1 = gatewayIP('cluster1'); // network1's gateway: reached from network2
-    const gw2 = gatewayIP('cluster2'); // network2's gateway: reached from network1
+    const v1 = helloPod(set.get('cluster1'), 'v1').ip;
+    const v2 = helloPod(set.get('cluster2'), 'v2').ip;
+    const gw1 = gatewayIp(set.get('cluster1')); // network1's gateway: reached from network2
+    const gw2 = gatewayIp(set.get('cluster2')); // network2's gateway: reached from network1
 
     created = true;
     for (const n of Object.values(ns)) {

@@ -12,7 +12,7 @@ import { readerRules } from '../../src/multicluster/reader-account.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { hasKubectl, KubectlEnv, testDefinition } from '../emulator/helpers.js';
-import { claAddresses, HELLO_CLA, repoRoot, secretObject } from '../support/demo-mesh.js';
+import { claAddresses, HELLO_CLA, helloPod, repoRoot, secretObject } from '../support/demo-mesh.js';
 import { run } from '../support/exec.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -98,7 +98,7 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
     client = new AdsClient({ address: horizon.xds.address, node: { id: 'scripts-test', metadata: { NETWORK: 'network1' } } });
     client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
     const addresses = () => claAddresses(client!);
-    const v1 = `${(c1.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' })[0] as unknown as { status: { podIP: string } }).status.podIP}:5000`;
+    const v1 = `${helloPod(c1).ip}:5000`;
     await waitUntil(() => addresses().length === 1, 20_000, 'the v1 endpoint');
     assert.deepEqual(addresses(), [v1]);
 
