@@ -16,7 +16,7 @@ const helloworld = loadPackage('../../proto/helloworld.proto').helloworld as grp
 const horizonTest = (loadPackage('../fixtures/echo.proto').horizon as grpc.GrpcObject).test as grpc.GrpcObject;
 const GreeterClient = helloworld.Greeter as grpc.ServiceClientConstructor;
 const EchoClient = horizonTest.Echo as grpc.ServiceClientConstructor;
-export const echoService = EchoClient.service;
+const echoService = EchoClient.service;
 
 /**
  * A grpc-js client to `target`. With `authority`, the channel sends that `:authority` (what a

@@ -28,15 +28,15 @@ const foundKubectl = onPath('kubectl');
 /** Set by .ci/run: there, a missing kubectl must fail the kubectl suites, not quietly skip them. */
 const kubectlRequired = process.env.HORIZON_REQUIRE_KUBECTL === '1';
 /** The kubectl the tests run (from PATH); just 'kubectl' when there is none, for messages. */
-export const kubectlPath = foundKubectl ?? 'kubectl';
+const kubectlPath = foundKubectl ?? 'kubectl';
 /**
  * Whether the kubectl suites run: kubectl is on PATH, or HORIZON_REQUIRE_KUBECTL=1 demands it. In the
  * second case without kubectl, KubectlEnv.create() fails with the reason, so those suites fail
- * instead of skipping; callers need only this flag.
+ * instead of skipping; suites call skipWithoutKubectl.
  */
-export const hasKubectl = foundKubectl !== undefined || kubectlRequired;
+const hasKubectl = foundKubectl !== undefined || kubectlRequired;
 /** Why the kubectl suites are skipped when hasKubectl is false. */
-export const noKubectlReason = 'kubectl is not on PATH (set HORIZON_REQUIRE_KUBECTL=1 to make that a failure)';
+const noKubectlReason = 'kubectl is not on PATH (set HORIZON_REQUIRE_KUBECTL=1 to make that a failure)';
 
 /** For before()/it() of a kubectl suite: skips it, saying why, when kubectl is absent and not required. */
 export function skipWithoutKubectl(ctx: Mocha.Context): void {

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { randomUUID } from 'node:crypto';
 import { captureLogs, rootLogger } from '../../src/log.js';
-import { KubectlEnv, hasKubectl } from '../emulator/helpers.js';
+import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
 import { HELLO_HOST, helloPods, secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -26,7 +26,7 @@ describe('remote clusters through Secrets', function () {
   });
 
   it('kubectl create secret + label brings cluster2 in; kubectl delete drains it and nothing else', async function () {
-    if (!hasKubectl) this.skip();
+    skipWithoutKubectl(this);
     const env = await KubectlEnv.create(mesh.set.kubeconfigYaml());
     try {
       const remote = await env.run(['config', 'view', '--minify', '--flatten', '--context', 'cluster2']);

@@ -11,7 +11,7 @@ import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { readerRules } from '../../src/multicluster/reader-account.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { hasKubectl, KubectlEnv, testDefinition } from '../emulator/helpers.js';
+import { KubectlEnv, skipWithoutKubectl, testDefinition } from '../emulator/helpers.js';
 import { claAddresses, HELLO_CLA, helloPod, repoRoot, secretObject } from '../support/demo-mesh.js';
 import { run } from '../support/exec.js';
 import { waitUntil } from '../support/wait.js';
@@ -43,10 +43,7 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
   };
 
   before(async function () {
-    if (!hasKubectl) {
-      console.log('    skipped: /usr/bin/kubectl is not installed on this machine');
-      this.skip();
-    }
+    skipWithoutKubectl(this);
     set = await startClusterDefinitions([kindLike(1), kindLike(2)]);
     k = await KubectlEnv.create(set.kubeconfigYaml());
   });
