@@ -2,26 +2,18 @@
 // process (emulated clusters and load generator in theirs), prints its table and writes its JSON result.
 // Figures are not asserted (timed tests must not be); the shape and the bookkeeping are.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from '../support/exec.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
-function bench(args: string[], resultsDir: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
-      cwd: repo,
-      env: { ...process.env, BENCH_RESULTS_DIR: resultsDir, HORIZON_LOG_LEVEL: 'error' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code: code ?? 1, out }));
-  });
+async function bench(args: string[], resultsDir: string): Promise<{ code: number; out: string }> {
+  const env = { ...process.env, BENCH_RESULTS_DIR: resultsDir, HORIZON_LOG_LEVEL: 'error' };
+  const r = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: repo, env, timeoutMs: 170_000 });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 describe('benchmark harness (toy sizes)', function () {

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { parseDataplaneConfig } from '../../src/dataplane/dataplane-config.js';
 import { startDataplane } from '../../src/dataplane/dataplane.js';
 import { startHelloworld } from '../../src/dataplane/helloworld.js';
-import { greeterClient, sayHello, waitFor } from './helpers.js';
-import { ip, runDataplane, sh, type DataplaneRun } from '../support/processes.js';
+import { greeterClient, sayHello } from './helpers.js';
+import { waitFor } from '../support/wait.js';
+import { run as runCommand } from '../support/exec.js';
+import { ip, netnsUnavailable, runDataplane, type DataplaneRun } from '../support/processes.js';
 
 const fqdn = 'helloworld.sample.svc.cluster.local:5000';
 
@@ -125,10 +127,10 @@ describe('dataplane: standalone process', function () {
       if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
     });
 
-    const ready = await waitFor('the ready line', () => {
+    const ready = await waitFor(() => {
       if (run.child.exitCode !== null) throw new Error(`data plane exited ${run.child.exitCode}: ${run.stderr()}`);
       return run.lines.find((l) => l.ready === true);
-    }, 45_000) as {
+    }, 'the ready line', { timeoutMs: 45_000 }) as {
       pid: number;
       backends: { podName: string; address: string; port: number }[];
       gateways: { network: string; address: string; port: number }[];
@@ -158,7 +160,7 @@ describe('dataplane: standalone process', function () {
     assert.equal((await fetch(ready.statsUrl.replace(/stats$/, 'other'))).status, 404);
 
     run.child.kill('SIGUSR2');
-    const printed = await waitFor('stats on SIGUSR2', () => run.lines.find((l) => l.stats !== undefined)) as { stats: typeof stats };
+    const printed = await waitFor(() => run.lines.find((l) => l.stats !== undefined), 'stats on SIGUSR2') as { stats: typeof stats };
     assert.deepEqual(printed.stats, stats);
 
     run.child.kill('SIGTERM');
@@ -201,13 +203,9 @@ describe('dataplane: standalone process in a network namespace', function () {
   let run: DataplaneRun | undefined;
 
   before(async function () {
-    if (process.getuid?.() !== 0) {
-      console.log('      (skipped: network namespaces need root)');
-      this.skip();
-    }
-    const probe = await sh('ip', ['netns', 'list']);
-    if (probe.code !== 0) {
-      console.log(`      (skipped: no usable \`ip netns\`: ${probe.output.trim()})`);
+    const why = await netnsUnavailable();
+    if (why) {
+      console.log(`      (skipped: ${why})`);
       this.skip();
     }
     try {
@@ -232,8 +230,8 @@ describe('dataplane: standalone process in a network namespace', function () {
       await run.exited;
     }
     // Deleting the namespace takes its veth end, and with it the pair; the link delete is a fallback.
-    await sh('ip', ['netns', 'del', ns]);
-    await sh('ip', ['link', 'del', hostIf]);
+    await runCommand('ip', ['netns', 'del', ns]);
+    await runCommand('ip', ['link', 'del', hostIf]);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -249,10 +247,10 @@ describe('dataplane: standalone process in a network namespace', function () {
     );
     run = runDataplane(configFile, ['ip', 'netns', 'exec', ns]);
     const current = run;
-    await waitFor('the ready line from inside the namespace', () => {
+    await waitFor(() => {
       if (current.child.exitCode !== null) throw new Error(`data plane exited ${current.child.exitCode}: ${current.stderr()}`);
       return current.lines.find((l) => l.ready === true);
-    }, 45_000);
+    }, 'the ready line from inside the namespace', { timeoutMs: 45_000 });
 
     const viaGateway = greeterClient(`${nsAddress}:15443`, 'helloworld.sample:5000');
     try {

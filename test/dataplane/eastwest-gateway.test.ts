@@ -4,7 +4,8 @@ import http2 from 'node:http2';
 import { downstreamResetCode, startEastWestGateway, type EastWestGateway } from '../../src/dataplane/eastwest-gateway.js';
 import { createStaticResolver, type BackendAddress, type StaticResolver } from '../../src/dataplane/endpoint-resolver.js';
 import { startHelloworld, type HelloworldBackend } from '../../src/dataplane/helloworld.js';
-import { echoClient, greeterClient, sayHello, sayHelloOutcome, startEchoBackend, unary, waitFor, type EchoBackend } from './helpers.js';
+import { echoClient, greeterClient, sayHello, sayHelloOutcome, startEchoBackend, unary, type EchoBackend } from './helpers.js';
+import { waitFor } from '../support/wait.js';
 
 const fqdn = 'helloworld.sample.svc.cluster.local:5000';
 const at = (b: { address: string; port: number }): BackendAddress => ({ address: b.address, port: b.port });
@@ -162,7 +163,7 @@ describe('dataplane: east-west gateway', () => {
     };
     const onDying = held(shared);
     const onHealthy = held(shared, 'other.test:7000');
-    await waitFor('both held calls to stream their replies', () => onDying.received.length === 2 && onHealthy.received.length === 2);
+    await waitFor(() => onDying.received.length === 2 && onHealthy.received.length === 2, 'both held calls to stream their replies');
 
     dying.kill();
     // Reset with INTERNAL_ERROR, which grpc-js reports as INTERNAL (not CANCELLED: the caller did not cancel).
@@ -178,7 +179,7 @@ describe('dataplane: east-west gateway', () => {
     assert.equal(other.servedBy, 'healthy');
     onHealthy.call.cancel();
     assert.equal((await onHealthy.status).code, grpc.status.CANCELLED);
-    await waitFor('the healthy backend to see the cancel', () => healthy.holding() === 0);
+    await waitFor(() => healthy.holding() === 0, 'the healthy backend to see the cancel');
 
     // A new call to the dead backend fails cleanly with the gateway's message.
     await assert.rejects(unary(toDying, 'unary', { text: 'x' }), (err: grpc.ServiceError) => {
@@ -237,7 +238,7 @@ describe('dataplane: east-west gateway', () => {
     });
     assert.equal(reply.text, 'big');
     assert.ok(reply.payload.equals(payload));
-    await waitFor('the trailers to be seen', () => seen.trailer !== undefined);
+    await waitFor(() => seen.trailer !== undefined, 'the trailers to be seen');
     assert.deepEqual(seen, { header: 'through-the-gateway', trailer: 'echo-pod' });
 
     // An error status from the backend (a trailers-only response) passes through unchanged.

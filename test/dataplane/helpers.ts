@@ -16,7 +16,7 @@ const helloworld = loadPackage('../../proto/helloworld.proto').helloworld as grp
 const horizonTest = (loadPackage('../fixtures/echo.proto').horizon as grpc.GrpcObject).test as grpc.GrpcObject;
 const GreeterClient = helloworld.Greeter as grpc.ServiceClientConstructor;
 const EchoClient = horizonTest.Echo as grpc.ServiceClientConstructor;
-export const echoService = EchoClient.service;
+const echoService = EchoClient.service;
 
 /**
  * A grpc-js client to `target`. With `authority`, the channel sends that `:authority` (what a
@@ -51,17 +51,6 @@ export async function sayHelloOutcome(client: grpc.Client, timeoutMs = 10_000): 
   } catch (err) {
     const e = err as grpc.ServiceError;
     return `error ${e.code}: ${e.details}`;
-  }
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

@@ -1,14 +1,14 @@
 // The `endpoints`, `status` and `serve` commands as users run them: child processes of bin/horizon.mjs
 // against a real Horizon's debug API on the emulated demo clusters.
 import { strict as assert } from 'node:assert';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { getJson } from '../support/debug-http.js';
 import { HELLO_CLA, repoRoot, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { run } from '../support/exec.js';
+import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
 import { waitUntil } from '../support/wait.js';
 import { clusterz, endpointsOf, gatewayIp, helloEdsz, helloPod } from './support.js';
 
@@ -22,14 +22,7 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: cliEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runCli = (args: string[], env: Record<string, string> = {}) => run(process.execPath, [bin, ...args], { cwd: repoRoot, env: cliEnv(env) });
 
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -166,25 +159,12 @@ describe('CLI: endpoints, status, serve', function () {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /debug address 0\.0\.0\.0:0 is reachable from other machines and no debug token is set/);
 
-    let child: ChildProcess | undefined;
+    let serve: HorizonProcess | undefined;
     try {
-      child = spawn(process.execPath, [bin, 'serve', '--kubeconfig', mesh.kubeconfigPath, '--context', 'cluster1', '--xds-port', '0', '--debug-port', '0'], {
-        cwd: repoRoot,
-        env: cliEnv({ HORIZON_DEBUG_TOKEN: 'serve-token' }),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr!.on('data', (d) => (stderr += d));
-      const ready = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ready line within 60 s; stderr: ${stderr}`)), 60_000);
-        createInterface({ input: child!.stdout! }).on('line', (line) => {
-          if (line.startsWith('horizon ready:')) {
-            clearTimeout(timer);
-            resolve(line);
-          }
-        });
-        child!.once('exit', (code) => reject(new Error(`serve exited with ${code}; stderr: ${stderr}`)));
-      });
+      serve = spawnHorizon(['serve', '--kubeconfig', mesh.kubeconfigPath, '--context', 'cluster1', '--xds-port', '0', '--debug-port', '0'], { env: cliEnv({ HORIZON_DEBUG_TOKEN: 'serve-token' }) });
+      // A whole line (up to its newline), as readline would give it.
+      const ready = (await serve.waitFor(/^(horizon ready:[^\n]*)\n/m, 'the ready line', 60_000))[1]!;
+      assert.ok(serve.stdout().split('\n').includes(ready), `the ready line is on stdout: ${ready}`);
       const m = /^horizon ready: xds=127\.0\.0\.1:\d+ debug=(http:\/\/127\.0\.0\.1:\d+)$/.exec(ready);
       assert.ok(m, ready);
       const debugUrl = m[1]!;
@@ -200,11 +180,7 @@ describe('CLI: endpoints, status, serve', function () {
       assert.equal(withToken.code, 0, withToken.stderr);
       assert.match(withToken.stdout, /^CLUSTERS\n/);
     } finally {
-      if (child && child.exitCode === null) {
-        const exited = new Promise((resolve) => child!.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await serve?.stop();
     }
   });
 });

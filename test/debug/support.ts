@@ -1,24 +1,10 @@
-// Shared bits of the debug tests: the demo's pod and gateway addresses, and the edsz answer's types.
-import type { EmulatedCluster } from '../../src/emulator/index.js';
+// Shared bits of the debug tests: the demo's pod and gateway addresses (from test/support), and the edsz answer's types.
 import type { ClusterzEntry, NetworkEdsz } from '../../src/debug/index.js';
 import { getJson } from '../support/debug-http.js';
 
 export type { ClusterzEntry, NetworkEdsz };
 
-interface PodLike {
-  metadata: { name: string };
-  status?: { podIP?: string };
-}
-
-export function helloPod(c: EmulatedCluster): { name: string; ip: string } {
-  const pod = c.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' })[0] as unknown as PodLike;
-  return { name: pod.metadata.name, ip: pod.status!.podIP! };
-}
-
-export function gatewayIp(c: EmulatedCluster): string {
-  const svc = c.get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
-  return svc.status!.loadBalancer!.ingress![0]!.ip!;
-}
+export { gatewayIp, helloPod } from '../support/demo-mesh.js';
 
 export async function clusterz(url: string, token?: string): Promise<ClusterzEntry[]> {
   const r = await getJson<ClusterzEntry[]>(url, '/debug/clusterz', token ? { token } : {});

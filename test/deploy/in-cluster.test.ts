@@ -13,7 +13,7 @@ import { startEmulatedClusters, type EmulatedClusterSet } from '../../src/emulat
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
-import { claAddresses, demoClusters, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
+import { claAddresses, demoClusters, gatewayIp, HELLO_CLA, helloPods, repoRoot } from '../support/demo-mesh.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -107,8 +107,7 @@ describe('Horizon in a cluster (clusters/deploy on an emulated cluster)', functi
 
     client = new AdsClient({ address: xds, node: { id: 'in-cluster-test', metadata: { NETWORK: 'network1' } } });
     client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
-    const v1 = set.get('cluster1').list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' }) as Array<{ status?: { podIP?: string } }>;
-    const local = v1.map((p) => `${p.status!.podIP}:5000`);
+    const local = helloPods(set.get('cluster1')).map((p) => `${p.ip}:5000`);
     await waitUntil(() => claAddresses(client!).length > 0, 30_000, 'the local endpoints');
     assert.deepEqual(claAddresses(client), local.sort());
 
@@ -117,8 +116,7 @@ describe('Horizon in a cluster (clusters/deploy on an emulated cluster)', functi
     const file = await k.file('remote_kubecfg', remote);
     await k.run(['--context', 'cluster1', '-n', 'istio-system', 'create', 'secret', 'generic', 'cluster2-remote', `--from-file=cluster2=${file}`]);
     await k.run(['--context', 'cluster1', '-n', 'istio-system', 'label', 'secret', 'cluster2-remote', 'istio/multiCluster=true']);
-    const gw = set.get('cluster2').get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as { status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } };
-    const gateway = `${gw.status!.loadBalancer!.ingress![0]!.ip}:15443`;
+    const gateway = `${gatewayIp(set.get('cluster2'))}:15443`;
     await waitUntil(() => claAddresses(client!).includes(gateway), 30_000, 'the network2 gateway');
     assert.deepEqual(claAddresses(client), [...local, gateway].sort());
     assert.doesNotMatch(horizon.output(), /forbidden/i, 'no request was refused');

@@ -16,8 +16,9 @@ import { loadClusterFolder, startClusterDefinitions, type EmulatedClusterSet } f
 import { remoteSecretObject } from '../../src/demo/demo.js';
 import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { runGrpcXdsClient } from '../support/grpc-xds-client.js';
-import { HELLO_HOST, demoClusters } from '../support/demo-mesh.js';
-import { ip, netnsUnavailable, runDataplane, sh, type DataplaneRun } from '../support/processes.js';
+import { gatewayIp, HELLO_HOST, demoClusters, helloPod } from '../support/demo-mesh.js';
+import { run } from '../support/exec.js';
+import { ip, netnsUnavailable, runDataplane, type DataplaneRun } from '../support/processes.js';
 import { waitUntil } from '../support/wait.js';
 
 describe('split horizon across isolated network namespaces', function () {
@@ -54,14 +55,10 @@ describe('split horizon across isolated network namespaces', function () {
       { ...c1, podCIDR: '198.51.100.0/26', loadBalancerPool: '203.0.113.128/28' },
       { ...c2, podCIDR: '203.0.113.0/26', loadBalancerPool: '198.51.100.128/28' },
     ]);
-    const podIP = (c: 'cluster1' | 'cluster2', version: string) =>
-      (set!.get(c).list('v1', 'Pod', { namespace: 'sample', labelSelector: `version=${version}` })[0] as unknown as { status: { podIP: string } }).status.podIP;
-    const gatewayIP = (c: 'cluster1' | 'cluster2') =>
-      (set!.get(c).get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as unknown as { status: { loadBalancer: { ingress: { ip: string }[] } } }).status.loadBalancer.ingress[0]!.ip;
-    const v1 = podIP('cluster1', 'v1');
-    const v2 = podIP('cluster2', 'v2');
-    const gw1 = gatewayIP('cluster1'); // network1's gateway: reached from network2
-    const gw2 = gatewayIP('cluster2'); // network2's gateway: reached from network1
+    const v1 = helloPod(set.get('cluster1'), 'v1').ip;
+    const v2 = helloPod(set.get('cluster2'), 'v2').ip;
+    const gw1 = gatewayIp(set.get('cluster1')); // network1's gateway: reached from network2
+    const gw2 = gatewayIp(set.get('cluster2')); // network2's gateway: reached from network1
 
     created = true;
     for (const n of Object.values(ns)) {
@@ -126,8 +123,8 @@ describe('split horizon across isolated network namespaces', function () {
     await horizon?.close();
     await set?.stop();
     if (created) {
-      for (const n of Object.values(ns)) await sh('ip', ['netns', 'del', n]);
-      for (const l of [links.n1ctl, links.gwctl]) await sh('ip', ['link', 'del', l]);
+      for (const n of Object.values(ns)) await run('ip', ['netns', 'del', n]);
+      for (const l of [links.n1ctl, links.gwctl]) await run('ip', ['link', 'del', l]);
     }
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -135,9 +132,9 @@ describe('split horizon across isolated network namespaces', function () {
   it('network1 cannot reach network2 pods, yet its client gets v2 through network2 gateway', async function () {
     const { v2, gw2 } = this as unknown as { v2: string; gw2: string };
     // No route from network1 to the v2 pod.
-    const direct = await sh('ip', ['netns', 'exec', ns.n1, process.execPath, '-e', `require('net').connect(5000, '${v2}').on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(3); })`]);
-    assert.equal(direct.code, 3, `network1 reached ${v2}: ${direct.output}`);
-    assert.match(direct.output, /ENETUNREACH|EHOSTUNREACH/);
+    const direct = await run('ip', ['netns', 'exec', ns.n1, process.execPath, '-e', `require('net').connect(5000, '${v2}').on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(3); })`]);
+    assert.equal(direct.code, 3, `network1 reached ${v2}: ${direct.stdout}${direct.stderr}`);
+    assert.match(direct.stdout, /ENETUNREACH|EHOSTUNREACH/);
 
     const results = await runGrpcXdsClient({
       server: `${ctlN1.host}:${horizon!.xds.port}`,

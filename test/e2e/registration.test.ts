@@ -5,13 +5,13 @@
 //   create-remote-secret | kubectl apply -f -`) -> a raw xDS client on the primary's network gets the
 //   remote network's gateway -> `kubectl delete secret` -> it no longer does.
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
 import { claAddresses, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
+import { runOk } from '../support/exec.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
 import { waitUntil } from '../support/wait.js';
 import { selectedProvider, type ProvisionedClusters } from './providers/index.js';
@@ -22,12 +22,7 @@ const HAND_MADE_SECRET = 'horizon-e2e-remote';
 
 /** A shell pipeline, really: bash with pipefail, kubectl from the same isolated environment. */
 function pipeline(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', ['-o', 'pipefail', '-c', script, 'pipeline', ...args], { cwd: repoRoot, env, timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${script} failed: ${stderr || err.message}`));
-      else resolve(stdout);
-    });
-  });
+  return runOk('bash', ['-o', 'pipefail', '-c', script, 'pipeline', ...args], { cwd: repoRoot, env, timeoutMs: 120_000 });
 }
 
 describe(`registration flow on ${provider.name} clusters (HORIZON_CLUSTERS)`, function () {

@@ -1,39 +1,35 @@
 // `horizon emulate` as a separate process: prints each cluster and the ready line, writes a
 // kubeconfig that the real kubectl uses, and exits cleanly on SIGTERM.
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulation } from '../../src/cli/commands/emulate.js';
-import { KubectlEnv, skipWithoutKubectl, waitFor } from './helpers.js';
+import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
+import { KubectlEnv, skipWithoutKubectl } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('horizon emulate (separate process)', function () {
   this.timeout(180_000);
-  let child: ChildProcess | undefined;
+  let emulate: HorizonProcess | undefined;
   let dir: string;
-  let out = '';
   let yaml = '';
-  let exited: Promise<number | null>;
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-emulate-test-'));
   });
   after(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await emulate?.stop(0);
     await rm(dir, { recursive: true, force: true });
   });
 
   it('prints each cluster and the ready line, and writes a kubeconfig with every cluster', async () => {
     const kubeconfig = path.join(dir, 'kubeconfig');
-    child = spawn(process.execPath, ['bin/horizon.mjs', 'emulate', '--clusters', 'clusters/demo', '--kubeconfig-out', kubeconfig], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
-    await waitFor(() => out.includes('emulate ready:'), `the ready line (output so far: ${out})`, 60_000);
+    emulate = spawnHorizon(['emulate', '--clusters', 'clusters/demo', '--kubeconfig-out', kubeconfig]);
+    await emulate.waitFor(/emulate ready:/, 'the ready line', 60_000);
+    const out = emulate.output();
     assert.match(out, /cluster cluster1 network=network1 url=https:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, /cluster cluster2 network=network2 url=https:\/\/127\.0\.0\.1:\d+/);
     assert.match(out, new RegExp(`emulate ready: kubeconfig=${kubeconfig.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
@@ -44,7 +40,7 @@ describe('horizon emulate (separate process)', function () {
 
   it('serves the demo clusters to kubectl through that kubeconfig', async function () {
     skipWithoutKubectl(this);
-    assert.ok(child && yaml, 'horizon emulate is running (the test before started it)');
+    assert.ok(emulate && yaml, 'horizon emulate is running (the test before started it)');
     const k = await KubectlEnv.create(yaml);
     try {
       const nodes = (await k.run(['--context', 'cluster2', 'get', 'nodes', '-o', 'name'])).stdout;
@@ -59,10 +55,9 @@ describe('horizon emulate (separate process)', function () {
   });
 
   it('exits cleanly on SIGTERM', async () => {
-    assert.ok(child, 'horizon emulate is running (the first test started it)');
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    assert.match(out, /emulate stopped/);
+    assert.ok(emulate, 'horizon emulate is running (the first test started it)');
+    assert.equal(await emulate.stop(), 0, emulate.output());
+    assert.match(emulate.output(), /emulate stopped/);
   });
 
   it('removes the temporary kubeconfig folder it made on stop, never a --kubeconfig-out file', async () => {

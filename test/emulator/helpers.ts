@@ -1,11 +1,12 @@
 // Shared helpers of the emulator tests: clusters built in code, HTTPS requests that trust the
 // cluster's certificate, real kubectl runs (async, isolated HOME / cache / KUBECONFIG), polling.
-import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { run } from '../support/exec.js';
+import { waitFor as waitForValue } from '../support/wait.js';
 import { startEmulatedCluster, validateClusterDefinition, type ClusterDefinition, type EmulatedCluster, type EmulatedClusterOptions, type KObject } from '../../src/emulator/index.js';
 
 /** The first executable `name` on $PATH, as a shell would find it. */
@@ -27,15 +28,15 @@ const foundKubectl = onPath('kubectl');
 /** Set by .ci/run: there, a missing kubectl must fail the kubectl suites, not quietly skip them. */
 const kubectlRequired = process.env.HORIZON_REQUIRE_KUBECTL === '1';
 /** The kubectl the tests run (from PATH); just 'kubectl' when there is none, for messages. */
-export const kubectlPath = foundKubectl ?? 'kubectl';
+const kubectlPath = foundKubectl ?? 'kubectl';
 /**
  * Whether the kubectl suites run: kubectl is on PATH, or HORIZON_REQUIRE_KUBECTL=1 demands it. In the
  * second case without kubectl, KubectlEnv.create() fails with the reason, so those suites fail
- * instead of skipping; callers need only this flag.
+ * instead of skipping; suites call skipWithoutKubectl.
  */
-export const hasKubectl = foundKubectl !== undefined || kubectlRequired;
+const hasKubectl = foundKubectl !== undefined || kubectlRequired;
 /** Why the kubectl suites are skipped when hasKubectl is false. */
-export const noKubectlReason = 'kubectl is not on PATH (set HORIZON_REQUIRE_KUBECTL=1 to make that a failure)';
+const noKubectlReason = 'kubectl is not on PATH (set HORIZON_REQUIRE_KUBECTL=1 to make that a failure)';
 
 /** For before()/it() of a kubectl suite: skips it, saying why, when kubectl is absent and not required. */
 export function skipWithoutKubectl(ctx: Mocha.Context): void {
@@ -155,20 +156,9 @@ export function openWatch(c: EmulatedCluster, urlPath: string, accept?: string):
   });
 }
 
-/** Polls `check` until it returns a truthy value (returned) or the deadline passes (throws the last reason). */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** waitFor for the emulator: a check may throw while the API server is (re)starting; the last error is named on timeout. */
+export function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15000): Promise<T> {
+  return waitForValue(check, what, { timeoutMs, intervalMs: 25, retryErrors: true });
 }
 
 /** A scratch folder with a kubeconfig and an isolated HOME / kubectl cache (never ~/.kube). */
@@ -187,20 +177,15 @@ export class KubectlEnv {
   }
 
   /** Runs kubectl asynchronously; resolves with its output, rejects with stderr on a non-zero exit. */
-  run(args: string[], opts: { input?: string; allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = execFile(
-        kubectlPath,
-        args,
-        { env: { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dir, KUBECACHEDIR: path.join(this.dir, 'cache') }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          const code = err ? ((err as unknown as { code?: unknown }).code ?? 1) : 0;
-          if (err && !opts.allowFail) reject(new Error(`kubectl ${args.join(' ')} failed (${String(code)}): ${stderr || err.message}`));
-          else resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-        },
-      );
-      if (opts.input !== undefined) child.stdin!.end(opts.input);
-    });
+  async run(args: string[], opts: { input?: string; allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    const r = await run(kubectlPath, args, { env: this.env, input: opts.input, timeoutMs: 120_000 });
+    if (r.code !== 0 && !opts.allowFail) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return r;
+  }
+
+  /** The environment kubectl (or a script calling it) runs in: this kubeconfig, HOME and cache. */
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, KUBECONFIG: this.kubeconfig, HOME: this.dir, KUBECACHEDIR: path.join(this.dir, 'cache') };
   }
 
   async file(name: string, content: string): Promise<string> {

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { startEmulatedClusters, type EmulatedClusterSet } from '../../src/emulator/index.js';
-import { hasKubectl, KubectlEnv, waitFor } from './helpers.js';
+import { KubectlEnv, skipWithoutKubectl, waitFor } from './helpers.js';
 
 const demoDir = fileURLToPath(new URL('../../clusters/demo', import.meta.url));
 
@@ -58,10 +58,7 @@ describe('real kubectl against emulated clusters', function () {
   let k: KubectlEnv;
 
   before(async function () {
-    if (!hasKubectl) {
-      console.log('    skipped: /usr/bin/kubectl is not installed on this machine');
-      this.skip();
-    }
+    skipWithoutKubectl(this);
     set = await startEmulatedClusters(demoDir);
     k = await KubectlEnv.create(set.kubeconfigYaml());
   });

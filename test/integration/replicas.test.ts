@@ -6,11 +6,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { claAddresses, HELLO_CLA, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { claAddresses, gatewayIp, HELLO_CLA, helloPods, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
 const claOf = (c: AdsClient) => c.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA);
-const ipOf = (o: unknown) => (o as { status: { podIP: string } }).status.podIP;
 
 describe('two Horizon replicas on the same clusters', function () {
   this.timeout(90_000);
@@ -33,8 +32,8 @@ describe('two Horizon replicas on the same clusters', function () {
 
   it('serve byte-equal assignments to both networks, before and after a change', async () => {
     mesh.registerRemote();
-    const gw = (c: typeof mesh.c1) => `${(c.get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as unknown as { status: { loadBalancer: { ingress: Array<{ ip: string }> } } }).status.loadBalancer.ingress[0]!.ip}:15443`;
-    const pods = (c: typeof mesh.c1) => c.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' }).map((p) => `${ipOf(p)}:5000`);
+    const gw = (c: typeof mesh.c1) => `${gatewayIp(c)}:15443`;
+    const pods = (c: typeof mesh.c1) => helloPods(c).map((p) => `${p.ip}:5000`);
     const expected = () => ({
       network1: [...pods(mesh.c1), gw(mesh.c2)].sort(),
       network2: [...pods(mesh.c2), gw(mesh.c1)].sort(),

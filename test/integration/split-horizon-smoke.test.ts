@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { claAddresses, HELLO_CLA, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { claAddresses, gatewayIp, HELLO_CLA, helloPod, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
 
@@ -22,14 +22,12 @@ describe('split horizon on the demo clusters (smoke)', function () {
     const client = new AdsClient({ address: mesh.horizon.xds.address, node: { id: 'n1', metadata: { NETWORK: 'network1' } } });
     clients.push(client);
     client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
-    const v1 = mesh.c1.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' })[0]!;
-    const v1ip = (v1 as { status?: { podIP?: string } }).status!.podIP!;
+    const v1ip = helloPod(mesh.c1).ip;
     await waitUntil(() => claAddresses(client).includes(`${v1ip}:5000`), 10_000, 'the v1 pod');
     assert.deepEqual(claAddresses(client), [`${v1ip}:5000`], 'before cluster2 is registered only v1');
 
     mesh.registerRemote();
-    const gw2 = mesh.c2.get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
-    const gw2ip = gw2.status!.loadBalancer!.ingress![0]!.ip!;
+    const gw2ip = gatewayIp(mesh.c2);
     await waitUntil(() => claAddresses(client).includes(`${gw2ip}:15443`), 15_000, 'network2 gateway');
     assert.deepEqual(claAddresses(client), [`${gw2ip}:15443`, `${v1ip}:5000`].sort());
   });

@@ -7,7 +7,7 @@ import type { DecodedClusterLoadAssignment } from '../../src/xds/resources/clust
 import type { DecodedListener } from '../../src/xds/resources/listener.js';
 import type { RouteConfigurationInput } from '../../src/xds/resources/route-configuration.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE, CLUSTER_TYPE, LISTENER_TYPE, ROUTE_CONFIGURATION_TYPE } from '../../src/xds/type-urls.js';
-import { HELLO_CLA, HELLO_HOST, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { HELLO_CLA, HELLO_HOST, helloPod, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 
 const decoded = <T>(c: AdsClient, type: string, name: string) => c.resources(type).get(name)?.decoded?.value as T | undefined;
@@ -106,7 +106,7 @@ describe('xDS resources served from the mesh', function () {
     // The v2 subset, seen from network2: only the v2 pod, directly.
     await waitUntil(() => decoded<DecodedClusterLoadAssignment>(grpc, CLUSTER_LOAD_ASSIGNMENT_TYPE, v2) !== undefined, 10_000, 'v2 assignment');
     const cla = decoded<DecodedClusterLoadAssignment>(grpc, CLUSTER_LOAD_ASSIGNMENT_TYPE, v2)!;
-    const v2pod = (mesh.c2.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'version=v2' })[0] as unknown as { status: { podIP: string } }).status.podIP;
+    const v2pod = helloPod(mesh.c2, 'v2').ip;
     assert.deepEqual(cla.endpoints.flatMap((g) => g.lbEndpoints.map((e) => e.address)), [v2pod]);
     mesh.c1.delete('networking.istio.io/v1', 'DestinationRule', 'sample', 'hw');
     await waitUntil(() => !grpc.resources(CLUSTER_TYPE).has(v2) || decoded<DecodedCluster>(grpc, CLUSTER_TYPE, HELLO_CLA)?.lbPolicy === 'ROUND_ROBIN', 10_000, 'policy gone');

@@ -4,7 +4,6 @@
 // reader account and the remote Secret; Horizon on cluster1 then serves cluster2 through its gateway,
 // reading cluster2 with nothing but the reader's token.
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startClusterDefinitions, type EmulatedClusterSet, type KObject } from '../../src/emulator/index.js';
@@ -12,8 +11,9 @@ import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { readerRules } from '../../src/multicluster/reader-account.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { hasKubectl, KubectlEnv, testDefinition } from '../emulator/helpers.js';
-import { claAddresses, HELLO_CLA, repoRoot, secretObject } from '../support/demo-mesh.js';
+import { KubectlEnv, skipWithoutKubectl, testDefinition } from '../emulator/helpers.js';
+import { claAddresses, HELLO_CLA, helloPod, repoRoot, secretObject } from '../support/demo-mesh.js';
+import { run } from '../support/exec.js';
 import { waitUntil } from '../support/wait.js';
 
 /** An empty emulated cluster with kind's ranges (clusters/kind/cluster<i>.yaml) and two nodes. */
@@ -35,12 +35,7 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
   let horizon: Horizon | undefined;
   let client: AdsClient | undefined;
 
-  const script = (name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile('bash', [path.join(repoRoot, 'scripts', name), ...args], { env: { ...process.env, KUBECONFIG: k.kubeconfig, HOME: k.dir, KUBECACHEDIR: path.join(k.dir, 'cache') }, timeout: 120_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
+  const script = (name: string, args: string[]) => run('bash', [path.join(repoRoot, 'scripts', name), ...args], { env: k.env, timeoutMs: 120_000 });
   const ok = async (name: string, args: string[]) => {
     const r = await script(name, args);
     assert.equal(r.code, 0, `${name} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
@@ -48,10 +43,7 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
   };
 
   before(async function () {
-    if (!hasKubectl) {
-      console.log('    skipped: /usr/bin/kubectl is not installed on this machine');
-      this.skip();
-    }
+    skipWithoutKubectl(this);
     set = await startClusterDefinitions([kindLike(1), kindLike(2)]);
     k = await KubectlEnv.create(set.kubeconfigYaml());
   });
@@ -103,7 +95,7 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
     client = new AdsClient({ address: horizon.xds.address, node: { id: 'scripts-test', metadata: { NETWORK: 'network1' } } });
     client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
     const addresses = () => claAddresses(client!);
-    const v1 = `${(c1.list('v1', 'Pod', { namespace: 'sample', labelSelector: 'app=helloworld' })[0] as unknown as { status: { podIP: string } }).status.podIP}:5000`;
+    const v1 = `${helloPod(c1).ip}:5000`;
     await waitUntil(() => addresses().length === 1, 20_000, 'the v1 endpoint');
     assert.deepEqual(addresses(), [v1]);
 

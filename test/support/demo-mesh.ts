@@ -92,3 +92,28 @@ export function claAddresses(client: AdsClient, clusterName: string = HELLO_CLA)
   const cla = client.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(clusterName)?.decoded?.value as DecodedClusterLoadAssignment | undefined;
   return (cla?.endpoints ?? []).flatMap((g) => g.lbEndpoints.map((e) => `${e.address}:${e.port}`)).sort();
 }
+
+interface PodLike {
+  metadata: { name: string };
+  status?: { podIP?: string };
+}
+
+/** The demo's helloworld pods in a cluster (of one version, if given): name and pod address. */
+export function helloPods(c: EmulatedCluster, version?: string): { name: string; ip: string }[] {
+  const labelSelector = version ? `app=helloworld,version=${version}` : 'app=helloworld';
+  const pods = c.list('v1', 'Pod', { namespace: 'sample', labelSelector }) as unknown as PodLike[];
+  return pods.map((p) => ({ name: p.metadata.name, ip: p.status!.podIP! }));
+}
+
+/** The first of them (the demo runs one helloworld pod per cluster). */
+export function helloPod(c: EmulatedCluster, version?: string): { name: string; ip: string } {
+  const pod = helloPods(c, version)[0];
+  if (!pod) throw new Error(`no helloworld${version ? ` ${version}` : ''} pod in ${c.id}`);
+  return pod;
+}
+
+/** The load-balancer address of the cluster's east-west gateway Service. */
+export function gatewayIp(c: EmulatedCluster): string {
+  const svc = c.get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
+  return svc.status!.loadBalancer!.ingress![0]!.ip!;
+}

@@ -8,22 +8,39 @@ export interface HorizonProcess {
   readonly child: ChildProcess;
   /** Everything written to stdout and stderr so far. */
   output(): string;
+  /** Only what went to stdout / stderr, for assertions about which stream a line is on. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code when the process exits (by itself or stopped). */
+  readonly exited: Promise<number | null>;
   /** Resolves with the first match of `pattern` in the output; fails early if the process exits. */
   waitFor(pattern: RegExp, what: string, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
-  stop(graceMs?: number): Promise<number | null>;
+  /** `signal` (SIGTERM by default), then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export function spawnHorizon(args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): HorizonProcess {
   const child = spawn(process.execPath, ['bin/horizon.mjs', ...args], { cwd: repoRoot, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    stdout += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    stderr += d;
+  });
+  // 'close', not 'exit': by then all of stdout and stderr has been read.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const running = () => child.exitCode === null && child.signalCode === null;
   return {
     child,
     output: () => out,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
     async waitFor(pattern, what, timeoutMs = 60_000) {
       let match: RegExpMatchArray | null = null;
       try {
@@ -42,9 +59,9 @@ export function spawnHorizon(args: readonly string[], opts: { env?: NodeJS.Proce
       }
       return match!;
     },
-    async stop(graceMs = 10_000) {
-      if (!running()) return child.exitCode;
-      child.kill('SIGTERM');
+    async stop(graceMs = 10_000, signal = 'SIGTERM') {
+      if (!running()) return exited;
+      child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       try {
         return await exited;

@@ -1,34 +1,23 @@
-// Child processes for tests: a command's exit code and output, and the standalone data-plane process
-// (src/dataplane/main.ts) with its JSON lines, optionally run inside a network namespace.
+// Child processes for tests: `ip` (commands run to their end go through exec.ts), and the standalone
+// data-plane process (src/dataplane/main.ts) with its JSON lines, optionally run inside a network namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { run, runOk } from './exec.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const dataplaneMain = join(repoRoot, 'src/dataplane/main.ts');
 
-export function sh(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', (err) => resolve({ code: -1, output: err.message }));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
 export async function ip(...args: string[]): Promise<void> {
-  const { code, output } = await sh('ip', args);
-  if (code !== 0) throw new Error(`ip ${args.join(' ')}: exit ${code}: ${output.trim()}`);
+  await runOk('ip', args);
 }
 
 /** Why network namespaces cannot be used here, or undefined when they can. */
 export async function netnsUnavailable(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'network namespaces need root';
-  const probe = await sh('ip', ['netns', 'list']);
-  if (probe.code !== 0) return `no usable \`ip netns\`: ${probe.output.trim()}`;
+  const probe = await run('ip', ['netns', 'list']);
+  if (probe.code !== 0) return `no usable \`ip netns\`: ${(probe.stdout + probe.stderr).trim()}`;
   return undefined;
 }
 

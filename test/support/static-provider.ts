@@ -1,5 +1,5 @@
 // An in-memory XdsResourceProvider for tests: resources set by hand, the same for every node unless a
-// per-network override is given. Counts calls so tests can check the server asks only when it must.
+// per-network override is given. Logs calls so tests can check the server asks only when it must.
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE, CLUSTER_TYPE, LISTENER_TYPE, ROUTE_CONFIGURATION_TYPE } from '../../src/xds/type-urls.js';
 import { encodedResource, type EncodedResource } from '../../src/xds/codec/any.js';
 import type { NodeInfo } from '../../src/xds/node-info.js';
@@ -19,7 +19,6 @@ export class StaticProvider implements XdsResourceProvider {
   private readonly byType = new Map<string, Map<string, EncodedResource>>();
   /** network -> typeUrl -> name -> resource, consulted before the shared resources. */
   private readonly byNetwork = new Map<string, Map<string, Map<string, EncodedResource>>>();
-  calls = 0;
   /** Every call, newest last: (typeUrl, node id, names or '*'). */
   readonly log: { typeUrl: string; node: string; names: string[] | '*' }[] = [];
   /** Throw from resources() for this type (robustness tests). */
@@ -60,7 +59,6 @@ export class StaticProvider implements XdsResourceProvider {
   }
 
   resources(typeUrl: string, node: NodeInfo, names: ReadonlySet<string> | undefined): EncodedResource[] {
-    this.calls++;
     this.log.push({ typeUrl, node: node.id, names: names ? [...names] : '*' });
     if (this.log.length > 10_000) this.log.shift();
     if (this.failType === typeUrl) throw new Error(`provider failure injected for ${typeUrl}`);

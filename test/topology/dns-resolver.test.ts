@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { GatewayHostnameResolver, type HostnameChange } from '../../src/topology/index.js';
-import { TestDnsServer, waitFor } from './dns-test-server.js';
+import { TestDnsServer } from './dns-test-server.js';
+import { waitFor } from '../support/wait.js';
 
 describe('topology/GatewayHostnameResolver against a real DNS server on loopback', () => {
   let dns: TestDnsServer;

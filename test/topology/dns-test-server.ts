@@ -89,12 +89,3 @@ export class TestDnsServer {
     this.socket.send(response, peer.port, peer.address);
   }
 }
-
-/** Polls `check` until it returns true or `timeoutMs` passes (no fixed sleeps: the machine is shared). */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

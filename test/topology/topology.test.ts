@@ -8,7 +8,8 @@ import {
   type TopologyInputs,
   type TopologySnapshot,
 } from '../../src/topology/index.js';
-import { TestDnsServer, waitFor } from './dns-test-server.js';
+import { TestDnsServer } from './dns-test-server.js';
+import { waitFor } from '../support/wait.js';
 
 /** buildTopology takes validated meshNetworks (a failed parse is the sources' business). */
 function valid(text: string) {

@@ -1,13 +1,9 @@
 // Incremental (delta) ADS against raw clients: per-resource versions, wildcard, removals, reconnect with
 // initial_resource_versions, ACK/NACK, unsubscribe, and removal ordering.
 import { strict as assert } from 'node:assert';
-import type { AdsResponse } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS, LISTENER_TYPE as LDS } from '../../src/xds/type-urls.js';
 import { waitUntil } from '../support/wait.js';
-import { claInput, edsCluster, harness, type Harness } from './ads-support.js';
-
-const changes = (...pairs: [string, string[]][]) => ({ changes: new Map(pairs.map(([t, n]) => [t, new Set(n)])) });
-const names = (r: AdsResponse) => r.resources.map((x) => x.name).sort();
+import { changes, claInput, edsCluster, harness, names, type Harness } from './ads-support.js';
 
 describe('xds ADS server: delta', function () {
   this.timeout(30_000);

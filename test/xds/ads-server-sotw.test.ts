@@ -16,12 +16,10 @@ import {
 import { quietLog } from '../support/quiet-log.js';
 import { StaticProvider } from '../support/static-provider.js';
 import { waitUntil } from '../support/wait.js';
-import { claInput, edsCluster, harness, type Harness } from './ads-support.js';
+import { changes, claInput, edsCluster, harness, names, type Harness } from './ads-support.js';
 
-const changes = (...pairs: [string, string[]][]) => ({ changes: new Map(pairs.map(([t, n]) => [t, new Set(n)])) });
 /** DiscoveryRequest field 2 (node) holding a Node whose id (field 1) claims 5 bytes and has none. */
 const BAD_NODE = Buffer.from([(2 << 3) | 2, 2, (1 << 3) | 2, 5]);
-const names = (r: AdsResponse) => r.resources.map((x) => x.name).sort();
 /** The first endpoint address of each CLA in a response: which claInput(name, base) it carries (10.<base>.0.1). */
 const addresses = (r: AdsResponse) =>
   r.resources.map((x) => (x.decoded?.value as DecodedClusterLoadAssignment | undefined)?.endpoints[0]?.lbEndpoints[0]?.address);

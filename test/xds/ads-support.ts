@@ -1,11 +1,17 @@
 // Shared setup for the ADS server tests: a server on an ephemeral port with a static provider, and raw clients.
-import { AdsClient, type AdsClientOptions } from '../../src/xds/client/ads-client.js';
+import { AdsClient, type AdsClientOptions, type AdsResponse } from '../../src/xds/client/ads-client.js';
 import type { XdsServerObserver } from '../../src/xds/server/observer.js';
 import { startXdsServer, type XdsServer } from '../../src/xds/server/server.js';
 import { quietLog } from '../support/quiet-log.js';
 import { StaticProvider } from '../support/static-provider.js';
 
 export const LOCALITY = { region: 'r1', zone: 'z1', subzone: '' };
+
+/** A push request for server.push(): the changed names per type URL. */
+export const changes = (...pairs: [string, string[]][]) => ({ changes: new Map(pairs.map(([t, n]) => [t, new Set(n)])) });
+
+/** The resource names of a response, sorted. */
+export const names = (r: AdsResponse) => r.resources.map((x) => x.name).sort();
 
 export interface Harness {
   server: XdsServer;

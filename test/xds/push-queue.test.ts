@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { PushQueue, type QueueClock } from '../../src/xds/push-queue.js';
 import { quietLog } from '../support/quiet-log.js';
+import { waitUntil } from '../support/wait.js';
 import { mergeInto, mergePushRequests, type MutablePushRequest, type PushRequest } from '../../src/xds/server/provider.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS } from '../../src/xds/type-urls.js';
 
@@ -124,8 +125,7 @@ describe('xds push queue', () => {
     const fired: PushRequest[] = [];
     const q = new PushQueue({ quietMs: 1, maxDelayMs: 5, onFlush: (r) => fired.push(r) });
     q.enqueue(change(EDS, 'a'));
-    const deadline = Date.now() + 5000;
-    while (fired.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    await waitUntil(() => fired.length > 0, 5000, 'the real-clock flush', 2);
     assert.equal(fired.length, 1);
     q.close();
   });

@@ -25,7 +25,7 @@ export const emulatedProvider: ClusterProvider = {
       const remote = refs.get('cluster2');
       if (!primary || !remote) throw new Error(`horizon emulate did not report cluster1 and cluster2:\n${emulate.output()}`);
       // Demo addresses are loopback addresses: backends and gateways can bind and be dialled here.
-      return { provider: 'emulated', kubeconfig, primary, remote, dataPlaneReachable: true, cleanup };
+      return { kubeconfig, primary, remote, cleanup };
     } catch (err) {
       await cleanup();
       throw err;

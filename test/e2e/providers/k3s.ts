@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { StartedK3sContainer } from '@testcontainers/k3s';
 import { parse, stringify } from 'yaml';
 import { repoRoot } from '../../support/demo-mesh.js';
-import { run, runOk } from './exec.js';
+import { run, runOk } from '../../support/exec.js';
 import type { ClusterProvider, ClusterRef, ProvisionedClusters } from './provider.js';
 
 const DEFAULT_IMAGE = 'rancher/k3s:v1.31.2-k3s1';
@@ -79,7 +79,7 @@ export const k3sProvider: ClusterProvider = {
         await runOk('bash', [path.join(repoRoot, 'scripts/prepare-cluster.sh'), ref.context, ref.network, `cluster${i + 1}`], { env, timeoutMs: 600_000 });
       }
       // Container addresses are reachable from a Linux host only; pods are not.
-      return { provider: 'k3s', kubeconfig, primary: refs[0]!, remote: refs[1]!, dataPlaneReachable: false, cleanup };
+      return { kubeconfig, primary: refs[0]!, remote: refs[1]!, cleanup };
     } catch (err) {
       await cleanup();
       throw err;

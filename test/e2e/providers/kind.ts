@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { run, runOk } from './exec.js';
+import { run, runOk } from '../../support/exec.js';
 import type { ClusterProvider, ClusterRef, ProvisionedClusters } from './provider.js';
 
 const PRIMARY = 'kind-cluster1';
@@ -55,12 +55,9 @@ export const kindProvider: ClusterProvider = {
     });
     if (saved.length) await kp(['delete', 'secrets', '-l', 'istio/multiCluster=true']);
     return {
-      provider: 'kind',
       kubeconfig,
       primary,
       remote,
-      // Node addresses of kind clusters are reachable from a Linux host, pod addresses are not.
-      dataPlaneReachable: false,
       cleanup: async () => {
         if (saved.length) await kp(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: saved }));
       },

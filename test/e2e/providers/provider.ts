@@ -11,13 +11,10 @@ export interface ClusterRef {
 }
 
 export interface ProvisionedClusters {
-  provider: string;
   /** A kubeconfig file holding both contexts. */
   kubeconfig: string;
   primary: ClusterRef;
   remote: ClusterRef;
-  /** Whether pod and gateway addresses can be dialled from this process (traffic tests need it). */
-  dataPlaneReachable: boolean;
   /** Leaves everything as it was before provision() (stops what it started, restores what it moved). */
   cleanup(): Promise<void>;
 }

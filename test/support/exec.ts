@@ -1,18 +1,23 @@
-// Child processes for the providers: asynchronous (a synchronous exec would block the event loop that
-// may be serving an emulated cluster), with a timeout, never throwing for a missing binary.
+// Running a command to its end for tests (kubectl, bash scripts, ip, shellcheck, the CLI): asynchronous
+// (a synchronous exec would block the event loop that may be serving an emulated cluster), with a
+// timeout, never throwing for a missing binary. Long-running processes use horizon-process.ts / processes.ts.
 import { execFile } from 'node:child_process';
 
 export interface RunResult {
+  /** The exit code; 127 when the command could not be run or was killed (timeout, signal). */
   code: number;
   stdout: string;
   stderr: string;
+  /** The executable was not found. */
+  missing: boolean;
 }
 
 export function run(file: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(file, args, { env: opts.env ?? process.env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
-      resolve({ code, stdout, stderr: stderr || (err && code === 127 ? err.message : '') });
+      const missing = (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+      resolve({ code, stdout, stderr: stderr || (err && code === 127 ? err.message : ''), missing });
     });
     child.stdin?.on('error', () => undefined);
     if (opts.input !== undefined) child.stdin!.end(opts.input);
