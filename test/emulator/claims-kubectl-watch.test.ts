@@ -1,11 +1,9 @@
 // README: "the real kubectl works against them (... `get -w` ...)": `kubectl get pods -w` on an
 // emulated cluster lists the pods, then prints a pod created while it watches.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startEmulatedClusters, type EmulatedClusterSet } from '../../src/emulator/index.js';
 import { demoClusters } from '../support/demo-mesh.js';
-import { KubectlEnv, kubectlPath, skipWithoutKubectl, waitFor } from './helpers.js';
+import { KubectlEnv, skipWithoutKubectl, waitFor } from './helpers.js';
 
 describe('claims: kubectl get -w against an emulated cluster', function () {
   this.timeout(120_000);
@@ -24,10 +22,7 @@ describe('claims: kubectl get -w against an emulated cluster', function () {
 
   it('prints a pod created while it watches', async () => {
     // KubectlEnv.run waits for kubectl to exit; a watch is read as it streams, with the same isolated env.
-    const child = spawn(kubectlPath, ['--context', 'cluster1', '-n', 'sample', 'get', 'pods', '-w', '--request-timeout=90s'], {
-      env: { ...process.env, KUBECONFIG: k!.kubeconfig, HOME: k!.dir, KUBECACHEDIR: path.join(k!.dir, 'cache') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = k!.spawn(['--context', 'cluster1', '-n', 'sample', 'get', 'pods', '-w', '--request-timeout=90s']);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,10 +1,12 @@
 // Shared helpers of the emulator tests: clusters built in code, HTTPS requests that trust the
 // cluster's certificate, real kubectl runs (async, isolated HOME / cache / KUBECONFIG), polling.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { run } from '../support/exec.js';
 import { waitFor as waitForValue } from '../support/wait.js';
 import { startEmulatedCluster, validateClusterDefinition, type ClusterDefinition, type EmulatedCluster, type EmulatedClusterOptions, type KObject } from '../../src/emulator/index.js';
@@ -181,6 +183,11 @@ export class KubectlEnv {
     const r = await run(kubectlPath, args, { env: this.env, input: opts.input, timeoutMs: 120_000 });
     if (r.code !== 0 && !opts.allowFail) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
     return r;
+  }
+
+  /** Starts kubectl without waiting for it to exit (e.g. `get -w`, read as it streams). */
+  spawn(args: string[]): ChildProcessByStdio<null, Readable, Readable> {
+    return spawn(kubectlPath, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** The environment kubectl (or a script calling it) runs in: this kubeconfig, HOME and cache. */
