@@ -1,4 +1,4 @@
-// The demo's data plane beside its emulated clusters: helloworld backends on the pod addresses of
+// The demo's data plane beside its clusters (emulated or real): helloworld backends on the pod addresses of
 // every cluster (PodBackends, fed by a pod informer) and one east-west gateway per network, listening
 // on the LoadBalancer address of that cluster's istio-eastwestgateway Service and learning its own
 // network's endpoints from Horizon over xDS.
@@ -8,12 +8,13 @@ import { startDataplane, type Dataplane } from '../dataplane/dataplane.js';
 import type { EastWestGateway } from '../dataplane/eastwest-gateway.js';
 import { PodBackends } from '../dataplane/pod-backends.js';
 import { defaultDomain } from '../dataplane/service-authority.js';
-import type { EmulatedClusterSet } from '../emulator/index.js';
+import type { RunningClusterSet } from '../clusters/cluster-set.js';
+import { KubeRest } from '../kube/rest.js';
 import { GATEWAY_PORT_LABEL } from '../model/labels.js';
 import { DEFAULT_GATEWAY_PORT } from '../topology/types.js';
 
 export interface DemoDataplaneOptions {
-  set: EmulatedClusterSet;
+  set: RunningClusterSet;
   xdsAddress: string;
   /** Pods that get a helloworld backend (default app=helloworld). */
   labelSelector?: string;
@@ -61,9 +62,15 @@ export async function startDemoDataplane(options: DemoDataplaneOptions): Promise
       pods.start();
       backends.set(cluster.id, pods);
 
-      const svc = cluster.get('v1', 'Service', gwRef.namespace, gwRef.name) as GatewayServiceShape | undefined;
-      const address = svc?.status?.loadBalancer?.ingress?.[0]?.ip;
-      if (!svc || !address) throw new Error(`cluster ${cluster.id}: Service ${gwRef.namespace}/${gwRef.name} has no load-balancer address`);
+      const api = new KubeRest(kubeConfig);
+      const svc = await api
+        .request<GatewayServiceShape>(`/api/v1/namespaces/${gwRef.namespace}/services/${gwRef.name}`)
+        .catch((err: Error) => {
+          throw new Error(`cluster ${cluster.id}: cannot read Service ${gwRef.namespace}/${gwRef.name}: ${err.message}`);
+        })
+        .finally(() => api.close());
+      const address = svc.status?.loadBalancer?.ingress?.[0]?.ip;
+      if (!address) throw new Error(`cluster ${cluster.id}: Service ${gwRef.namespace}/${gwRef.name} has no load-balancer address`);
       const port = gatewayPort(cluster.id, svc);
       gatewayConfigs.push({ network: cluster.network, address, port, domain: defaultDomain, endpoints: {}, xds: options.xdsAddress });
     }

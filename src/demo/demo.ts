@@ -1,24 +1,29 @@
-// `horizon demo` (what `npm start` runs): the split-horizon walkthrough on one machine. Emulated
-// clusters from a folder; Horizon with the first cluster as primary; every other cluster registered
-// the way users do it, by a labelled Secret in the primary holding its kubeconfig; helloworld
-// backends on the pod addresses and an east-west gateway per network.
+// `horizon demo` (what `npm start` runs): the split-horizon walkthrough on one machine. Clusters from
+// a folder, emulated (the default) or real control planes (`--provider kwok`); Horizon with the first
+// cluster as primary; every other cluster registered the way users do it, by a labelled Secret in
+// the primary holding its kubeconfig; helloworld backends on the pod addresses and an east-west
+// gateway per network. Everything after start goes through the clusters' APIs, whichever provider.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startEmulatedClusters, type EmulatedClusterSet } from '../emulator/index.js';
+import { startClusterSet, type ClusterProviderName, type RunningClusterSet } from '../clusters/cluster-set.js';
+import { localRouteUnavailable } from '../clusters/local-route.js';
+import { KubeRest } from '../kube/rest.js';
 import { startHorizon, type Horizon } from '../horizon.js';
 import { remoteSecretObject as buildRemoteSecret, remoteSecretName } from '../multicluster/remote-secret-manifest.js';
 import { startDemoDataplane, type DemoDataplane } from './demo-dataplane.js';
 
 export interface DemoOptions {
   clustersDir: string;
+  /** Where the clusters come from (default emulated). */
+  provider?: ClusterProviderName;
   xdsAddress: string;
   debugAddress?: string;
 }
 
 export interface Demo {
-  set: EmulatedClusterSet;
+  set: RunningClusterSet;
   horizon: Horizon;
   dataplane: DemoDataplane;
   kubeconfigPath: string;
@@ -31,7 +36,13 @@ export function remoteSecretObject(namespace: string, clusterId: string, kubecon
 }
 
 export async function startDemo(options: DemoOptions): Promise<Demo> {
-  const set = await startEmulatedClusters(options.clustersDir);
+  const provider = options.provider ?? 'emulated';
+  if (provider === 'kwok') {
+    // The data plane binds pod addresses, which real control planes keep off loopback ranges.
+    const why = await localRouteUnavailable();
+    if (why) throw new Error(`demo --provider kwok: ${why}`);
+  }
+  const set = await startClusterSet(options.clustersDir, provider, { routePods: true });
   const cleanups: Array<() => Promise<unknown>> = [() => set.stop()];
   const close = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -50,8 +61,14 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     // The Secrets exist before Horizon starts, so its first list of them already holds every remote
     // and whenReady() waits for those clusters to sync (or time out) like any other.
     const systemNamespace = 'istio-system';
-    for (const remote of remotes) {
-      primary.create(remoteSecretObject(systemNamespace, remote.id, remote.kubeconfigYaml({ contextName: remote.id })));
+    const primaryApi = new KubeRest(kubeConfig);
+    try {
+      for (const remote of remotes) {
+        const secret = remoteSecretObject(systemNamespace, remote.id, remote.kubeconfigYaml({ contextName: remote.id }));
+        await primaryApi.request(`/api/v1/namespaces/${systemNamespace}/secrets`, { method: 'POST', body: JSON.stringify(secret), contentType: 'application/json' });
+      }
+    } finally {
+      primaryApi.close();
     }
     const horizon = await startHorizon({
       kubeConfig,

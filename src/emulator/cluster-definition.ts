@@ -4,7 +4,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { cidrsOverlap, parseCidr, parseIPv4, type Cidr } from './ip-pool.js';
+import { cidrsOverlap, isLoopbackCidr, parseCidr, parseIPv4, type Cidr } from './ip-pool.js';
 import { labelKeyError, labelValueError } from './label-selector.js';
 import { isPlainObject } from './merge-patch.js';
 import type { KObject } from './k8s-object.js';
@@ -28,6 +28,12 @@ export interface ClusterDefinition {
   podCIDR: string;
   serviceCIDR: string;
   loadBalancerPool: string;
+  /**
+   * The pod CIDR of this cluster on a real control plane when podCIDR is a loopback range: a real
+   * kube-apiserver refuses loopback addresses in EndpointSlices (127.0.0.0/8), which the emulator
+   * accepts so that `npm start` can bind pod addresses without root. Absent: podCIDR everywhere.
+   */
+  routablePodCIDR?: string;
   nodes: NodeDefinition[];
   /** Fixed API port; 0 or absent = any free port. */
   apiPort?: number;
@@ -44,7 +50,7 @@ export interface ClusterDefinition {
 
 export const clusterFileName = 'cluster.yaml';
 
-const knownFields = ['clusterID', 'network', 'podCIDR', 'serviceCIDR', 'loadBalancerPool', 'nodes', 'apiPort', 'token', 'podDeletionGracePeriodSeconds', 'kubernetesVersion'];
+const knownFields = ['clusterID', 'network', 'podCIDR', 'serviceCIDR', 'loadBalancerPool', 'routablePodCIDR', 'nodes', 'apiPort', 'token', 'podDeletionGracePeriodSeconds', 'kubernetesVersion'];
 const idRe = /^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/i;
 
 export class ClusterDefinitionError extends Error {
@@ -77,6 +83,12 @@ export function validateClusterDefinition(raw: unknown, where: string): Omit<Clu
     const c = parseCidr(str(field));
     if (typeof c === 'string') fail(field, c);
     cidrs.push([field, c as Cidr]);
+  }
+  if (raw.routablePodCIDR !== undefined) {
+    const c = parseCidr(str('routablePodCIDR'));
+    if (typeof c === 'string') fail('routablePodCIDR', c);
+    if (isLoopbackCidr(c as Cidr)) fail('routablePodCIDR', `${(c as Cidr).text} is a loopback range, which is what this field exists to avoid`);
+    cidrs.push(['routablePodCIDR', c as Cidr]);
   }
   for (let i = 0; i < cidrs.length; i++) {
     for (let j = i + 1; j < cidrs.length; j++) {
@@ -116,6 +128,7 @@ export function validateClusterDefinition(raw: unknown, where: string): Omit<Clu
     podCIDR: cidrs[0]![1].text,
     serviceCIDR: cidrs[1]![1].text,
     loadBalancerPool: cidrs[2]![1].text,
+    ...(cidrs[3] ? { routablePodCIDR: cidrs[3][1].text } : {}),
     nodes,
   };
   if (raw.apiPort !== undefined && raw.apiPort !== null) {
@@ -212,4 +225,13 @@ export async function findClusterFolders(setDir: string): Promise<string[]> {
     }
   }
   return out;
+}
+
+/** Every cluster definition of a set folder (clusters/<set>/), in folder-name order. */
+export async function loadClusterSet(setDir: string): Promise<ClusterDefinition[]> {
+  const folders = await findClusterFolders(setDir);
+  if (folders.length === 0) throw new ClusterDefinitionError(`${setDir}: no cluster folders (subfolders with a cluster.yaml) found`);
+  const defs: ClusterDefinition[] = [];
+  for (const f of folders) defs.push(await loadClusterFolder(f));
+  return defs;
 }

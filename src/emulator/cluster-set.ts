@@ -1,10 +1,11 @@
 // A set of emulated clusters started from one folder (clusters/<set>/<clusterID>/), with one
 // kubeconfig holding a context per cluster.
-import { ClusterDefinitionError, findClusterFolders, loadClusterFolder, type ClusterDefinition } from './cluster-definition.js';
+import { ClusterDefinitionError, loadClusterSet, type ClusterDefinition } from './cluster-definition.js';
 import { EmulatedCluster, type EmulatedClusterOptions, type KubeconfigOptions } from './emulated-cluster.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 
 export class EmulatedClusterSet {
+  readonly provider = 'emulated' as const;
   readonly clusters: readonly EmulatedCluster[];
 
   constructor(clusters: readonly EmulatedCluster[]) {
@@ -56,9 +57,5 @@ export async function startClusterDefinitions(defs: readonly ClusterDefinition[]
 
 /** Starts every subfolder of `setDir` that holds a cluster.yaml. */
 export async function startEmulatedClusters(setDir: string, opts: EmulatedClusterOptions = {}): Promise<EmulatedClusterSet> {
-  const folders = await findClusterFolders(setDir);
-  if (folders.length === 0) throw new ClusterDefinitionError(`${setDir}: no cluster folders (subfolders with a cluster.yaml) found`);
-  const defs = [];
-  for (const f of folders) defs.push(await loadClusterFolder(f));
-  return startClusterDefinitions(defs, opts);
+  return startClusterDefinitions(await loadClusterSet(setDir), opts);
 }

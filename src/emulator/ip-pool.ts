@@ -37,6 +37,13 @@ export function cidrContains(c: Cidr, ip: number): boolean {
   return ip >= c.base && ip < c.base + c.size;
 }
 
+const LOOPBACK = parseCidr('127.0.0.0/8') as Cidr;
+
+/** Whether any address of the CIDR is a loopback address (127.0.0.0/8). */
+export function isLoopbackCidr(c: Cidr): boolean {
+  return cidrsOverlap(c, LOOPBACK);
+}
+
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return a.base < b.base + b.size && b.base < a.base + a.size;
 }

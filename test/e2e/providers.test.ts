@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { KubeConfig } from '@kubernetes/client-node';
 import { mergeKubeconfigs } from './providers/k3s.js';
-import { providers, selectedProvider } from './providers/index.js';
+import { providers, selectedProviders } from './providers/index.js';
 
 const k3sKubeconfig = (port: number, token: string) => `apiVersion: v1
 clusters:
@@ -27,11 +27,12 @@ users:
 `;
 
 describe('e2e cluster providers', () => {
-  it('are chosen with HORIZON_CLUSTERS, emulated by default; a typo is an error, not a silent default', () => {
-    assert.equal(selectedProvider({}).name, 'emulated');
-    assert.equal(selectedProvider({ HORIZON_CLUSTERS: 'kind' }).name, 'kind');
-    assert.equal(selectedProvider({ HORIZON_CLUSTERS: 'k3s' }).name, 'k3s');
-    assert.throws(() => selectedProvider({ HORIZON_CLUSTERS: 'kinds' }), /HORIZON_CLUSTERS=kinds is not a cluster provider \(have: emulated, kind, k3s\)/);
+  it('are chosen with HORIZON_CLUSTERS, emulated and kwok by default; a typo is an error, not a silent default', () => {
+    const names = (env: NodeJS.ProcessEnv) => selectedProviders(env).map((p) => p.name);
+    assert.deepEqual(names({}), ['emulated', 'kwok']);
+    assert.deepEqual(names({ HORIZON_CLUSTERS: 'kind' }), ['kind']);
+    assert.deepEqual(names({ HORIZON_CLUSTERS: 'kwok, k3s' }), ['kwok', 'k3s']);
+    assert.throws(() => selectedProviders({ HORIZON_CLUSTERS: 'kinds' }), /HORIZON_CLUSTERS=kinds is not a cluster provider \(have: emulated, kwok, kind, k3s\)/);
   });
 
   it('merge the two K3s kubeconfigs (both named "default") into one with a context per cluster', () => {

@@ -1,7 +1,8 @@
 // `horizon demo`: the whole story on one machine (see src/demo/demo.ts), then what each network's
 // callers receive for one service (as `horizon endpoints` shows it, read from the demo's own debug
 // API), and serve until interrupted.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { CLUSTER_PROVIDERS, type ClusterProviderName } from '../../clusters/cluster-set.js';
 import type { NetworkEdsz } from '../../debug/index.js';
 import { debugGet } from '../debug-client.js';
 import { listenAddress, parseAddress, parsePort } from '../options.js';
@@ -10,6 +11,7 @@ import { renderEndpoints } from './endpoints.js';
 
 interface Flags {
   clusters: string;
+  provider: ClusterProviderName;
   xdsAddress?: string;
   xdsPort?: number;
   debugAddress?: string;
@@ -20,8 +22,9 @@ interface Flags {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the split-horizon walkthrough on embedded emulated clusters: Horizon, remote Secret, backends, gateways')
-    .option('--clusters <dir>', 'folder of emulated clusters', 'clusters/demo')
+    .description('the split-horizon walkthrough on embedded emulated clusters (or real control planes): Horizon, remote Secret, backends, gateways')
+    .option('--clusters <dir>', 'folder of cluster definitions', 'clusters/demo')
+    .addOption(new Option('--provider <name>', 'emulated, or kwok: real control planes (scripts/kube-binaries.sh builds them; needs root for the pod routes)').choices(CLUSTER_PROVIDERS).default('emulated'))
     .option('--xds-address <host:port>', 'xDS listen address (default 127.0.0.1:15010)', parseAddress)
     .option('--xds-port <port>', 'short for --xds-address 127.0.0.1:<port>', parsePort)
     .option('--debug-address <host:port>', 'debug API listen address (default 127.0.0.1:15014; loopback only)', parseAddress)
@@ -32,12 +35,13 @@ export function registerDemo(program: Command): void {
       const { startDemo } = await import('../../demo/demo.js');
       const demo = await startDemo({
         clustersDir: flags.clusters,
+        provider: flags.provider,
         xdsAddress: listenAddress(flags.xdsAddress, flags.xdsPort, '127.0.0.1:15010'),
         debugAddress: listenAddress(flags.debugAddress, flags.debugPort, '127.0.0.1:15014'),
       });
       const { horizon } = demo;
       const out = (s: string) => process.stdout.write(`${s}\n`);
-      for (const c of demo.set.clusters) out(`cluster ${c.id} (${c.network}): ${c.url}`);
+      for (const c of demo.set.clusters) out(`cluster ${c.id} (${c.network}, ${demo.set.provider}): ${c.url}`);
       out(`kubeconfig: ${demo.kubeconfigPath}`);
       out(`horizon ready: xds=${horizon.xds.address} debug=${horizon.debug!.url}`);
       for (const network of [...new Set(demo.set.clusters.map((c) => c.network))].sort()) {

@@ -1,19 +1,21 @@
-// `horizon emulate`: starts every emulated cluster of a folder, writes one kubeconfig for them, and
-// serves until SIGINT / SIGTERM.
+// `horizon emulate`: starts every cluster of a folder, emulated (in-memory API servers, the default)
+// or as real control planes (`--provider kwok`), writes one kubeconfig for them, and serves until
+// SIGINT / SIGTERM.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Command } from 'commander';
-import type { EmulatedClusterSet } from '../../emulator/index.js';
+import { Option, type Command as CommandType } from 'commander';
+import { CLUSTER_PROVIDERS, type ClusterProviderName, type RunningClusterSet } from '../../clusters/cluster-set.js';
 import { waitForSignal } from '../signals.js';
 
 export interface EmulateOptions {
   clusters: string;
+  provider?: ClusterProviderName;
   kubeconfigOut?: string;
 }
 
 export interface Emulation {
-  set: EmulatedClusterSet;
+  set: RunningClusterSet;
   kubeconfigPath: string;
   /** Stops the clusters; removes the kubeconfig's temporary folder if this made one (it holds admin tokens). */
   stop(): Promise<void>;
@@ -21,8 +23,13 @@ export interface Emulation {
 
 /** Starts the clusters and writes the kubeconfig (the CLI then waits for a signal and stops). */
 export async function startEmulation(opts: EmulateOptions, out: (line: string) => void): Promise<Emulation> {
-  const { startEmulatedClusters } = await import('../../emulator/index.js');
-  const set = await startEmulatedClusters(opts.clusters);
+  const { startClusterSet } = await import('../../clusters/cluster-set.js');
+  const { localRouteUnavailable } = await import('../../clusters/local-route.js');
+  const provider = opts.provider ?? 'emulated';
+  // Real control planes keep pods off loopback; their addresses are made bindable where we may.
+  const noRoute = provider === 'kwok' ? await localRouteUnavailable() : undefined;
+  if (noRoute) out(`note: pod addresses are not routed to this machine (${noRoute}); Horizon works, a local data plane cannot bind them`);
+  const set = await startClusterSet(opts.clusters, provider, { routePods: provider === 'kwok' && !noRoute });
   // Only a folder made here is removed, never a --kubeconfig-out file.
   let tempDir: string | undefined;
   const stop = async (): Promise<void> => {
@@ -42,11 +49,12 @@ export async function startEmulation(opts: EmulateOptions, out: (line: string) =
   }
 }
 
-export function registerEmulate(program: Command): void {
+export function registerEmulate(program: CommandType): void {
   program
     .command('emulate')
-    .description('run emulated Kubernetes clusters (in-memory API servers) from a folder of cluster folders')
+    .description('run Kubernetes clusters from a folder of cluster folders: emulated (in-memory API servers) or real control planes (kwok)')
     .option('--clusters <dir>', 'folder whose subfolders hold cluster.yaml + manifests', 'clusters/demo')
+    .addOption(new Option('--provider <name>', 'emulated, or kwok: real etcd, kube-apiserver, controllers, kwok and MetalLB (build them with scripts/kube-binaries.sh)').choices(CLUSTER_PROVIDERS).default('emulated'))
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig (default: a temporary file, removed on exit)')
     .action(async (opts: EmulateOptions) => {
       const emulation = await startEmulation(opts, (line) => process.stdout.write(`${line}\n`));
