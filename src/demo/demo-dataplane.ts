@@ -8,13 +8,14 @@ import { startDataplane, type Dataplane } from '../dataplane/dataplane.js';
 import type { EastWestGateway } from '../dataplane/eastwest-gateway.js';
 import { PodBackends } from '../dataplane/pod-backends.js';
 import { defaultDomain } from '../dataplane/service-authority.js';
-import type { RunningClusterSet } from '../clusters/cluster-set.js';
+import type { RunningCluster } from '../clusters/cluster-set.js';
 import { KubeRest } from '../kube/rest.js';
 import { GATEWAY_PORT_LABEL } from '../model/labels.js';
 import { DEFAULT_GATEWAY_PORT } from '../topology/types.js';
 
 export interface DemoDataplaneOptions {
-  set: RunningClusterSet;
+  /** The clusters, each reached through its own kubeconfig. */
+  clusters: ReadonlyArray<Pick<RunningCluster, 'id' | 'network' | 'kubeconfigYaml'>>;
   xdsAddress: string;
   /** Pods that get a helloworld backend (default app=helloworld). */
   labelSelector?: string;
@@ -55,7 +56,7 @@ export async function startDemoDataplane(options: DemoDataplaneOptions): Promise
   try {
     // Gateways go through startDataplane: a gateway with `xds` set learns its endpoints from Horizon.
     const gatewayConfigs: GatewayConfig[] = [];
-    for (const cluster of options.set.clusters) {
+    for (const cluster of options.clusters) {
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromString(cluster.kubeconfigYaml());
       const pods = new PodBackends({ kubeConfig, labelSelector: options.labelSelector ?? 'app=helloworld' });

@@ -78,7 +78,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       ...(options.debugAddress ? { debugAddress: options.debugAddress } : {}),
     });
     cleanups.push(() => horizon.close());
-    const dataplane = await startDemoDataplane({ set, xdsAddress: horizon.xds.address });
+    const dataplane = await startDemoDataplane({ clusters: set.clusters, xdsAddress: horizon.xds.address });
     cleanups.push(() => dataplane.close());
     await horizon.whenReady();
     // Ready also means "timed out": the demo's own clusters must all be there, or its story is wrong.

@@ -1,14 +1,23 @@
 // Proxyless gRPC for real: @grpc/grpc-js-xds clients (each in its own process, with its own
 // bootstrap and NETWORK) call helloworld through xds:/// targets; Horizon serves LDS/RDS/CDS/EDS from
-// the emulated demo clusters; helloworld backends listen on the pod addresses and each network's
-// east-west gateway forwards what crosses networks. The walkthrough's experiment, and the shares.
+// the demo clusters of every provider (emulated, and real control planes with kwok); helloworld
+// backends listen on the pod addresses and each network's east-west gateway forwards what crosses
+// networks. Every change goes through kubectl, as a user makes it. The walkthrough's experiment, and
+// the shares.
 import { strict as assert } from 'node:assert';
+import { readFile } from 'node:fs/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import { startDemoDataplane, type DemoDataplane } from '../../src/demo/demo-dataplane.js';
+import { startHorizon, type Horizon } from '../../src/horizon.js';
+import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
 import { runGrpcXdsClient, type GrpcCallResult } from '../support/grpc-xds-client.js';
-import { HELLO_HOST, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
+import { HELLO_HOST } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
+import { selectedProviders, type ClusterProvider, type ProvisionedClusters } from './providers/index.js';
 
 const TARGET = `xds:///${HELLO_HOST}:5000`;
+const SECRET = 'cluster2-secret';
 
 function versions(results: readonly GrpcCallResult[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -24,98 +33,135 @@ function forwardedBy(dp: DemoDataplane, network: string): number {
   return Object.values(stats.authorities).reduce((s, a) => s + a.forwarded, 0);
 }
 
-const readyPods = (mesh: DemoMesh, cluster: 'c1' | 'c2', version: string) =>
-  mesh[cluster].list('v1', 'Pod', { namespace: 'sample', labelSelector: `app=helloworld,version=${version}` }).length;
+for (const provider of selectedProviders()) proxylessSuite(provider);
 
-describe('proxyless gRPC across networks (emulated demo clusters)', function () {
-  this.timeout(180_000);
-  let mesh: DemoMesh;
-  let dp: DemoDataplane;
+function proxylessSuite(provider: ClusterProvider): void {
+  describe(`proxyless gRPC across networks (${provider.name} demo clusters)`, function () {
+    this.timeout(180_000);
+    let clusters: ProvisionedClusters | undefined;
+    let k: KubectlEnv | undefined;
+    let horizon: Horizon | undefined;
+    let dp: DemoDataplane | undefined;
+    let remoteKubeconfig = '';
 
-  const call = (network: string, calls: number) =>
-    runGrpcXdsClient({ server: mesh.horizon.xds.address, target: TARGET, calls, metadata: { NETWORK: network, GENERATOR: 'grpc' }, nodeId: `client-${network}` });
+    const call = (network: string, calls: number) =>
+      runGrpcXdsClient({ server: horizon!.xds.address, target: TARGET, calls, metadata: { NETWORK: network, GENERATOR: 'grpc' }, nodeId: `client-${network}` });
+    const kubectl = (context: 'primary' | 'remote', args: string[], input?: string) =>
+      k!.run(['--context', clusters![context].context, ...args], input === undefined ? {} : { input });
+    const scaleV2 = (replicas: number) => kubectl('remote', ['-n', 'sample', 'scale', 'deployment', 'helloworld-v2', `--replicas=${replicas}`]);
+    const readyPods = async (context: 'primary' | 'remote', version: string) => {
+      const out = (await kubectl(context, ['-n', 'sample', 'get', 'pods', '-l', `app=helloworld,version=${version}`, '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}'])).stdout;
+      return out.split('\n').filter((l) => l === 'True').length;
+    };
+    const backends = (id: string) => dp!.backends.get(id)!.fleet.backends().length;
+    const registerRemote = async () => {
+      const file = await k!.file('remote-kubeconfig', remoteKubeconfig);
+      await kubectl('primary', ['-n', 'istio-system', 'create', 'secret', 'generic', SECRET, `--from-file=${clusters!.remote.clusterId}=${file}`]);
+      await kubectl('primary', ['-n', 'istio-system', 'label', 'secret', SECRET, 'istio/multiCluster=true']);
+      await waitUntil(() => horizon!.registry.get(clusters!.remote.clusterId)?.source.status === 'synced', 60_000, 'cluster2 synced');
+    };
 
-  before(async () => {
-    mesh = await startDemoMesh();
-    await mesh.horizon.whenReady();
-    mesh.registerRemote();
-    await waitUntil(() => mesh.horizon.registry.get('cluster2')?.source.status === 'synced', 20_000, 'cluster2 synced');
-    dp = await startDemoDataplane({ set: mesh.set, xdsAddress: mesh.horizon.xds.address });
-    await waitUntil(async () => (await dp.settled(), dp.backends.get('cluster1')!.fleet.backends().length === 1 && dp.backends.get('cluster2')!.fleet.backends().length === 1), 20_000, 'backends up');
-  });
-  after(async () => {
-    await dp?.close();
-    await mesh?.close();
-  });
-
-  it('a network1 client gets v1 directly and v2 through network2 gateway; a network2 client the other way', async () => {
-    const before2 = forwardedBy(dp, 'network2');
-    const before1 = forwardedBy(dp, 'network1');
-    const r1 = await call('network1', 40);
-    const v1 = versions(r1);
-    assert.ok((v1.v1 ?? 0) > 5 && (v1.v2 ?? 0) > 5, `network1 client answers: ${JSON.stringify(v1)}`);
-    assert.equal(r1.filter((r) => !r.ok).length, 0, JSON.stringify(v1));
-    assert.equal(forwardedBy(dp, 'network2') - before2, v1.v2, 'every v2 answer passed network2 gateway');
-    assert.equal(forwardedBy(dp, 'network1') - before1, 0, 'no v1 answer passed a gateway');
-
-    const r2 = await call('network2', 40);
-    const v2 = versions(r2);
-    assert.ok((v2.v1 ?? 0) > 5 && (v2.v2 ?? 0) > 5, `network2 client answers: ${JSON.stringify(v2)}`);
-    assert.equal(forwardedBy(dp, 'network1') - before1, v2.v1, 'every v1 answer of the network2 client passed network1 gateway');
-    assert.equal(forwardedBy(dp, 'network2') - before2, v1.v2, 'network2 gateway saw no call of the network2 client');
-  });
-
-  it('1 ready pod on network1 and 3 on network2: a network1 client sends about 75 % to network2', async () => {
-    mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 3 } }, 'merge');
-    await waitUntil(() => readyPods(mesh, 'c2', 'v2') === 3 && mesh.horizon.mesh.endpoints(HELLO_HOST).length === 4, 20_000, '3 v2 endpoints');
-    await waitUntil(async () => (await dp.settled(), dp.backends.get('cluster2')!.fleet.backends().length === 3), 20_000, '3 v2 backends');
-    const results = await call('network1', 400);
-    const v = versions(results);
-    const share = (v.v2 ?? 0) / results.length;
-    console.log(`      network1 client, 1 v1 pod vs 3 v2 pods: ${JSON.stringify(v)} (v2 share ${(share * 100).toFixed(1)} %)`);
-    assert.ok(share > 0.68 && share < 0.82, `v2 share ${share}`);
-  });
-
-  it('scaling v2 to zero moves all traffic to v1; removing cluster2 does too', async () => {
-    mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 0 } }, 'merge');
-    await waitUntil(() => mesh.horizon.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === 'cluster2').length === 0, 20_000, 'v2 endpoints gone');
-    let v = versions(await call('network1', 30));
-    assert.deepEqual(v, { v1: 30 });
-
-    mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 1 } }, 'merge');
-    await waitUntil(async () => (await dp.settled(), dp.backends.get('cluster2')!.fleet.backends().length === 1), 20_000, 'v2 back');
-    v = versions(await call('network1', 30));
-    assert.ok((v.v2 ?? 0) > 0, `v2 answers again: ${JSON.stringify(v)}`);
-
-    mesh.c1.delete('v1', 'Secret', 'istio-system', 'cluster2-secret');
-    await waitUntil(() => !mesh.horizon.registry.has('cluster2'), 10_000, 'cluster2 removed');
-    v = versions(await call('network1', 30));
-    assert.deepEqual(v, { v1: 30 });
-    mesh.registerRemote();
-    await waitUntil(() => mesh.horizon.registry.get('cluster2')?.source.status === 'synced', 20_000, 'cluster2 back');
-  });
-
-  it('a VirtualService with 90/10 weights between DestinationRule subsets gives about 90/10', async () => {
-    mesh.c1.create({
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'DestinationRule',
-      metadata: { name: 'helloworld', namespace: 'sample' },
-      spec: { host: 'helloworld', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] },
+    before(async function () {
+      skipWithoutKubectl(this);
+      const reason = await provider.unavailable();
+      if (reason) {
+        console.log(`    skipped (${provider.name} provider): ${reason}`);
+        this.skip();
+      }
+      clusters = await provider.provision();
+      const kubeconfigText = await readFile(clusters.kubeconfig, 'utf8');
+      k = await KubectlEnv.create(kubeconfigText);
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromString(kubeconfigText);
+      horizon = await startHorizon({ kubeConfig, contexts: [clusters.primary.context], clusterId: clusters.primary.clusterId, xdsAddress: '127.0.0.1:0' });
+      await horizon.whenReady();
+      remoteKubeconfig = (await k.run(['config', 'view', '--minify', '--flatten', '--context', clusters.remote.context])).stdout;
+      await registerRemote();
+      const own = async (ref: { context: string; clusterId: string; network: string }) => {
+        const yaml = (await k!.run(['config', 'view', '--minify', '--flatten', '--context', ref.context])).stdout;
+        return { id: ref.clusterId, network: ref.network, kubeconfigYaml: () => yaml };
+      };
+      dp = await startDemoDataplane({ clusters: [await own(clusters.primary), await own(clusters.remote)], xdsAddress: horizon.xds.address });
+      await waitUntil(async () => (await dp!.settled(), backends('cluster1') === 1 && backends('cluster2') === 1), 30_000, 'backends up');
     });
-    mesh.c1.create({
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'VirtualService',
-      metadata: { name: 'helloworld', namespace: 'sample' },
-      spec: {
-        hosts: ['helloworld'],
-        http: [{ route: [{ destination: { host: 'helloworld', subset: 'v1' }, weight: 90 }, { destination: { host: 'helloworld', subset: 'v2' }, weight: 10 }] }],
-      },
+    after(async () => {
+      await dp?.close();
+      await horizon?.close();
+      await k?.cleanup();
+      await clusters?.cleanup();
     });
-    await waitUntil(() => mesh.horizon.provider.explainRoutes(HELLO_HOST, 5000)?.virtualService?.name === 'helloworld', 10_000, 'the VirtualService in force');
-    const results = await call('network1', 400);
-    const v = versions(results);
-    const share = (v.v1 ?? 0) / results.length;
-    console.log(`      90/10 canary: ${JSON.stringify(v)} (v1 share ${(share * 100).toFixed(1)} %)`);
-    assert.ok(share > 0.85 && share < 0.95, `v1 share ${share}`);
+
+    it('a network1 client gets v1 directly and v2 through network2 gateway; a network2 client the other way', async () => {
+      const before2 = forwardedBy(dp!, 'network2');
+      const before1 = forwardedBy(dp!, 'network1');
+      const r1 = await call('network1', 40);
+      const v1 = versions(r1);
+      assert.ok((v1.v1 ?? 0) > 5 && (v1.v2 ?? 0) > 5, `network1 client answers: ${JSON.stringify(v1)}`);
+      assert.equal(r1.filter((r) => !r.ok).length, 0, JSON.stringify(v1));
+      assert.equal(forwardedBy(dp!, 'network2') - before2, v1.v2, 'every v2 answer passed network2 gateway');
+      assert.equal(forwardedBy(dp!, 'network1') - before1, 0, 'no v1 answer passed a gateway');
+
+      const r2 = await call('network2', 40);
+      const v2 = versions(r2);
+      assert.ok((v2.v1 ?? 0) > 5 && (v2.v2 ?? 0) > 5, `network2 client answers: ${JSON.stringify(v2)}`);
+      assert.equal(forwardedBy(dp!, 'network1') - before1, v2.v1, 'every v1 answer of the network2 client passed network1 gateway');
+      assert.equal(forwardedBy(dp!, 'network2') - before2, v1.v2, 'network2 gateway saw no call of the network2 client');
+    });
+
+    it('1 ready pod on network1 and 3 on network2: a network1 client sends about 75 % to network2', async () => {
+      await scaleV2(3);
+      await waitUntil(async () => (await readyPods('remote', 'v2')) === 3 && horizon!.mesh.endpoints(HELLO_HOST).length === 4, 30_000, '3 v2 endpoints');
+      await waitUntil(async () => (await dp!.settled(), backends('cluster2') === 3), 30_000, '3 v2 backends');
+      const results = await call('network1', 400);
+      const v = versions(results);
+      const share = (v.v2 ?? 0) / results.length;
+      console.log(`      network1 client, 1 v1 pod vs 3 v2 pods: ${JSON.stringify(v)} (v2 share ${(share * 100).toFixed(1)} %)`);
+      assert.ok(share > 0.68 && share < 0.82, `v2 share ${share}`);
+    });
+
+    it('scaling v2 to zero moves all traffic to v1; removing cluster2 does too', async () => {
+      await scaleV2(0);
+      await waitUntil(() => horizon!.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === 'cluster2').length === 0, 30_000, 'v2 endpoints gone');
+      let v = versions(await call('network1', 30));
+      assert.deepEqual(v, { v1: 30 });
+
+      await scaleV2(1);
+      await waitUntil(async () => (await dp!.settled(), backends('cluster2') === 1), 30_000, 'v2 back');
+      v = versions(await call('network1', 30));
+      assert.ok((v.v2 ?? 0) > 0, `v2 answers again: ${JSON.stringify(v)}`);
+
+      await kubectl('primary', ['-n', 'istio-system', 'delete', 'secret', SECRET]);
+      await waitUntil(() => !horizon!.registry.has('cluster2'), 10_000, 'cluster2 removed');
+      v = versions(await call('network1', 30));
+      assert.deepEqual(v, { v1: 30 });
+      await registerRemote();
+    });
+
+    it('a VirtualService with 90/10 weights between DestinationRule subsets gives about 90/10', async () => {
+      const manifests = [
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name: 'helloworld', namespace: 'sample' },
+          spec: { host: 'helloworld', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] },
+        },
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name: 'helloworld', namespace: 'sample' },
+          spec: {
+            hosts: ['helloworld'],
+            http: [{ route: [{ destination: { host: 'helloworld', subset: 'v1' }, weight: 90 }, { destination: { host: 'helloworld', subset: 'v2' }, weight: 10 }] }],
+          },
+        },
+      ];
+      await kubectl('primary', ['apply', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n'));
+      await waitUntil(() => horizon!.provider.explainRoutes(HELLO_HOST, 5000)?.virtualService?.name === 'helloworld', 10_000, 'the VirtualService in force');
+      const results = await call('network1', 400);
+      const v = versions(results);
+      const share = (v.v1 ?? 0) / results.length;
+      console.log(`      90/10 canary: ${JSON.stringify(v)} (v1 share ${(share * 100).toFixed(1)} %)`);
+      assert.ok(share > 0.85 && share < 0.95, `v1 share ${share}`);
+    });
   });
-});
+}
