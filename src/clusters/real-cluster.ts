@@ -209,6 +209,21 @@ export class RealCluster {
     const manifests = def.manifests.map((m) => m.object);
     const ordered = [...manifests.filter((o) => o.kind === 'Namespace'), ...manifests.filter((o) => o.kind !== 'Namespace')];
     if (ordered.length > 0) await this.kubectl(['apply', '-f', '-'], yamlDocs(ordered), 120_000);
+    // Ready as the emulator is when it returns: the manifests' Deployments available and every
+    // selecting Service's EndpointSlices holding its ready pods (real controllers take a moment).
+    if (ordered.some((o) => o.kind === 'Deployment')) await this.kubectl(['wait', '--for=condition=Available', 'deployments', '--all', '-A', '--timeout=90s'], undefined, 100_000);
+    for (const svc of ordered.filter((o) => o.kind === 'Service')) {
+      const selector = (svc as { spec?: { selector?: Record<string, string> } }).spec?.selector;
+      if (!selector || Object.keys(selector).length === 0) continue;
+      const ns = svc.metadata.namespace ?? 'default';
+      const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+      await this.until(`EndpointSlices of Service ${ns}/${svc.metadata.name}`, 60_000, async () => {
+        const pods = await this.kubectl(['get', 'pods', '-n', ns, '-l', labels, '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+        const slices = await this.kubectl(['get', 'endpointslices', '-n', ns, '-l', `kubernetes.io/service-name=${svc.metadata.name}`, '-o', 'jsonpath={range .items[*].endpoints[*]}{.conditions.ready}{"\\n"}{end}']);
+        const count = (text: string, v: string) => text.split('\n').filter((l) => l === v).length;
+        return count(pods, 'True') === count(slices, 'true') ? true : undefined;
+      });
+    }
     // Every LoadBalancer Service of the manifests has its address before anyone reads it.
     const lbs = ordered.filter((o) => o.kind === 'Service' && (o as { spec?: { type?: string } }).spec?.type === 'LoadBalancer');
     for (const svc of lbs) {
