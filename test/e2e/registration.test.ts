@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
@@ -110,6 +111,44 @@ function registrationSuite(provider: ClusterProvider): void {
       await k.run([...inPrimary, 'delete', 'secret', HAND_MADE_SECRET]);
       await expectAddresses(local, 'the primary\'s endpoints alone after the Secret is deleted');
       assert.equal(await remoteInClusterz(), undefined, '/debug/clusterz no longer lists the remote');
+    });
+
+    it('a rotated remote Secret (kubectl apply of new credentials) never leaves a gap in what the client receives (checked continuously)', async () => {
+      const { primary, remote } = clusters!;
+      const inPrimary = ['--context', primary.context, '-n', 'istio-system'];
+      const minified = parseYaml((await k.run(['config', 'view', '--minify', '--flatten', '--context', remote.context])).stdout) as {
+        users: Array<{ name: string }>;
+        contexts: Array<{ context: { user: string } }>;
+      };
+      const apply = async (kubeconfig: string) => {
+        const file = await k.file('rotating_kubecfg', kubeconfig);
+        const secret = (await k.run([...inPrimary, 'create', 'secret', 'generic', HAND_MADE_SECRET, `--from-file=${remote.clusterId}=${file}`, '--dry-run=client', '-o', 'yaml'])).stdout;
+        await k.run([...inPrimary, 'apply', '-f', '-'], { input: secret });
+      };
+      await apply(stringifyYaml(minified));
+      await k.run([...inPrimary, 'label', 'secret', HAND_MADE_SECRET, 'istio/multiCluster=true']);
+      await expectAddresses([...local, ...gateways], 'the remote network before rotation');
+      const want = JSON.stringify([...local, ...gateways].sort());
+      let gaps = 0;
+      let samples = 0;
+      const sampler = setInterval(() => {
+        samples++;
+        if (JSON.stringify(claAddresses(client!)) !== want) gaps++;
+      }, 2);
+      try {
+        // New credentials entry for the same cluster: the kubeconfig text changes, as on a rotation.
+        minified.users[0]!.name = 'rotated-user';
+        minified.contexts[0]!.context.user = 'rotated-user';
+        await apply(stringifyYaml(minified));
+        await waitUntil(async () => (await remoteInClusterz())?.syncStatus === 'synced', 60_000, 'synced after rotation');
+        await new Promise((r) => setTimeout(r, 1_000));
+      } finally {
+        clearInterval(sampler);
+      }
+      assert.equal(gaps, 0, `the client's assignment differed in ${gaps} of ${samples} samples during the rotation`);
+      assert.ok(samples > 100, `sampled ${samples} times`);
+      await k.run([...inPrimary, 'delete', 'secret', HAND_MADE_SECRET]);
+      await expectAddresses(local, 'the primary\'s endpoints alone after the Secret is deleted');
     });
 
     it('horizon create-remote-secret | kubectl apply -f - registers it the same way; kubectl delete secret removes it', async () => {
