@@ -306,7 +306,9 @@ export class ClusterSource extends EventEmitter {
     this.probeTimer = setTimeout(async () => {
       this.probeTimer = undefined;
       try {
-        await this.rest.request('/version', { timeoutMs: Math.min(5000, intervalMs) });
+        // /readyz, not /version: a kube-apiserver answers /version with its etcd down (found on real
+        // control planes), so only readiness says whether changes can still reach us.
+        await this.rest.request('/readyz', { timeoutMs: Math.min(5000, intervalMs), accept: 'text/plain' });
         if (this.probeFailing) {
           this.probeFailing = false;
           // Watches opened before the outage may be dead without knowing it: start them over.
