@@ -12,12 +12,13 @@ import { parseAllDocuments } from 'yaml';
 import { buildProgram } from '../../src/cli/main.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
+import { KubectlEnv } from '../emulator/helpers.js';
 import { selectedProviders, type ClusterProvider, type ProvisionedClusters } from '../e2e/providers/index.js';
 import { gatewayAddresses, helloworldEndpoints } from '../e2e/support/cluster-facts.js';
 import { claAddresses, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
 import { waitUntil } from '../support/wait.js';
+import { provisionForSuite } from '../e2e/support/suite-clusters.js';
 
 const deployDir = path.join(repoRoot, 'clusters/deploy');
 
@@ -83,14 +84,7 @@ function inClusterSuite(provider: ClusterProvider): void {
     let horizonEnv: NodeJS.ProcessEnv = {};
 
     before(async function () {
-      skipWithoutKubectl(this);
-      const reason = await provider.unavailable();
-      if (reason) {
-        console.log(`    skipped (${provider.name} provider): ${reason}`);
-        this.skip();
-      }
-      clusters = await provider.provision();
-      k = await KubectlEnv.create(await readFile(clusters.kubeconfig, 'utf8'));
+      ({ clusters, k } = await provisionForSuite(this, provider));
       dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-incluster-'));
     });
     after(async () => {

@@ -5,16 +5,16 @@
 // networks. Every change goes through kubectl, as a user makes it. The walkthrough's experiment, and
 // the shares.
 import { strict as assert } from 'node:assert';
-import { readFile } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { startDemoDataplane, type DemoDataplane } from '../../src/demo/demo-dataplane.js';
 import { startHorizon, type Horizon } from '../../src/horizon.js';
-import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
+import { KubectlEnv } from '../emulator/helpers.js';
 import { runGrpcXdsClient, type GrpcCallResult } from '../support/grpc-xds-client.js';
 import { HELLO_HOST } from '../support/demo-mesh.js';
 import { waitUntil } from '../support/wait.js';
 import { selectedProviders, type ClusterProvider, type ProvisionedClusters } from './providers/index.js';
+import { provisionForSuite } from './support/suite-clusters.js';
 
 const TARGET = `xds:///${HELLO_HOST}:5000`;
 const SECRET = 'cluster2-secret';
@@ -62,15 +62,8 @@ function proxylessSuite(provider: ClusterProvider): void {
     };
 
     before(async function () {
-      skipWithoutKubectl(this);
-      const reason = await provider.unavailable();
-      if (reason) {
-        console.log(`    skipped (${provider.name} provider): ${reason}`);
-        this.skip();
-      }
-      clusters = await provider.provision();
-      const kubeconfigText = await readFile(clusters.kubeconfig, 'utf8');
-      k = await KubectlEnv.create(kubeconfigText);
+      let kubeconfigText: string;
+      ({ clusters, k, kubeconfigText } = await provisionForSuite(this, provider));
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromString(kubeconfigText);
       horizon = await startHorizon({ kubeConfig, contexts: [clusters.primary.context], clusterId: clusters.primary.clusterId, xdsAddress: '127.0.0.1:0' });

@@ -5,18 +5,18 @@
 //   create-remote-secret | kubectl apply -f -`) -> a raw xDS client on the primary's network gets the
 //   remote network's gateway -> `kubectl delete secret` -> it no longer does.
 import { strict as assert } from 'node:assert';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
+import { KubectlEnv } from '../emulator/helpers.js';
 import { claAddresses, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
 import { runOk } from '../support/exec.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
 import { waitUntil } from '../support/wait.js';
 import { selectedProviders, type ClusterProvider, type ProvisionedClusters } from './providers/index.js';
 import { gatewayAddresses, helloworldEndpoints } from './support/cluster-facts.js';
+import { provisionForSuite } from './support/suite-clusters.js';
 
 const HAND_MADE_SECRET = 'horizon-e2e-remote';
 
@@ -55,14 +55,7 @@ function registrationSuite(provider: ClusterProvider): void {
     };
 
     before(async function () {
-      skipWithoutKubectl(this);
-      const reason = await provider.unavailable();
-      if (reason) {
-        console.log(`    skipped (${provider.name} provider): ${reason}`);
-        this.skip();
-      }
-      clusters = await provider.provision();
-      k = await KubectlEnv.create(await readFile(clusters.kubeconfig, 'utf8'));
+      ({ clusters, k } = await provisionForSuite(this, provider));
       const { primary, remote } = clusters;
 
       serve = spawnHorizon(['serve', '--kubeconfig', clusters.kubeconfig, '--context', primary.context, '--cluster-id', primary.clusterId, '--xds-port', '0', '--debug-port', '0']);

@@ -3,14 +3,14 @@
 // against the emulator and against real control planes (kwok provider): everything is read back with
 // kubectl, so a divergence of the emulator from the real API server fails here.
 import { strict as assert } from 'node:assert';
-import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { realPodCIDR } from '../../src/clusters/kwokctl-config.js';
 import { loadClusterSet } from '../../src/emulator/cluster-definition.js';
 import { cidrContains, parseCidr, parseIPv4, type Cidr } from '../../src/emulator/ip-pool.js';
 import { selectedProviders, type ClusterProvider, type ProvisionedClusters } from '../e2e/providers/index.js';
 import { demoClusters } from '../support/demo-mesh.js';
-import { KubectlEnv, skipWithoutKubectl, waitFor } from './helpers.js';
+import { KubectlEnv, waitFor } from './helpers.js';
+import { provisionForSuite } from '../e2e/support/suite-clusters.js';
 
 const helloworld = (replicas: number, extraLabel = ''): string => `apiVersion: v1
 kind: Service
@@ -74,16 +74,9 @@ function kubectlSuite(provider: ClusterProvider): void {
     const count = async (args: string[]) => ((await json(args)).items as unknown[]).length;
 
     before(async function () {
-      skipWithoutKubectl(this);
-      const reason = await provider.unavailable();
-      if (reason) {
-        console.log(`    skipped (${provider.name} provider): ${reason}`);
-        this.skip();
-      }
       const def = (await loadClusterSet(demoClusters)).find((d) => d.clusterID === 'cluster1')!;
       podRange = parseCidr(provider.name === 'kwok' ? realPodCIDR(def) : def.podCIDR) as Cidr;
-      clusters = await provider.provision();
-      k = await KubectlEnv.create(await readFile(clusters.kubeconfig, 'utf8'));
+      ({ clusters, k } = await provisionForSuite(this, provider));
     });
     after(async () => {
       await k?.cleanup();
