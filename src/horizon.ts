@@ -19,6 +19,7 @@ import { startXdsServer, type XdsServer } from './xds/server/server.js';
 import { combineObservers, type XdsServerObserver } from './xds/server/observer.js';
 import { checkDebugAddress, startDebugServer, type DebugServer } from './debug/debug-server.js';
 import { HorizonMetrics } from './debug/metrics.js';
+import { type Limits, resolveLimits } from './limits.js';
 
 export interface HorizonOptions {
   /** The operator's kubeconfig and the contexts to use: the first is the primary (config) cluster. */
@@ -32,6 +33,10 @@ export interface HorizonOptions {
   /** A cluster not synced by then is served without (status `timeout`); default 30 s. */
   remoteClusterTimeoutMs?: number;
   allowInsecureKubeconfig?: boolean;
+  /** Accept remote API servers on link-local / cloud metadata addresses (refused by default). */
+  allowLinkLocalApiServers?: boolean;
+  /** Overrides of the size limits (see limits.ts). */
+  limits?: Partial<Limits>;
   xdsAddress?: string;
   /** Push coalescing (defaults: 5 ms quiet, 50 ms at most). */
   pushQuietMs?: number;
@@ -68,6 +73,8 @@ export interface Readiness {
 export interface Horizon {
   readonly primaryId: ClusterId;
   readonly systemNamespace: string;
+  /** The size limits in effect. */
+  readonly limits: Readonly<Limits>;
   readonly registry: Registry;
   readonly mesh: MeshModel;
   readonly provider: MeshResourceProvider;
@@ -96,6 +103,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   const primaryId = options.clusterId ?? primaryContext;
   // Refuse an exposed debug API without a token before anything starts.
   if (options.debugAddress !== undefined) checkDebugAddress(options.debugAddress, options.debugToken);
+  const limits = resolveLimits(options.limits);
   const metrics = new HorizonMetrics();
 
   const registry = new Registry(domain);
@@ -160,6 +168,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     primary,
     primaryId,
     systemNamespace,
+    limits,
     registry,
     policy: { allowInsecure: options.allowInsecureKubeconfig ?? false },
     createSource: makeSource,
@@ -211,6 +220,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   const horizon: Horizon = {
     primaryId,
     systemNamespace,
+    limits,
     registry,
     mesh,
     provider,

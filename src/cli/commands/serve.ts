@@ -1,8 +1,9 @@
 // `horizon serve`: watch the clusters of a kubeconfig (first context = primary) plus remote clusters
 // registered through Secrets, and serve xDS.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { collect, listenAddress, parseAddress, parseDuration, parsePort } from '../options.js';
 import { waitForSignal } from '../signals.js';
+import { defaultLimits, limitNames, type Limits } from '../../limits.js';
 
 export interface ServeFlags {
   kubeconfig?: string;
@@ -20,10 +21,31 @@ export interface ServeFlags {
   debugToken?: string;
   pushQuiet: number;
   pushMaxDelay: number;
+  allowLinkLocalApiServers?: boolean;
+  /** --max-<limit> flags, by camel-cased limit name (commander's naming). */
+  [max: `max${string}`]: number | undefined;
+}
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
+  return n;
+}
+
+/** The --max-* flags given, as overrides of the defaults. */
+export function limitsFromFlags(flags: ServeFlags): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  for (const key of Object.keys(limitNames) as Array<keyof Limits>) {
+    const value = flags[`max${camel('-' + limitNames[key].flag)}` as `max${string}`];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
 }
 
 export function registerServe(program: Command): void {
-  program
+  const serve = program
     .command('serve')
     .description('watch the clusters and serve split-horizon xDS')
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
@@ -55,7 +77,12 @@ export function registerServe(program: Command): void {
         'HORIZON_DEBUG_TOKEN',
       ),
     )
-    .action(async (flags: ServeFlags) => {
+    .option('--allow-link-local-api-servers', 'accept remote kubeconfigs whose server is a link-local or cloud metadata address (169.254.0.0/16, fe80::/10, fd00:ec2::254, metadata.google.internal)');
+  for (const key of Object.keys(limitNames) as Array<keyof Limits>) {
+    const { flag, what } = limitNames[key];
+    serve.addOption(new Option(`--max-${flag} <n>`, `at most this many ${what}`).argParser(parsePositiveInt).default(undefined, String(defaultLimits[key])));
+  }
+  serve.action(async (flags: ServeFlags) => {
       // Loaded on use: `horizon --help` and the light commands should not pay for the whole server.
       const { loadOperatorKubeconfig } = await import('../load-kubeconfig.js');
       const { startHorizon } = await import('../../horizon.js');
@@ -77,6 +104,8 @@ export function registerServe(program: Command): void {
         xdsAddress: listenAddress(flags.xdsAddress, flags.xdsPort, '127.0.0.1:15010'),
         debugAddress: listenAddress(flags.debugAddress, flags.debugPort, '127.0.0.1:15014'),
         ...(flags.debugToken ? { debugToken: flags.debugToken } : {}),
+        allowLinkLocalApiServers: flags.allowLinkLocalApiServers === true,
+        limits: limitsFromFlags(flags),
       });
       // serve always passes a debug address (the default when none is given), so the server is there.
       const debugUrl = horizon.debug!.url;
