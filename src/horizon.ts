@@ -168,7 +168,6 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     primary,
     primaryId,
     systemNamespace,
-    limits,
     registry,
     policy: { allowInsecure: options.allowInsecureKubeconfig ?? false },
     createSource: makeSource,
