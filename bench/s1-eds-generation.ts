@@ -13,7 +13,7 @@
 //   npm run bench -- S1 [--iterations 40] [--cases 1/100,10/10,100/10,1000/1,10000/1]
 import type { MeshChanges } from '../src/mesh/mesh-model.js';
 import { jsonToStruct } from '../src/xds/codec/struct.js';
-import { parseNode } from '../src/xds/node-info.js';
+import { parseNode } from '../src/xds/xds-node.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../src/xds/type-urls.js';
 import { ClusterHost, waitForMesh } from './support/cluster-host-client.js';
 import { PhaseProfiler } from './support/profiler.js';

@@ -8,7 +8,7 @@
 //                       [--names 10] [--mode sotw|delta] [--load-procs 1]
 import type { Horizon } from '../src/horizon.js';
 import { jsonToStruct } from '../src/xds/codec/struct.js';
-import { parseNode } from '../src/xds/node-info.js';
+import { parseNode } from '../src/xds/xds-node.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../src/xds/type-urls.js';
 import { BareFanout } from './support/bare-fanout.js';
 import { ClusterHost, waitForMesh } from './support/cluster-host-client.js';

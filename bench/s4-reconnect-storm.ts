@@ -5,7 +5,7 @@
 // bare grpc-js server (answers with the bytes Horizon sent, looked up in a map: no decisions) is the floor.
 //   npm run bench -- S4 [--streams 1000] [--names 100] [--repeat 3]
 import { jsonToStruct } from '../src/xds/codec/struct.js';
-import { parseNode } from '../src/xds/node-info.js';
+import { parseNode } from '../src/xds/xds-node.js';
 import type { AckEvent } from '../src/xds/server/observer.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../src/xds/type-urls.js';
 import { BareFanout } from './support/bare-fanout.js';

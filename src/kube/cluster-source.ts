@@ -3,12 +3,12 @@
 // as one `changes` event naming what changed, so consumers recompute only that.
 import { EventEmitter } from 'node:events';
 import type { KubeConfig, KubernetesObject, V1EndpointSlice, V1Namespace, V1Node, V1Service } from '@kubernetes/client-node';
-import { localityKey } from '../eds/localities.js';
+import { localityKey } from '../split-horizon/localities.js';
 import type { DestinationRule, VirtualService } from '../model/istio-config.js';
 import { NETWORK_LABEL, SERVICE_NAME_LABEL } from '../model/labels.js';
-import type { ClusterId, EndpointRecord, Hostname, NodeInfo, ServiceInfo } from '../model/types.js';
+import type { ClusterId, EndpointRecord, Hostname, ClusterNode, ServiceInfo } from '../model/types.js';
 import { logger } from '../log.js';
-import { endpointsFromSlices, hostnameOf, type NodeFacts, toNodeInfo, toServiceInfo } from './convert.js';
+import { endpointsFromSlices, hostnameOf, type NodeFacts, toClusterNode, toServiceInfo } from './convert.js';
 import { type IstioObject, toDestinationRule, toVirtualService } from './convert-istio.js';
 import { type InformerState, ResilientInformer } from './informer.js';
 import { RefIndex } from './ref-index.js';
@@ -73,7 +73,7 @@ export class ClusterSource extends EventEmitter {
   private readonly podRefs = new RefIndex(); // pod (ns, name) -> services
   private readonly intern = new Interner();
   private readonly localities = new Map<string, Locality>();
-  private readonly nodes = new Map<string, NodeInfo>();
+  private readonly nodes = new Map<string, ClusterNode>();
   private readonly nodeRefs = new Map<string, Set<string>>(); // node name -> services
   private readonly endpointsByService = new Map<string, readonly EndpointRecord[]>();
   /** The same two tables by hostname: the registry's lookups, without splitting and rejoining names. */
@@ -151,7 +151,7 @@ export class ClusterSource extends EventEmitter {
   endpointHosts(): IterableIterator<Hostname> {
     return this.endpointsByHost.keys();
   }
-  allNodes(): IterableIterator<NodeInfo> {
+  allNodes(): IterableIterator<ClusterNode> {
     return this.nodes.values();
   }
   allDestinationRules(): IterableIterator<DestinationRule> {
@@ -398,7 +398,7 @@ export class ClusterSource extends EventEmitter {
   }
 
   private onNode(node: V1Node): void {
-    const info = toNodeInfo(node, this.id);
+    const info = toClusterNode(node, this.id);
     const before = this.nodes.get(info.name);
     this.nodes.set(info.name, info);
     if (!before || !sameRecord(before.labels, info.labels)) {

@@ -8,7 +8,7 @@ import {
   SUBZONE_LABEL,
   ZONE_LABEL,
 } from '../model/labels.js';
-import type { ClusterId, EndpointHealth, EndpointRecord, Locality, NodeInfo, ServiceInfo, ServicePort } from '../model/types.js';
+import type { ClusterId, EndpointHealth, EndpointRecord, Locality, ClusterNode, ServiceInfo, ServicePort } from '../model/types.js';
 import { protocolOf } from './protocol.js';
 
 export const hostnameOf = (name: string, namespace: string, domain: string): string =>
@@ -160,7 +160,7 @@ export function endpointsFromSlices(
   return [...byAddress.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 }
 
-export function toNodeInfo(node: V1Node, cluster: ClusterId): NodeInfo {
+export function toClusterNode(node: V1Node, cluster: ClusterId): ClusterNode {
   return {
     name: node.metadata?.name ?? '',
     cluster,

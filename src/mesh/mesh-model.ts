@@ -8,9 +8,10 @@ import type { ClusterId, Endpoint, Gateway, Hostname, NetworkId, ServiceInfo } f
 import { logger } from '../log.js';
 import type { Registry, RegistryChanges } from '../registry/registry.js';
 import { buildTopology, type TopologySnapshot } from '../topology/topology.js';
-import type { GatewayHostnameResolver } from '../topology/dns-resolver.js';
-import { emptyMeshNetworks, type MeshNetworks, type TopologyProblem } from '../topology/types.js';
-import { mergeMeshNetworks } from './mesh-networks-merge.js';
+import type { GatewayHostnameResolver } from '../gateway-dns/hostname-resolver.js';
+import { emptyMeshNetworks, type MeshNetworks } from '../mesh-networks/index.js';
+import type { TopologyProblem } from '../topology/types.js';
+import { mergeMeshNetworks } from '../mesh-networks/merge.js';
 
 export interface MeshChanges {
   /** Recompute everything (networks or gateways changed). */

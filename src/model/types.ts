@@ -113,8 +113,8 @@ export interface ServiceInfo {
  */
 export type EndpointRecord = Omit<Endpoint, 'network'>;
 
-/** A node, as far as locality and NodePort gateways care. */
-export interface NodeInfo {
+/** A Kubernetes node, as far as locality and NodePort gateways care. `addresses[].type` is InternalIP, ExternalIP, Hostname... */
+export interface ClusterNode {
   name: string;
   cluster: ClusterId;
   labels: Readonly<Record<string, string>>;

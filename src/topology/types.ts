@@ -1,6 +1,9 @@
 // Kubernetes-free inputs and outputs of the topology logic. The kube layer converts Services, Nodes
 // and Namespaces into these; nothing here knows about client-node objects.
-import type { ClusterId, NetworkId, NodeInfo, ServiceInfo } from '../model/types.js';
+import type { ClusterId, ServiceInfo } from '../model/types.js';
+export type { ClusterNode } from '../model/types.js';
+export type { MeshNetwork, MeshNetworkEndpoints, MeshNetworkGateway, MeshNetworks } from '../mesh-networks/types.js';
+export { emptyMeshNetworks } from '../mesh-networks/types.js';
 
 export { NETWORK_LABEL, GATEWAY_PORT_LABEL, NODE_SELECTOR_ANNOTATION } from '../model/labels.js';
 /** Port istiod assumes for a labelled gateway Service without the port label. */
@@ -29,34 +32,6 @@ export interface ClusterService {
   loadBalancerIngress: readonly { ip?: string; hostname?: string }[];
 }
 
-/** What the topology needs of a Node. `type` is InternalIP, ExternalIP, Hostname... */
-export interface ClusterNode {
-  cluster: ClusterId;
-  name: string;
-  addresses: readonly { type: string; address: string }[];
-  labels: Readonly<Record<string, string>>;
-}
-
-/** One `endpoints` entry of a meshNetworks network: exactly one of the two. */
-export type MeshNetworkEndpoints = { fromRegistry: ClusterId } | { fromCidr: string };
-
-/** One `gateways` entry of a meshNetworks network: an address or a registry service, and a port. */
-export type MeshNetworkGateway =
-  | { address: string; port: number; locality?: string }
-  | { registryServiceName: string; port: number; locality?: string };
-
-export interface MeshNetwork {
-  name: NetworkId;
-  endpoints: readonly MeshNetworkEndpoints[];
-  gateways: readonly MeshNetworkGateway[];
-}
-
-/** meshNetworks, networks in document order (fromCidr and fromRegistry: first match wins). */
-export interface MeshNetworks {
-  networks: readonly MeshNetwork[];
-}
-
-export const emptyMeshNetworks: MeshNetworks = Object.freeze({ networks: Object.freeze([]) as readonly MeshNetwork[] });
 
 /** Something wrong with the topology inputs that a user can act on; never thrown, always reported. */
 export interface TopologyProblem {
@@ -74,6 +49,4 @@ export type HostnameLookup = (hostname: string) => readonly string[] | undefined
 
 // Horizon's registry types satisfy these shapes as they are; keep it so (checked at compile time).
 const _serviceFits = (s: ServiceInfo): ClusterService => s;
-const _nodeFits = (n: NodeInfo): ClusterNode => n;
 void _serviceFits;
-void _nodeFits;

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ComponentSupervisor } from '../../src/clusters/component-supervisor.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const alive = (pid: number | undefined) => {
   if (pid === undefined) return false;
@@ -33,20 +33,20 @@ describe('control-plane component supervisor', function () {
     sup.start();
     const st = (name: string) => sup.status().find((s) => s.name === name)!;
     const log = () => readFile(path.join(dir, 'a.log'), 'utf8').catch(() => '');
-    await waitUntil(async () => st('a').pid !== undefined && /started a\n/.test(await log()), 5_000, 'a started');
+    await waitFor(async () => st('a').pid !== undefined && /started a\n/.test(await log()), 'a started', { timeoutMs: 5_000 });
     assert.equal(st('b').pid, undefined, 'b is held');
     const first = st('a').pid;
     await sup.kill('a');
-    await waitUntil(() => st('a').pid !== undefined && st('a').pid !== first, 5_000, 'a restarted');
+    await waitFor(() => st('a').pid !== undefined && st('a').pid !== first, 'a restarted', { timeoutMs: 5_000 });
     assert.equal(st('a').restarts, 1);
     assert.equal(st('a').lastExit, 'signal SIGKILL');
     assert.ok(!alive(first), 'the killed process is gone');
-    await waitUntil(async () => /started a\nstarted a\n/.test(await log()), 5_000, 'both runs of a in its log');
+    await waitFor(async () => /started a\nstarted a\n/.test(await log()), 'both runs of a in its log', { timeoutMs: 5_000 });
 
     await sup.pause('a');
     await sup.resume('a');
     sup.release('b');
-    await waitUntil(() => st('b').pid !== undefined, 5_000, 'b started on release');
+    await waitFor(() => st('b').pid !== undefined, 'b started on release', { timeoutMs: 5_000 });
     await sup.hold('b');
     assert.equal(st('b').pid, undefined, 'b stopped by hold');
 

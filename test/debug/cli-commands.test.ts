@@ -9,7 +9,7 @@ import { getJson } from '../support/debug-http.js';
 import { HELLO_CLA, repoRoot, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { run } from '../support/exec.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { clusterz, endpointsOf, gatewayIp, helloEdsz, helloPod } from './support.js';
 
 const bin = path.join(repoRoot, 'bin/horizon.mjs');
@@ -47,8 +47,8 @@ describe('CLI: endpoints, status, serve', function () {
     url = mesh.horizon.debug!.url;
     mesh.registerRemote();
     const gw2 = gatewayIp(mesh.c2);
-    await waitUntil(async () => (await clusterz(url)).some((c) => c.id === 'cluster2' && c.syncStatus === 'synced'), 20_000, 'cluster2 synced');
-    await waitUntil(async () => endpointsOf(await helloEdsz(url, 'network1')).includes(`${gw2}:15443`), 20_000, 'network2 gateway');
+    await waitFor(async () => (await clusterz(url)).some((c) => c.id === 'cluster2' && c.syncStatus === 'synced'), 'cluster2 synced', { timeoutMs: 20_000 });
+    await waitFor(async () => endpointsOf(await helloEdsz(url, 'network1')).includes(`${gw2}:15443`), 'network2 gateway', { timeoutMs: 20_000 });
   });
   after(async () => {
     client?.close();

@@ -7,7 +7,7 @@ import { bearerMatches, checkDebugAddress, isLoopbackHost } from '../../src/debu
 import { startHorizon } from '../../src/horizon.js';
 import { getJson } from '../support/debug-http.js';
 import { secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const TOKEN = 'test-token-4f1c9a';
 
@@ -110,13 +110,13 @@ describe('debug API access and readiness', function () {
     });
     try {
       const url = mesh.horizon.debug!.url;
-      await waitUntil(
+      await waitFor(
         async () => {
           const r = await getJson<{ ready: boolean; reasons: string[] }>(url, '/ready');
           return r.status === 503 && r.body.reasons.includes('cluster cluster2 is syncing') && !r.body.reasons.some((x) => x.startsWith('primary'));
         },
-        20_000,
         '503 waiting for cluster2 only',
+        { timeoutMs: 20_000 },
       );
       const during = await getJson<{ ready: boolean; reasons: string[] }>(url, '/ready');
       assert.equal(during.status, 503);
@@ -125,7 +125,7 @@ describe('debug API access and readiness', function () {
       assert.deepEqual(clusters.body.map((c) => [c.id, c.syncStatus]), [['cluster1', 'synced'], ['cluster2', 'syncing']]);
 
       await mesh.c2.restart();
-      await waitUntil(async () => (await getJson(url, '/ready')).status === 200, 30_000, '/ready 200 once cluster2 synced');
+      await waitFor(async () => (await getJson(url, '/ready')).status === 200, '/ready 200 once cluster2 synced', { timeoutMs: 30_000 });
       assert.deepEqual((await getJson(url, '/ready')).body, { ready: true, reasons: [] });
     } finally {
       await mesh.close();

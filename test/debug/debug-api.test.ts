@@ -7,7 +7,7 @@ import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { getJson, parsePrometheus, sample } from '../support/debug-http.js';
 import { claAddresses, HELLO_CLA, HELLO_HOST, secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { clusterz, endpointsOf, gatewayIp, helloEdsz, helloPod } from './support.js';
 
 const EDS = CLUSTER_LOAD_ASSIGNMENT_TYPE;
@@ -88,8 +88,8 @@ describe('debug API on the demo clusters', function () {
     mesh.registerRemote();
     const gw2 = gatewayIp(mesh.c2);
     const gw1 = gatewayIp(mesh.c1);
-    await waitUntil(async () => (await clusterz(url)).some((c) => c.id === 'cluster2' && c.syncStatus === 'synced'), 20_000, 'cluster2 synced');
-    await waitUntil(async () => endpointsOf(await helloEdsz(url, 'network1')).includes(`${gw2}:15443`), 20_000, 'network2 gateway in edsz');
+    await waitFor(async () => (await clusterz(url)).some((c) => c.id === 'cluster2' && c.syncStatus === 'synced'), 'cluster2 synced', { timeoutMs: 20_000 });
+    await waitFor(async () => endpointsOf(await helloEdsz(url, 'network1')).includes(`${gw2}:15443`), 'network2 gateway in edsz', { timeoutMs: 20_000 });
 
     const c2 = (await clusterz(url)).find((c) => c.id === 'cluster2')!;
     assert.deepEqual(
@@ -195,10 +195,10 @@ describe('debug API on the demo clusters', function () {
     mesh.c1.create(rule('VirtualService', 'broken', { hosts: ['other'], http: [{ route: [{ destination: { host: 'a' }, weight: 60 }, { destination: { host: 'b' }, weight: 30 }] }] }));
     type Configz = { hosts: { host: string; destinationRule?: { name: string; cluster: string; subsets: string[] }; virtualService?: { name: string }; shadowed: { kind: string; name: string }[]; routeProblems: { problem: string }[] }[]; refused: { cluster: string; kind: string; name: string; error: string }[] };
     let cz: Configz | undefined;
-    await waitUntil(async () => {
+    await waitFor(async () => {
       cz = (await getJson<Configz>(url, '/debug/configz')).body;
       return cz.refused.length === 1 && (cz.hosts.find((h) => h.host === HELLO_HOST)?.shadowed.length ?? 0) === 1;
-    }, 10_000, 'the rules seen');
+    }, 'the rules seen', { timeoutMs: 10_000 });
     const hw = cz!.hosts.find((h) => h.host === HELLO_HOST)!;
     assert.equal(hw.destinationRule?.cluster, 'cluster1', 'the older rule wins');
     assert.deepEqual(hw.destinationRule?.subsets, ['v1']);
@@ -217,20 +217,20 @@ describe('debug API on the demo clusters', function () {
     const gw2 = gatewayIp(mesh.c2);
     mesh.c2.faults.setPodReady('sample', v2.name, false);
     try {
-      await waitUntil(async () => (await helloEdsz(url, 'network1')).leftOut.length === 1, 15_000, 'v2 left out');
+      await waitFor(async () => (await helloEdsz(url, 'network1')).leftOut.length === 1, 'v2 left out', { timeoutMs: 15_000 });
       const a = await helloEdsz(url, 'network1');
       assert.deepEqual(a.leftOut.map((x) => [x.endpoint, x.reason, x.network, x.cluster, x.pod]), [[`${v2.ip}:5000`, 'unhealthy', 'network2', 'cluster2', v2.name]]);
       assert.ok(!endpointsOf(a).includes(`${gw2}:15443`), 'no gateway for a network with nothing healthy behind it');
     } finally {
       mesh.c2.faults.setPodReady('sample', v2.name, true);
     }
-    await waitUntil(async () => endpointsOf(await helloEdsz(url, 'network1')).includes(`${gw2}:15443`), 15_000, 'v2 back');
+    await waitFor(async () => endpointsOf(await helloEdsz(url, 'network1')).includes(`${gw2}:15443`), 'v2 back', { timeoutMs: 15_000 });
   });
 
   it('a refused remote Secret key shows in clusterz with the reason and is counted in /metrics', async () => {
     mesh.c1.create(secretObject('broken-secret', { cluster9: 'this is not a kubeconfig: [' }));
     try {
-      await waitUntil(async () => (await clusterz(url)).some((c) => c.id === 'cluster9'), 15_000, 'refused entry');
+      await waitFor(async () => (await clusterz(url)).some((c) => c.id === 'cluster9'), 'refused entry', { timeoutMs: 15_000 });
       const all = await clusterz(url);
       const refused = all.find((c) => c.id === 'cluster9')!;
       assert.equal(refused.syncStatus, 'refused');
@@ -247,7 +247,7 @@ describe('debug API on the demo clusters', function () {
     } finally {
       mesh.c1.delete('v1', 'Secret', 'istio-system', 'broken-secret');
     }
-    await waitUntil(async () => !(await clusterz(url)).some((c) => c.id === 'cluster9'), 15_000, 'refused entry gone');
+    await waitFor(async () => !(await clusterz(url)).some((c) => c.id === 'cluster9'), 'refused entry gone', { timeoutMs: 15_000 });
   });
 
   it('edsz?proxyID= returns what a connected proxy holds; adsz, syncz and config_dump show it', async () => {
@@ -273,10 +273,10 @@ describe('debug API on the demo clusters', function () {
     assert.equal(me.client, 'envoy');
     assert.ok(ads.body.totalClients >= 1);
 
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const s = await getJson<SynczEntry[]>(url, '/debug/syncz');
       return s.body.find((e) => e.proxy.includes('proxy-alpha'))?.types.EDS?.synced === true;
-    }, 10_000, 'alpha acked');
+    }, 'alpha acked', { timeoutMs: 10_000 });
     const sz = (await getJson<SynczEntry[]>(url, '/debug/syncz')).body.find((e) => e.proxy.includes('proxy-alpha'))!;
     assert.equal(sz.endpoint_sent, sz.endpoint_acked);
     assert.equal(sz.types.EDS!.sentVersion, sz.types.EDS!.ackedVersion);
@@ -310,10 +310,10 @@ describe('debug API on the demo clusters', function () {
     gamma.subscribe(EDS, [HELLO_CLA]);
     await gamma.nextResponse((r) => r.typeUrl === EDS, 15_000);
     gamma.nack(EDS, 'rejected on purpose by the test');
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const s = await getJson<SynczEntry[]>(url, '/debug/syncz');
       return s.body.find((e) => e.proxy.includes('proxy-gamma'))?.types.EDS?.lastNack?.message === 'rejected on purpose by the test';
-    }, 10_000, 'NACK recorded');
+    }, 'NACK recorded', { timeoutMs: 10_000 });
 
     const m = await metrics();
     assert.equal(sample(m, 'horizon_xds_nacks_total', { type: 'EDS' }), nacksBefore + 1);
@@ -330,7 +330,7 @@ describe('debug API on the demo clusters', function () {
     const v2 = helloPod(mesh.c2);
     mesh.c2.faults.setPodReady('sample', v2.name, false);
     try {
-      await waitUntil(async () => (sample(await metrics(), 'horizon_xds_event_to_send_seconds_count', { type: 'EDS' }) ?? 0) > countBefore, 15_000, 'event-to-send observed');
+      await waitFor(async () => (sample(await metrics(), 'horizon_xds_event_to_send_seconds_count', { type: 'EDS' }) ?? 0) > countBefore, 'event-to-send observed', { timeoutMs: 15_000 });
       const after = await metrics();
       const sum = sample(after, 'horizon_xds_event_to_send_seconds_sum', { type: 'EDS' })!;
       assert.ok(sum >= 0 && sum < 60, `plausible event-to-send seconds (${sum})`);

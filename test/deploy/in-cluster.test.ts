@@ -17,7 +17,7 @@ import { selectedProviders, type ClusterProvider, type ProvisionedClusters } fro
 import { gatewayAddresses, helloworldEndpoints } from '../e2e/support/cluster-facts.js';
 import { claAddresses, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { provisionForSuite } from '../e2e/support/suite-clusters.js';
 
 const deployDir = path.join(repoRoot, 'clusters/deploy');
@@ -147,7 +147,7 @@ function inClusterSuite(provider: ClusterProvider): void {
       client = new AdsClient({ address: xds, node: { id: 'in-cluster-test', metadata: { NETWORK: 'network1' } } });
       client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
       const local = await helloworldEndpoints(k, clusters!.primary);
-      await waitUntil(() => claAddresses(client!).length > 0, 30_000, 'the local endpoints');
+      await waitFor(() => claAddresses(client!).length > 0, 'the local endpoints', { timeoutMs: 30_000 });
       assert.deepEqual(claAddresses(client), local.sort());
 
       // Registering cluster2 needs the Role on Secrets in istio-system, and nothing more.
@@ -157,7 +157,7 @@ function inClusterSuite(provider: ClusterProvider): void {
       await k.run(['--context', 'cluster1', '-n', 'istio-system', 'label', 'secret', 'cluster2-remote', 'istio/multiCluster=true']);
       const gateways = await gatewayAddresses(k, clusters!.remote);
       assert.equal(gateways.length, 1, `one gateway address in cluster2: ${gateways.join(', ')}`);
-      await waitUntil(() => claAddresses(client!).includes(gateways[0]!), 30_000, 'the network2 gateway');
+      await waitFor(() => claAddresses(client!).includes(gateways[0]!), 'the network2 gateway', { timeoutMs: 30_000 });
       assert.deepEqual(claAddresses(client), [...local, ...gateways].sort());
       assert.doesNotMatch(horizon.output(), /forbidden/i, 'no request was refused');
     });

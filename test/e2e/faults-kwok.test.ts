@@ -12,7 +12,7 @@ import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
 import { claAddresses, HELLO_CLA, HELLO_HOST } from '../support/demo-mesh.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { kwokUnavailable, provisionKwok, type KwokProvisioned } from './providers/kwok.js';
 import { gatewayAddresses, helloworldEndpoints } from './support/cluster-facts.js';
 
@@ -57,7 +57,7 @@ describe('remote control-plane faults on kwok clusters', function () {
 
   const waitCla = async (what: string, ms = 60_000) => {
     try {
-      await waitUntil(claIsExpected, ms, what, 25);
+      await waitFor(claIsExpected, what, { timeoutMs: ms, intervalMs: 25 });
     } catch (err) {
       assert.fail(`${(err as Error).message}: got ${JSON.stringify(claAddresses(client!))}, want ${JSON.stringify(expected)}`);
     }
@@ -66,15 +66,14 @@ describe('remote control-plane faults on kwok clusters', function () {
   /** Waits until the remote is stale; all the while (and then) the CLA keeps the remote's gateway. */
   const expectStaleKeepingEndpoints = async (what: string, ms: number) => {
     let entry: Clusterz | undefined;
-    await waitUntil(
+    await waitFor(
       async () => {
         assert.ok(claIsExpected(), `${what}: the CLA changed while the remote was away: ${JSON.stringify(claAddresses(client!))}`);
         entry = await remoteEntry();
         return entry?.stale === true;
       },
-      ms,
       `${what}: /debug/clusterz marks the remote stale`,
-      100,
+      { timeoutMs: ms, intervalMs: 100 },
     ).catch((err: Error) => assert.fail(`${err.message}; last seen ${JSON.stringify(entry)}`));
     assert.ok(entry!.staleSince, 'staleSince is set');
     assert.ok(claIsExpected(), `${what}: last known endpoints kept`);
@@ -82,35 +81,33 @@ describe('remote control-plane faults on kwok clusters', function () {
 
   const expectBack = async (what: string) => {
     let entry: Clusterz | undefined;
-    await waitUntil(
+    await waitFor(
       async () => {
         entry = await remoteEntry();
         return entry?.stale === false && entry.syncStatus === 'synced';
       },
-      90_000,
       `${what}: the remote synced and not stale again`,
-      100,
+      { timeoutMs: 90_000, intervalMs: 100 },
     ).catch((err: Error) => assert.fail(`${err.message}; last seen ${JSON.stringify(entry)}`));
     await waitCla(`${what}: the CLA after the remote came back`);
   };
 
   const scale = async (replicas: number) => {
     await k!.run(['--context', 'cluster2', '-n', 'sample', 'scale', 'deployment/helloworld-v2', `--replicas=${replicas}`]);
-    await waitUntil(async () => (await remotePods()).length === replicas, 90_000, `cluster2 has ${replicas} ready helloworld-v2 pods (kubectl)`, 250);
+    await waitFor(async () => (await remotePods()).length === replicas, `cluster2 has ${replicas} ready helloworld-v2 pods (kubectl)`, { timeoutMs: 90_000, intervalMs: 250 });
   };
 
   /** After a change in cluster2, Horizon holds exactly the endpoints kubectl reads. */
   const expectRemoteEndpointsSeen = async (what: string) => {
     const want = await remotePods();
     let got: string[] = [];
-    await waitUntil(
+    await waitFor(
       async () => {
         got = await remoteEndpoints();
         return JSON.stringify(got) === JSON.stringify(want);
       },
-      60_000,
       `${what}: /debug/endpointz has cluster2's ${want.length} endpoints`,
-      100,
+      { timeoutMs: 60_000, intervalMs: 100 },
     ).catch((err: Error) => assert.fail(`${err.message}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`));
     await waitCla(`${what}: the CLA (one gateway address whatever the remote's endpoint count)`);
   };

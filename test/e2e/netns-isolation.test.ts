@@ -19,7 +19,7 @@ import { runGrpcXdsClient } from '../support/grpc-xds-client.js';
 import { gatewayIp, HELLO_HOST, demoClusters, helloPod } from '../support/demo-mesh.js';
 import { run } from '../support/exec.js';
 import { ip, netnsUnavailable, runDataplane, type DataplaneRun } from '../support/processes.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 describe('split horizon across isolated network namespaces', function () {
   this.timeout(120_000);
@@ -91,7 +91,7 @@ describe('split horizon across isolated network namespaces', function () {
     // xDS on every address of the root namespace: the client and the gateways come over their links.
     horizon = await startHorizon({ kubeConfig, contexts: ['cluster1'], xdsAddress: '0.0.0.0:0', pushQuietMs: 2 });
     set.get('cluster1').create(remoteSecretObject('istio-system', 'cluster2', set.get('cluster2').kubeconfigYaml({ contextName: 'cluster2' })));
-    await waitUntil(() => horizon!.registry.get('cluster2')?.source.status === 'synced', 20_000, 'cluster2 synced');
+    await waitFor(() => horizon!.registry.get('cluster2')?.source.status === 'synced', 'cluster2 synced', { timeoutMs: 20_000 });
 
     dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-netns-'));
     const start = async (name: string, where: string, config: object) => {
@@ -99,10 +99,10 @@ describe('split horizon across isolated network namespaces', function () {
       await writeFile(file, JSON.stringify(config));
       const run = runDataplane(file, ['ip', 'netns', 'exec', where]);
       runs.push(run);
-      await waitUntil(() => {
+      await waitFor(() => {
         if (run.child.exitCode !== null) throw new Error(`${name} exited: ${run.stderr()}`);
         return run.lines.some((l) => l.ready === true);
-      }, 30_000, `${name} ready`);
+      }, `${name} ready`, { timeoutMs: 30_000 });
       return run;
     };
     const xds = (peer: string) => `${peer === ctlN1.peer ? ctlN1.host : ctlGw.host}:${horizon!.xds.port}`;

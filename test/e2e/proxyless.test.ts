@@ -12,7 +12,7 @@ import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { KubectlEnv } from '../emulator/helpers.js';
 import { runGrpcXdsClient, type GrpcCallResult } from '../support/grpc-xds-client.js';
 import { HELLO_HOST } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { selectedProviders, type ClusterProvider, type ProvisionedClusters } from './providers/index.js';
 import { provisionForSuite } from './support/suite-clusters.js';
 
@@ -58,7 +58,7 @@ function proxylessSuite(provider: ClusterProvider): void {
       const file = await k!.file('remote-kubeconfig', remoteKubeconfig);
       await kubectl('primary', ['-n', 'istio-system', 'create', 'secret', 'generic', SECRET, `--from-file=${clusters!.remote.clusterId}=${file}`]);
       await kubectl('primary', ['-n', 'istio-system', 'label', 'secret', SECRET, 'istio/multiCluster=true']);
-      await waitUntil(() => horizon!.registry.get(clusters!.remote.clusterId)?.source.status === 'synced', 60_000, 'cluster2 synced');
+      await waitFor(() => horizon!.registry.get(clusters!.remote.clusterId)?.source.status === 'synced', 'cluster2 synced', { timeoutMs: 60_000 });
     };
 
     before(async function () {
@@ -75,7 +75,7 @@ function proxylessSuite(provider: ClusterProvider): void {
         return { id: ref.clusterId, network: ref.network, kubeconfigYaml: () => yaml };
       };
       dp = await startDemoDataplane({ clusters: [await own(clusters.primary), await own(clusters.remote)], xdsAddress: horizon.xds.address });
-      await waitUntil(async () => (await dp!.settled(), backends('cluster1') === 1 && backends('cluster2') === 1), 30_000, 'backends up');
+      await waitFor(async () => (await dp!.settled(), backends('cluster1') === 1 && backends('cluster2') === 1), 'backends up', { timeoutMs: 30_000 });
     });
     after(async () => {
       await dp?.close();
@@ -103,8 +103,8 @@ function proxylessSuite(provider: ClusterProvider): void {
 
     it('1 ready pod on network1 and 3 on network2: a network1 client sends about 75 % to network2', async () => {
       await scaleV2(3);
-      await waitUntil(async () => (await readyPods('remote', 'v2')) === 3 && horizon!.mesh.endpoints(HELLO_HOST).length === 4, 30_000, '3 v2 endpoints');
-      await waitUntil(async () => (await dp!.settled(), backends('cluster2') === 3), 30_000, '3 v2 backends');
+      await waitFor(async () => (await readyPods('remote', 'v2')) === 3 && horizon!.mesh.endpoints(HELLO_HOST).length === 4, '3 v2 endpoints', { timeoutMs: 30_000 });
+      await waitFor(async () => (await dp!.settled(), backends('cluster2') === 3), '3 v2 backends', { timeoutMs: 30_000 });
       const results = await call('network1', 400);
       const v = versions(results);
       const share = (v.v2 ?? 0) / results.length;
@@ -114,17 +114,17 @@ function proxylessSuite(provider: ClusterProvider): void {
 
     it('scaling v2 to zero moves all traffic to v1; removing cluster2 does too', async () => {
       await scaleV2(0);
-      await waitUntil(() => horizon!.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === 'cluster2').length === 0, 30_000, 'v2 endpoints gone');
+      await waitFor(() => horizon!.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === 'cluster2').length === 0, 'v2 endpoints gone', { timeoutMs: 30_000 });
       let v = versions(await call('network1', 30));
       assert.deepEqual(v, { v1: 30 });
 
       await scaleV2(1);
-      await waitUntil(async () => (await dp!.settled(), backends('cluster2') === 1), 30_000, 'v2 back');
+      await waitFor(async () => (await dp!.settled(), backends('cluster2') === 1), 'v2 back', { timeoutMs: 30_000 });
       v = versions(await call('network1', 30));
       assert.ok((v.v2 ?? 0) > 0, `v2 answers again: ${JSON.stringify(v)}`);
 
       await kubectl('primary', ['-n', 'istio-system', 'delete', 'secret', SECRET]);
-      await waitUntil(() => !horizon!.registry.has('cluster2'), 10_000, 'cluster2 removed');
+      await waitFor(() => !horizon!.registry.has('cluster2'), 'cluster2 removed', { timeoutMs: 10_000 });
       v = versions(await call('network1', 30));
       assert.deepEqual(v, { v1: 30 });
       await registerRemote();
@@ -149,7 +149,7 @@ function proxylessSuite(provider: ClusterProvider): void {
         },
       ];
       await kubectl('primary', ['apply', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n'));
-      await waitUntil(() => horizon!.provider.explainRoutes(HELLO_HOST, 5000)?.virtualService?.name === 'helloworld', 10_000, 'the VirtualService in force');
+      await waitFor(() => horizon!.provider.explainRoutes(HELLO_HOST, 5000)?.virtualService?.name === 'helloworld', 'the VirtualService in force', { timeoutMs: 10_000 });
       const results = await call('network1', 400);
       const v = versions(results);
       const share = (v.v1 ?? 0) / results.length;

@@ -13,7 +13,7 @@ import { KubectlEnv } from '../emulator/helpers.js';
 import { claAddresses, HELLO_CLA, repoRoot } from '../support/demo-mesh.js';
 import { runOk } from '../support/exec.js';
 import { spawnHorizon, type HorizonProcess } from '../support/horizon-process.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { selectedProviders, type ClusterProvider, type ProvisionedClusters } from './providers/index.js';
 import { gatewayAddresses, helloworldEndpoints } from './support/cluster-facts.js';
 import { provisionForSuite } from './support/suite-clusters.js';
@@ -48,7 +48,7 @@ function registrationSuite(provider: ClusterProvider): void {
     const expectAddresses = async (want: string[], what: string) => {
       const sorted = [...want].sort();
       try {
-        await waitUntil(() => JSON.stringify(claAddresses(client!)) === JSON.stringify(sorted), 60_000, what, 25);
+        await waitFor(() => JSON.stringify(claAddresses(client!)) === JSON.stringify(sorted), what, { timeoutMs: 60_000, intervalMs: 25 });
       } catch (err) {
         assert.fail(`${(err as Error).message}: got ${JSON.stringify(claAddresses(client!))}, want ${JSON.stringify(sorted)}`);
       }
@@ -95,7 +95,7 @@ function registrationSuite(provider: ClusterProvider): void {
       await k.run([...inPrimary, 'create', 'secret', 'generic', HAND_MADE_SECRET, `--from-file=${remote.clusterId}=${file}`]);
       await k.run([...inPrimary, 'label', 'secret', HAND_MADE_SECRET, 'istio/multiCluster=true']);
       await expectAddresses([...local, ...gateways], 'the remote network\'s gateway after registration');
-      await waitUntil(async () => (await remoteInClusterz())?.syncStatus === 'synced', 60_000, '/debug/clusterz: the remote synced');
+      await waitFor(async () => (await remoteInClusterz())?.syncStatus === 'synced', '/debug/clusterz: the remote synced', { timeoutMs: 60_000 });
       const entry = (await remoteInClusterz())!;
       assert.equal(entry.secretName, HAND_MADE_SECRET);
       assert.equal(entry.secretKey, remote.clusterId);
@@ -133,7 +133,7 @@ function registrationSuite(provider: ClusterProvider): void {
         minified.users[0]!.name = 'rotated-user';
         minified.contexts[0]!.context.user = 'rotated-user';
         await apply(stringifyYaml(minified));
-        await waitUntil(async () => (await remoteInClusterz())?.syncStatus === 'synced', 60_000, 'synced after rotation');
+        await waitFor(async () => (await remoteInClusterz())?.syncStatus === 'synced', 'synced after rotation', { timeoutMs: 60_000 });
         await new Promise((r) => setTimeout(r, 1_000));
       } finally {
         clearInterval(sampler);
@@ -155,7 +155,7 @@ function registrationSuite(provider: ClusterProvider): void {
       const secret = `istio-remote-secret-${remote.clusterId}`;
       assert.match(applied, new RegExp(`secret/${secret} (created|configured)`));
       await expectAddresses([...local, ...gateways], 'the remote network\'s gateway after create-remote-secret');
-      await waitUntil(async () => (await remoteInClusterz())?.syncStatus === 'synced', 60_000, '/debug/clusterz: the remote synced');
+      await waitFor(async () => (await remoteInClusterz())?.syncStatus === 'synced', '/debug/clusterz: the remote synced', { timeoutMs: 60_000 });
       assert.equal((await remoteInClusterz())!.secretName, secret);
 
       await k.run(['--context', primary.context, '-n', 'istio-system', 'delete', 'secret', secret]);

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import type { EmulatedCluster, KObject } from '../../src/emulator/index.js';
 import { startTestCluster } from './helpers.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const ns = (name: string): KObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 const service = (name: string, namespace: string, selector: Record<string, string>, ports: object[], extra: object = {}): KObject => ({
@@ -178,7 +178,7 @@ describe('emulated cluster controllers', () => {
       assert.ok(last.metadata.deletionTimestamp);
       const eps = endpointsOf(g, 'sample', 'svc');
       assert.deepEqual(eps[0].conditions, { ready: false, serving: true, terminating: true });
-      await waitUntil(() => g.get('v1', 'Pod', 'sample', 'p1') === undefined, 10_000, 'the pod to be removed after its 0.3 s grace period', 20);
+      await waitFor(() => g.get('v1', 'Pod', 'sample', 'p1') === undefined, 'the pod to be removed after its 0.3 s grace period', { timeoutMs: 10_000, intervalMs: 20 });
       assert.equal(g.get('v1', 'Pod', 'sample', 'p1'), undefined);
       assert.equal(endpointsOf(g, 'sample', 'svc').length, 0);
       // The released address is not handed out again while others are free.

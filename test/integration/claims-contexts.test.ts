@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { clusterz } from '../debug/support.js';
 import { HELLO_HOST, secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const endpointsOf = (mesh: DemoMesh, cluster: string) => mesh.horizon.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === cluster);
 
@@ -21,7 +21,7 @@ describe('claims: more than one --context', function () {
   });
 
   it('the second context is a static member: synced, its endpoints and gateway served, shown as a context', async () => {
-    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1 && (mesh.horizon.mesh.gateways().get('network2') ?? []).length === 1, 15_000, 'cluster2 endpoints and gateway');
+    await waitFor(() => endpointsOf(mesh, 'cluster2').length === 1 && (mesh.horizon.mesh.gateways().get('network2') ?? []).length === 1, 'cluster2 endpoints and gateway', { timeoutMs: 15_000 });
     const entries = await clusterz(mesh.horizon.debug!.url);
     const c2 = entries.find((e) => e.id === 'cluster2');
     assert.equal(c2?.origin, 'context', JSON.stringify(entries));
@@ -37,7 +37,7 @@ describe('claims: more than one --context', function () {
     // The same Secret also holds a key that is free: it must be registered despite its sibling's refusal.
     const kubeconfig = mesh.c2.kubeconfigYaml({ contextName: 'cluster2' });
     mesh.c1.create(secretObject('c2-again', { cluster2: kubeconfig, 'cluster2-copy': kubeconfig }));
-    await waitUntil(() => mesh.horizon.registry.get('cluster2-copy')?.source.status === 'synced', 15_000, 'the free key registered and synced');
+    await waitFor(() => mesh.horizon.registry.get('cluster2-copy')?.source.status === 'synced', 'the free key registered and synced', { timeoutMs: 15_000 });
 
     const entries = await clusterz(mesh.horizon.debug!.url);
     const refused = entries.find((e) => e.secretName === 'c2-again' && e.secretKey === 'cluster2');

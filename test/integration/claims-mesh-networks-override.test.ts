@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { MeshView } from '../../src/debug/views/mesh.js';
 import { getJson } from '../support/debug-http.js';
 import { startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const gatewaysOf = (mesh: DemoMesh, network: string) => (mesh.horizon.mesh.gateways().get(network) ?? []).map((g) => `${g.address}:${g.port}`);
 
@@ -46,7 +46,7 @@ describe('claims: a meshNetworks network defined in both the file and the Config
       },
     });
     // The ConfigMap is in force once its own network shows up.
-    await waitUntil(() => gatewaysOf(mesh, 'network6').length === 1, 10_000, "the ConfigMap's network6");
+    await waitFor(() => gatewaysOf(mesh, 'network6').length === 1, "the ConfigMap's network6", { timeoutMs: 10_000 });
     assert.deepEqual(gatewaysOf(mesh, 'network9'), ['127.50.0.1:15443'], "network9 is the file's");
 
     const view = await debugMesh(mesh);
@@ -57,7 +57,7 @@ describe('claims: a meshNetworks network defined in both the file and the Config
 
     // Once the file no longer defines it, the ConfigMap's definition applies and nothing is overridden.
     await writeFile(file, 'networks:\n  network8:\n    gateways: [{address: 127.50.0.8, port: 15443}]\n');
-    await waitUntil(() => gatewaysOf(mesh, 'network9').join() === '127.50.0.9:15443', 10_000, "the ConfigMap's network9");
+    await waitFor(() => gatewaysOf(mesh, 'network9').join() === '127.50.0.9:15443', "the ConfigMap's network9", { timeoutMs: 10_000 });
     assert.deepEqual((await debugMesh(mesh)).overridden, []);
   });
 });

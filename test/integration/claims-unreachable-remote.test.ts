@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { clusterz } from '../debug/support.js';
 import { HELLO_HOST, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const endpointsOf = (mesh: DemoMesh, cluster: string) => mesh.horizon.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === cluster);
 const statusOf = (mesh: DemoMesh) => mesh.horizon.remoteSecrets.statuses().find((s) => s.secret.name === 'cluster2-secret' && s.secret.key === 'cluster2');
@@ -28,8 +28,8 @@ describe('claims: a remote cluster unreachable at first', function () {
 
   it('is reported against its Secret, then synced with its endpoints once its API server answers', async () => {
     mesh.registerRemote();
-    await waitUntil(() => mesh.horizon.registry.get('cluster2')?.source.status === 'timeout', 15_000, 'cluster2 timed out');
-    await waitUntil(() => statusOf(mesh)?.error !== undefined, 10_000, 'the error reported against the Secret');
+    await waitFor(() => mesh.horizon.registry.get('cluster2')?.source.status === 'timeout', 'cluster2 timed out', { timeoutMs: 15_000 });
+    await waitFor(() => statusOf(mesh)?.error !== undefined, 'the error reported against the Secret', { timeoutMs: 10_000 });
     assert.match(statusOf(mesh)!.error!, /^secret istio-system\/cluster2-secret key cluster2: .*127\.0\.0\.1:\d+.*; retrying$/);
     const entry = (await clusterz(mesh.horizon.debug!.url)).find((e) => e.id === 'cluster2');
     assert.equal(entry?.secretName, 'cluster2-secret', JSON.stringify(entry));
@@ -40,14 +40,14 @@ describe('claims: a remote cluster unreachable at first', function () {
 
     const version = secretVersion(mesh);
     await mesh.c2.restart();
-    await waitUntil(
+    await waitFor(
       () => {
         const source = mesh.horizon.registry.get('cluster2')?.source;
         // Not stale once the liveness probe answers again (it may lag the informers by one probe interval).
         return source?.status === 'synced' && source.staleSince === undefined && endpointsOf(mesh, 'cluster2').length === 1 && (mesh.horizon.mesh.gateways().get('network2') ?? []).length === 1;
       },
-      20_000,
       'cluster2 synced, its endpoint and gateway in',
+      { timeoutMs: 20_000 },
     );
     assert.equal(secretVersion(mesh), version, 'the Secret was not touched');
     assert.equal(statusOf(mesh)?.state, 'active');

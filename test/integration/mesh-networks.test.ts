@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
-import { TestDnsServer } from '../topology/dns-test-server.js';
+import { TestDnsServer } from '../gateway-dns/dns-test-server.js';
 import { claAddresses, HELLO_CLA, HELLO_HOST, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const gatewaysOf = (mesh: DemoMesh, network: string) => (mesh.horizon.mesh.gateways().get(network) ?? []).map((g) => `${g.address}:${g.port}`);
 const networkOfHello = (mesh: DemoMesh, cluster: string) => mesh.horizon.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === cluster).map((e) => e.network);
@@ -40,24 +40,24 @@ describe('mesh networks through Horizon', function () {
   it('network precedence: pod label > system namespace label > fromRegistry > fromCidr', async () => {
     assert.deepEqual(networkOfHello(mesh, 'cluster1'), ['network1'], 'the namespace label beats fromCidr');
     mesh.c1.patch('v1', 'Namespace', '', 'istio-system', { metadata: { labels: { 'topology.istio.io/network': null } } }, 'merge');
-    await waitUntil(() => networkOfHello(mesh, 'cluster1')[0] === 'network9', 10_000, 'fromCidr once the label is gone');
+    await waitFor(() => networkOfHello(mesh, 'cluster1')[0] === 'network9', 'fromCidr once the label is gone', { timeoutMs: 10_000 });
     await writeFile(file, 'networks:\n  network8:\n    endpoints: [{fromRegistry: cluster1}]\n  network9:\n    endpoints: [{fromCidr: 127.10.0.0/16}]\n    gateways: [{address: 127.50.0.1, port: 15443}]\n');
-    await waitUntil(() => networkOfHello(mesh, 'cluster1')[0] === 'network8', 10_000, 'fromRegistry beats fromCidr');
+    await waitFor(() => networkOfHello(mesh, 'cluster1')[0] === 'network8', 'fromRegistry beats fromCidr', { timeoutMs: 10_000 });
     mesh.c1.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v1', { spec: { template: { metadata: { labels: { 'topology.istio.io/network': 'network7' } } } } }, 'merge');
-    await waitUntil(() => networkOfHello(mesh, 'cluster1').length === 1 && networkOfHello(mesh, 'cluster1')[0] === 'network7', 10_000, 'the pod label beats all');
+    await waitFor(() => networkOfHello(mesh, 'cluster1').length === 1 && networkOfHello(mesh, 'cluster1')[0] === 'network7', 'the pod label beats all', { timeoutMs: 10_000 });
     mesh.c1.patch('v1', 'Namespace', '', 'istio-system', { metadata: { labels: { 'topology.istio.io/network': 'network1' } } }, 'merge');
   });
 
   it('a broken file keeps the last good topology and says where it is broken; fixed, it applies', async () => {
-    await waitUntil(() => gatewaysOf(mesh, 'network9').includes('127.50.0.1:15443'), 10_000, 'file gateway');
+    await waitFor(() => gatewaysOf(mesh, 'network9').includes('127.50.0.1:15443'), 'file gateway', { timeoutMs: 10_000 });
     await writeFile(file, 'networks:\n  network9:\n    gateways: [{address: 127.50.0.2, port: 99999}]\n');
     const fileSource = () => mesh.horizon.meshNetworks.sources().find((s) => s.name.startsWith('file'))!;
-    await waitUntil(() => fileSource().error !== undefined, 10_000, 'the error recorded');
+    await waitFor(() => fileSource().error !== undefined, 'the error recorded', { timeoutMs: 10_000 });
     assert.match(fileSource().error!, /line 3, column \d+: .*port must be 1-65535/);
     assert.match(fileSource().error!, /keeping the last good config/);
     assert.deepEqual(gatewaysOf(mesh, 'network9'), ['127.50.0.1:15443'], 'last good topology kept');
     await writeFile(file, 'networks:\n  network9:\n    gateways: [{address: 127.50.0.2, port: 15443}]\n');
-    await waitUntil(() => gatewaysOf(mesh, 'network9').includes('127.50.0.2:15443') && fileSource().error === undefined, 10_000, 'fixed file applied');
+    await waitFor(() => gatewaysOf(mesh, 'network9').includes('127.50.0.2:15443') && fileSource().error === undefined, 'fixed file applied', { timeoutMs: 10_000 });
   });
 
   it('meshNetworks from the istio ConfigMap, watched; a hostname gateway resolved by DNS, its change pushed', async () => {
@@ -70,7 +70,7 @@ describe('mesh networks through Horizon', function () {
         metadata: { name: 'istio', namespace: 'istio-system' },
         data: { meshNetworks: 'networks:\n  network5:\n    endpoints: [{fromRegistry: cluster2}]\n    gateways: [{address: gw.network9.example, port: 15443}]\n' },
       });
-      await waitUntil(() => gatewaysOf(mesh, 'network5').includes('127.60.0.1:15443'), 10_000, 'hostname gateway resolved');
+      await waitFor(() => gatewaysOf(mesh, 'network5').includes('127.60.0.1:15443'), 'hostname gateway resolved', { timeoutMs: 10_000 });
       const gw = mesh.horizon.mesh.gateways().get('network5')![0]!;
       assert.equal(gw.hostname, 'gw.network9.example');
       assert.equal(gw.source, 'meshNetworks');
@@ -78,16 +78,16 @@ describe('mesh networks through Horizon', function () {
       // cluster2 joins: its namespace label says network2, which has its own gateway; its endpoints follow the label.
       mesh.registerRemote();
       const addresses = () => claAddresses(client);
-      await waitUntil(() => addresses().includes('127.22.0.1:15443'), 15_000, 'network2 gateway');
+      await waitFor(() => addresses().includes('127.22.0.1:15443'), 'network2 gateway', { timeoutMs: 15_000 });
       // Take the label off cluster2's namespace: fromRegistry puts its endpoints on network5, behind the hostname gateway.
       mesh.c2.patch('v1', 'Namespace', '', 'istio-system', { metadata: { labels: { 'topology.istio.io/network': null } } }, 'merge');
-      await waitUntil(() => addresses().includes('127.60.0.1:15443'), 15_000, 'network5 gateway (DNS answer) sent');
+      await waitFor(() => addresses().includes('127.60.0.1:15443'), 'network5 gateway (DNS answer) sent', { timeoutMs: 15_000 });
       dns.set('gw.network9.example', { a: ['127.60.0.2'], ttl: 1 });
-      await waitUntil(() => addresses().includes('127.60.0.2:15443') && !addresses().includes('127.60.0.1:15443'), 15_000, 'new DNS answer pushed');
+      await waitFor(() => addresses().includes('127.60.0.2:15443') && !addresses().includes('127.60.0.1:15443'), 'new DNS answer pushed', { timeoutMs: 15_000 });
 
       mesh.c1.patch('v1', 'ConfigMap', 'istio-system', 'istio', { data: { meshNetworks: 'networks: [oops' } }, 'merge');
       const cmSource = () => mesh.horizon.meshNetworks.sources().find((s) => s.name.startsWith('configmap'))!;
-      await waitUntil(() => cmSource().error !== undefined, 10_000, 'configmap error');
+      await waitFor(() => cmSource().error !== undefined, 'configmap error', { timeoutMs: 10_000 });
       assert.match(cmSource().error!, /line \d+, column \d+/);
       assert.ok(addresses().includes('127.60.0.2:15443'), 'last good kept');
     } finally {

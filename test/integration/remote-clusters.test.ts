@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { captureLogs, rootLogger } from '../../src/log.js';
 import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
 import { HELLO_HOST, helloPods, secretObject, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const endpointsOf = (mesh: DemoMesh, cluster: string) => mesh.horizon.mesh.endpoints(HELLO_HOST).filter((e) => e.cluster === cluster);
 const network2Gateways = (mesh: DemoMesh) => mesh.horizon.mesh.gateways().get('network2') ?? [];
@@ -33,13 +33,13 @@ describe('remote clusters through Secrets', function () {
       const file = await env.file('remote_kubecfg', remote.stdout);
       await env.run(['--context', 'cluster1', 'create', 'secret', 'generic', 'c2', `--from-file=cluster2=${file}`, '-n', 'istio-system']);
       await env.run(['--context', 'cluster1', 'label', 'secret', 'c2', 'istio/multiCluster=true', '-n', 'istio-system']);
-      await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1 && network2Gateways(mesh).length === 1, 20_000, 'cluster2 endpoints and gateway');
-      await waitUntil(() => mesh.horizon.registry.get('cluster2')?.source.status === 'synced', 10_000, 'cluster2 synced');
+      await waitFor(() => endpointsOf(mesh, 'cluster2').length === 1 && network2Gateways(mesh).length === 1, 'cluster2 endpoints and gateway', { timeoutMs: 20_000 });
+      await waitFor(() => mesh.horizon.registry.get('cluster2')?.source.status === 'synced', 'cluster2 synced', { timeoutMs: 10_000 });
       assert.deepEqual(mesh.horizon.registry.get('cluster2')?.origin.secret, { namespace: 'istio-system', name: 'c2', key: 'cluster2' });
       const cluster1Before = endpointsOf(mesh, 'cluster1');
 
       await env.run(['--context', 'cluster1', 'delete', 'secret', 'c2', '-n', 'istio-system']);
-      await waitUntil(() => !mesh.horizon.registry.has('cluster2'), 10_000, 'cluster2 removed');
+      await waitFor(() => !mesh.horizon.registry.has('cluster2'), 'cluster2 removed', { timeoutMs: 10_000 });
       assert.equal(endpointsOf(mesh, 'cluster2').length, 0, 'cluster2 endpoints drained');
       assert.equal(network2Gateways(mesh).length, 0, 'cluster2 gateway drained');
       assert.deepEqual(endpointsOf(mesh, 'cluster1'), cluster1Before, 'cluster1 untouched');
@@ -51,20 +51,20 @@ describe('remote clusters through Secrets', function () {
 
   it('removing the label, or the key, removes the cluster', async () => {
     mesh.registerRemote({ secretName: 'c2' });
-    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    await waitFor(() => endpointsOf(mesh, 'cluster2').length === 1, 'cluster2 in', { timeoutMs: 15_000 });
     mesh.c1.patch('v1', 'Secret', 'istio-system', 'c2', { metadata: { labels: { 'istio/multiCluster': null } } }, 'merge');
-    await waitUntil(() => !mesh.horizon.registry.has('cluster2'), 10_000, 'cluster2 out after unlabel');
+    await waitFor(() => !mesh.horizon.registry.has('cluster2'), 'cluster2 out after unlabel', { timeoutMs: 10_000 });
 
     mesh.registerRemote({ secretName: 'c2' });
-    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 back');
+    await waitFor(() => endpointsOf(mesh, 'cluster2').length === 1, 'cluster2 back', { timeoutMs: 15_000 });
     const other = Buffer.from('kind: Config\nclusters: []').toString('base64');
     mesh.c1.patch('v1', 'Secret', 'istio-system', 'c2', { data: { cluster2: null, other } }, 'merge');
-    await waitUntil(() => !mesh.horizon.registry.has('cluster2'), 10_000, 'cluster2 out after its key went');
+    await waitFor(() => !mesh.horizon.registry.has('cluster2'), 'cluster2 out after its key went', { timeoutMs: 10_000 });
   });
 
   it('a rotated kubeconfig never leaves a gap in cluster2 endpoints (checked continuously)', async () => {
     mesh.registerRemote({ secretName: 'c2' });
-    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    await waitFor(() => endpointsOf(mesh, 'cluster2').length === 1, 'cluster2 in', { timeoutMs: 15_000 });
     const firstSource = mesh.horizon.registry.get('cluster2')!.source;
     let gaps = 0;
     let samples = 0;
@@ -79,7 +79,7 @@ describe('remote clusters through Secrets', function () {
         ...secretObject('c2', { cluster2: mesh.c2.kubeconfigYaml({ contextName: 'rotated', user: 'rotated-user' }) }),
         metadata: { ...secretObject('c2', {}).metadata, resourceVersion: (mesh.c1.get('v1', 'Secret', 'istio-system', 'c2') as { metadata: { resourceVersion: string } }).metadata.resourceVersion },
       });
-      await waitUntil(() => mesh.horizon.registry.get('cluster2')?.source !== firstSource, 15_000, 'the new connection in place');
+      await waitFor(() => mesh.horizon.registry.get('cluster2')?.source !== firstSource, 'the new connection in place', { timeoutMs: 15_000 });
       await new Promise((r) => setTimeout(r, 200));
     } finally {
       clearInterval(sampler);
@@ -92,7 +92,7 @@ describe('remote clusters through Secrets', function () {
 
   it('an unchanged Secret update does not reconnect', async () => {
     mesh.registerRemote({ secretName: 'c2' });
-    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    await waitFor(() => endpointsOf(mesh, 'cluster2').length === 1, 'cluster2 in', { timeoutMs: 15_000 });
     const source = mesh.horizon.registry.get('cluster2')!.source;
     const before = statusOf(mesh, 'c2', 'cluster2')!;
     assert.equal(before.state, 'active');
@@ -100,33 +100,33 @@ describe('remote clusters through Secrets', function () {
     // Barrier: Secret events are handled in order, so once a later Secret is reported refused, the
     // update above has been handled.
     mesh.c1.create(secretObject('barrier', { barrier: '' }));
-    await waitUntil(() => statusOf(mesh, 'barrier', 'barrier')?.state === 'refused', 10_000, 'the barrier Secret handled');
+    await waitFor(() => statusOf(mesh, 'barrier', 'barrier')?.state === 'refused', 'the barrier Secret handled', { timeoutMs: 10_000 });
     assert.deepEqual(statusOf(mesh, 'c2', 'cluster2'), before, 'status (state, since) unchanged');
     assert.equal(mesh.horizon.registry.get('cluster2')?.source, source, 'same connection');
   });
 
   it("cluster2's API server down: stale, endpoints kept; back: recovers with none lost or stale", async () => {
     mesh.registerRemote({ secretName: 'c2' });
-    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    await waitFor(() => endpointsOf(mesh, 'cluster2').length === 1, 'cluster2 in', { timeoutMs: 15_000 });
     const source = mesh.horizon.registry.get('cluster2')!.source;
     await mesh.c2.stop();
-    await waitUntil(() => source.staleSince !== undefined, 10_000, 'cluster2 marked stale');
+    await waitFor(() => source.staleSince !== undefined, 'cluster2 marked stale', { timeoutMs: 10_000 });
     assert.equal(endpointsOf(mesh, 'cluster2').length, 1, 'endpoints kept while unreachable');
     assert.equal(network2Gateways(mesh).length, 1, 'gateway kept while unreachable');
     // While it is down, its state changes (a second v2 replica) and comes back on restart.
     mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 2 } }, 'merge');
     await mesh.c2.restart();
-    await waitUntil(() => source.staleSince === undefined && endpointsOf(mesh, 'cluster2').length === 2, 15_000, 'recovered with the new pod');
+    await waitFor(() => source.staleSince === undefined && endpointsOf(mesh, 'cluster2').length === 2, 'recovered with the new pod', { timeoutMs: 15_000 });
   });
 
   it('a forced 410 (history compacted, watches dropped) relists correctly', async () => {
     mesh.registerRemote({ secretName: 'c2' });
-    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'cluster2 in');
+    await waitFor(() => endpointsOf(mesh, 'cluster2').length === 1, 'cluster2 in', { timeoutMs: 15_000 });
     mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 3 } }, 'merge');
     mesh.c2.faults.compactHistory();
     mesh.c2.faults.dropWatches();
     mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 2 } }, 'merge');
-    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 2, 15_000, 'two v2 endpoints after relist');
+    await waitFor(() => endpointsOf(mesh, 'cluster2').length === 2, 'two v2 endpoints after relist', { timeoutMs: 15_000 });
     assert.deepEqual(endpointsOf(mesh, 'cluster2').map((e) => e.address).sort(), helloPods(mesh.c2).map((p) => p.ip).sort());
   });
 });
@@ -173,8 +173,8 @@ describe('remote cluster Secrets that are refused', function () {
     const data: Record<string, string> = { cluster2: good() };
     for (const c of cases) data[c.key] = c.text();
     mesh.c1.create(secretObject('mixed', data));
-    await waitUntil(() => endpointsOf(mesh, 'cluster2').length === 1, 15_000, 'the good key registered');
-    await waitUntil(() => mesh.horizon.readiness().ready, 10_000, 'ready with the good key synced');
+    await waitFor(() => endpointsOf(mesh, 'cluster2').length === 1, 'the good key registered', { timeoutMs: 15_000 });
+    await waitFor(() => mesh.horizon.readiness().ready, 'ready with the good key synced', { timeoutMs: 10_000 });
     for (const c of cases) {
       const st = statusOf(mesh, 'mixed', c.key);
       assert.equal(st?.state, 'refused', `${c.key}: ${JSON.stringify(st)}`);
@@ -195,7 +195,7 @@ describe('remote cluster Secrets that are refused', function () {
 
     // A later good update of a refused key is picked up.
     mesh.c1.patch('v1', 'Secret', 'istio-system', 'mixed', { data: { exec: Buffer.from(mesh.c2.kubeconfigYaml({ contextName: 'x' })).toString('base64') } }, 'merge');
-    await waitUntil(() => statusOf(mesh, 'mixed', 'exec')?.state === 'active', 15_000, 'the fixed key accepted');
+    await waitFor(() => statusOf(mesh, 'mixed', 'exec')?.state === 'active', 'the fixed key accepted', { timeoutMs: 15_000 });
     const exec = mesh.horizon.registry.get('exec');
     assert.ok(exec, 'the fixed key registered');
     assert.notEqual(exec.source.status, 'closed');
@@ -203,7 +203,7 @@ describe('remote cluster Secrets that are refused', function () {
 
   it('an unreachable server is recorded against its Secret and key; the rest keeps working', async () => {
     mesh.c1.create(secretObject('down', { down: withUser('    token: abc\n').replace(mesh.c2.url, 'https://127.0.0.1:1') }));
-    await waitUntil(() => mesh.horizon.registry.get('down')?.source.status === 'timeout', 10_000, 'the unreachable cluster times out');
+    await waitFor(() => mesh.horizon.registry.get('down')?.source.status === 'timeout', 'the unreachable cluster times out', { timeoutMs: 10_000 });
     const down = mesh.horizon.registry.get('down')!.source;
     assert.match(down.lastError ?? '', /127\.0\.0\.1:1/);
     assert.ok(down.staleSince !== undefined, 'marked stale');
@@ -211,18 +211,18 @@ describe('remote cluster Secrets that are refused', function () {
     assert.equal(mesh.horizon.readiness().ready, true, 'a timed-out remote does not block readiness');
     assert.equal(endpointsOf(mesh, 'cluster1').length, 1);
     mesh.c1.delete('v1', 'Secret', 'istio-system', 'down');
-    await waitUntil(() => !mesh.horizon.registry.has('down'), 10_000, 'removed with its Secret');
+    await waitFor(() => !mesh.horizon.registry.has('down'), 'removed with its Secret', { timeoutMs: 10_000 });
   });
 
   it("a cluster ID equal to the primary's, or already registered by another Secret, is refused; freed, it is taken", async () => {
     mesh.c1.create(secretObject('as-primary', { cluster1: good() }));
     mesh.c1.create(secretObject('dup', { cluster2: good() }));
-    await waitUntil(() => statusOf(mesh, 'as-primary', 'cluster1')?.state === 'refused' && statusOf(mesh, 'dup', 'cluster2')?.state === 'refused', 10_000, 'both refused');
+    await waitFor(() => statusOf(mesh, 'as-primary', 'cluster1')?.state === 'refused' && statusOf(mesh, 'dup', 'cluster2')?.state === 'refused', 'both refused', { timeoutMs: 10_000 });
     assert.match(statusOf(mesh, 'as-primary', 'cluster1')!.error!, /is the primary cluster's/);
     assert.match(statusOf(mesh, 'dup', 'cluster2')!.error!, /already registered by secret istio-system\/mixed/);
     assert.equal(mesh.horizon.registry.get('cluster1')?.origin.kind, 'primary');
     mesh.c1.delete('v1', 'Secret', 'istio-system', 'mixed');
-    await waitUntil(() => statusOf(mesh, 'dup', 'cluster2')?.state === 'active', 15_000, 'dup takes cluster2 once it is free');
+    await waitFor(() => statusOf(mesh, 'dup', 'cluster2')?.state === 'active', 'dup takes cluster2 once it is free', { timeoutMs: 15_000 });
     assert.deepEqual(mesh.horizon.registry.get('cluster2')?.origin.secret?.name, 'dup');
   });
 });

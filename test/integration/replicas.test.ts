@@ -7,7 +7,7 @@ import { startHorizon, type Horizon } from '../../src/horizon.js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { claAddresses, gatewayIp, HELLO_CLA, helloPods, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const claOf = (c: AdsClient) => c.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE).get(HELLO_CLA);
 
@@ -52,7 +52,7 @@ describe('two Horizon replicas on the same clusters', function () {
     const converged = async (what: string) => {
       const want = expected();
       for (const { network, a, b } of pairs) {
-        await waitUntil(() => JSON.stringify(claAddresses(a)) === JSON.stringify(want[network]) && JSON.stringify(claAddresses(b)) === JSON.stringify(want[network]), 30_000, `${what}: both replicas serve ${network} ${JSON.stringify(want[network])}`);
+        await waitFor(() => JSON.stringify(claAddresses(a)) === JSON.stringify(want[network]) && JSON.stringify(claAddresses(b)) === JSON.stringify(want[network]), `${what}: both replicas serve ${network} ${JSON.stringify(want[network])}`, { timeoutMs: 30_000 });
         assert.deepEqual(claOf(a)!.decoded!.value, claOf(b)!.decoded!.value, `${network}: equal decoded content`);
         assert.ok(Buffer.from(claOf(a)!.bytes).equals(Buffer.from(claOf(b)!.bytes)), `${network}: byte-equal ClusterLoadAssignments`);
       }
@@ -60,7 +60,7 @@ describe('two Horizon replicas on the same clusters', function () {
     await converged('after cluster2 is registered');
 
     mesh.c2.patch('apps/v1', 'Deployment', 'sample', 'helloworld-v2', { spec: { replicas: 3 } });
-    await waitUntil(() => pods(mesh.c2).length === 3, 10_000, 'three v2 pods');
+    await waitFor(() => pods(mesh.c2).length === 3, 'three v2 pods', { timeoutMs: 10_000 });
     await converged('after v2 is scaled to three pods');
     const network1 = claAddresses(pairs[0]!.a);
     assert.equal(network1.filter((a) => a === gw(mesh.c2)).length, 1, 'network1 still sees one gateway for all of cluster2');

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { claAddresses, gatewayIp, HELLO_CLA, helloPod, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 
 describe('split horizon on the demo clusters (smoke)', function () {
@@ -23,12 +23,12 @@ describe('split horizon on the demo clusters (smoke)', function () {
     clients.push(client);
     client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
     const v1ip = helloPod(mesh.c1).ip;
-    await waitUntil(() => claAddresses(client).includes(`${v1ip}:5000`), 10_000, 'the v1 pod');
+    await waitFor(() => claAddresses(client).includes(`${v1ip}:5000`), 'the v1 pod', { timeoutMs: 10_000 });
     assert.deepEqual(claAddresses(client), [`${v1ip}:5000`], 'before cluster2 is registered only v1');
 
     mesh.registerRemote();
     const gw2ip = gatewayIp(mesh.c2);
-    await waitUntil(() => claAddresses(client).includes(`${gw2ip}:15443`), 15_000, 'network2 gateway');
+    await waitFor(() => claAddresses(client).includes(`${gw2ip}:15443`), 'network2 gateway', { timeoutMs: 15_000 });
     assert.deepEqual(claAddresses(client), [`${gw2ip}:15443`, `${v1ip}:5000`].sort());
   });
 });

@@ -8,7 +8,7 @@ import { ClusterSource } from '../../src/kube/cluster-source.js';
 import { KubeRequestError, KubeRest } from '../../src/kube/rest.js';
 import { ensureReaderToken, READER_SERVICE_ACCOUNT } from '../../src/multicluster/reader-account.js';
 import { startTestCluster } from '../emulator/helpers.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 function kubeConfigWithToken(c: EmulatedCluster, token: string): KubeConfig {
   const kc = new KubeConfig();
@@ -62,7 +62,7 @@ describe('reader account (ensureReaderToken) on an emulated cluster', function (
     // The proof that the rules are enough: a remote-cluster source with only this token syncs.
     source = new ClusterSource({ id: 'remote', kubeConfig: kubeConfigWithToken(c, token), domain: 'cluster.local', systemNamespace: 'istio-system', syncTimeoutMs: 20_000, probeIntervalMs: 0 });
     source.start();
-    await waitUntil(() => source!.status !== 'syncing', 20_000, 'the reader source to sync');
+    await waitFor(() => source!.status !== 'syncing', 'the reader source to sync', { timeoutMs: 20_000 });
     assert.equal(source.status, 'synced', `informers: ${JSON.stringify(source.informerStates())}`);
   });
 });

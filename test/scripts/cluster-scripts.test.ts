@@ -14,7 +14,7 @@ import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { KubectlEnv, skipWithoutKubectl, testDefinition } from '../emulator/helpers.js';
 import { claAddresses, HELLO_CLA, helloPod, repoRoot, secretObject } from '../support/demo-mesh.js';
 import { run } from '../support/exec.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 /** An empty emulated cluster with kind's ranges (clusters/kind/cluster<i>.yaml) and two nodes. */
 function kindLike(i: number) {
@@ -96,7 +96,7 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
     client.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [HELLO_CLA]);
     const addresses = () => claAddresses(client!);
     const v1 = `${helloPod(c1).ip}:5000`;
-    await waitUntil(() => addresses().length === 1, 20_000, 'the v1 endpoint');
+    await waitFor(() => addresses().length === 1, 'the v1 endpoint', { timeoutMs: 20_000 });
     assert.deepEqual(addresses(), [v1]);
 
     const out = await ok('register-remote.sh', ['cluster1', 'cluster2', 'cluster2']);
@@ -112,10 +112,10 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
 
     const gwPort = (c2.get('v1', 'Service', 'istio-system', 'istio-eastwestgateway') as unknown as { spec: { ports: Array<{ name: string; nodePort: number }> } }).spec.ports.find((p) => p.name === 'tls')!.nodePort;
     const gateways = [`172.18.2.1:${gwPort}`, `172.18.2.2:${gwPort}`];
-    await waitUntil(() => addresses().length === 3, 30_000, 'cluster2 through its NodePort gateway on both nodes');
+    await waitFor(() => addresses().length === 3, 'cluster2 through its NodePort gateway on both nodes', { timeoutMs: 30_000 });
     assert.deepEqual(addresses(), [v1, ...gateways].sort());
     const cluster2 = () => horizon!.clusterStatuses().find((c) => c.id === 'cluster2');
-    await waitUntil(() => cluster2()?.syncStatus === 'synced', 20_000, 'cluster2 synced (every informer listed with the reader token)');
+    await waitFor(() => cluster2()?.syncStatus === 'synced', 'cluster2 synced (every informer listed with the reader token)', { timeoutMs: 20_000 });
 
     // Run again: the Secret is replaced in place (same reader token): the same connection carries on
     // (with a gap between replace and label, Horizon would have dropped and re-created it).
@@ -128,7 +128,7 @@ describe('cluster scripts (prepare-cluster.sh, register-remote.sh) against emula
     // Barrier: Secret events are handled in order, so once a Secret created after the script's
     // changes is reported refused, those changes have been handled too.
     c1.create(secretObject('barrier', { barrier: '' }));
-    await waitUntil(() => statusOf('barrier')?.state === 'refused', 20_000, 'the barrier Secret handled');
+    await waitFor(() => statusOf('barrier')?.state === 'refused', 'the barrier Secret handled', { timeoutMs: 20_000 });
     assert.deepEqual(statusOf('istio-remote-secret-cluster2'), statusBefore, 'status (state, since) unchanged');
     assert.deepEqual(addresses(), [v1, ...gateways].sort());
     assert.equal(source(), before, 'the same connection: no rotation, no restart');

@@ -2,7 +2,7 @@
 // waited for (never fixed sleeps), stopped with SIGTERM and killed if it does not exit.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { repoRoot } from './demo-mesh.js';
-import { waitUntil } from './wait.js';
+import { waitFor } from './wait.js';
 
 export interface HorizonProcess {
   readonly child: ChildProcess;
@@ -44,16 +44,11 @@ export function spawnHorizon(args: readonly string[], opts: { env?: NodeJS.Proce
     async waitFor(pattern, what, timeoutMs = 60_000) {
       let match: RegExpMatchArray | null = null;
       try {
-        await waitUntil(
-          () => {
+        await waitFor(() => {
             match = pattern.exec(out);
             if (!match && !running()) throw new Error(`horizon ${args[0]} exited (${String(child.exitCode ?? child.signalCode)}) before ${what}`);
             return match !== null;
-          },
-          timeoutMs,
-          what,
-          50,
-        );
+          }, what, { timeoutMs: timeoutMs, intervalMs: 50 });
       } catch (err) {
         throw new Error(`${(err as Error).message}; horizon ${args[0]} output:\n${out}`);
       }

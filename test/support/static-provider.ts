@@ -2,7 +2,7 @@
 // per-network override is given. Logs calls so tests can check the server asks only when it must.
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE, CLUSTER_TYPE, LISTENER_TYPE, ROUTE_CONFIGURATION_TYPE } from '../../src/xds/type-urls.js';
 import { encodedResource, type EncodedResource } from '../../src/xds/codec/any.js';
-import type { NodeInfo } from '../../src/xds/node-info.js';
+import type { XdsNode } from '../../src/xds/xds-node.js';
 import type { XdsResourceProvider } from '../../src/xds/server/provider.js';
 import {
   encodeApiListener,
@@ -58,7 +58,7 @@ export class StaticProvider implements XdsResourceProvider {
     return this.set(CLUSTER_LOAD_ASSIGNMENT_TYPE, input.clusterName, encodeClusterLoadAssignment(input), version, network);
   }
 
-  resources(typeUrl: string, node: NodeInfo, names: ReadonlySet<string> | undefined): EncodedResource[] {
+  resources(typeUrl: string, node: XdsNode, names: ReadonlySet<string> | undefined): EncodedResource[] {
     this.log.push({ typeUrl, node: node.id, names: names ? [...names] : '*' });
     if (this.log.length > 10_000) this.log.shift();
     if (this.failType === typeUrl) throw new Error(`provider failure injected for ${typeUrl}`);

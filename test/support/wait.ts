@@ -8,7 +8,10 @@ export interface WaitOptions {
   retryErrors?: boolean;
 }
 
-/** Polls `check` until it returns something other than undefined/null/false (that value is returned), or fails after the timeout. */
+/**
+ * Polls `check` until it returns something other than undefined/null/false (that value is returned), or
+ * fails after the timeout naming `what`. A yes/no condition works as is (it resolves to `true`).
+ */
 export async function waitFor<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, opts: WaitOptions = {}): Promise<T> {
   const { timeoutMs = 15_000, intervalMs = 10, retryErrors = false } = opts;
   const deadline = Date.now() + timeoutMs;
@@ -27,11 +30,6 @@ export async function waitFor<T>(check: () => T | undefined | null | false | Pro
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-}
-
-/** waitFor for a yes/no condition. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition', intervalMs = 10): Promise<void> {
-  await waitFor(async () => (await condition()) || undefined, what, { timeoutMs, intervalMs });
 }
 
 /** Lets already-queued I/O run, to check that something did NOT happen (no response, no crash). */

@@ -2,12 +2,12 @@ import { strict as assert } from 'node:assert';
 import type { Gateway } from '../../src/model/types.js';
 import {
   collectGateways,
-  parseMeshNetworks,
   type ClusterNode,
   type ClusterService,
   type GatewayCollection,
   type MeshNetworks,
 } from '../../src/topology/index.js';
+import { parseMeshNetworks } from '../../src/mesh-networks/index.js';
 
 function svc(cluster: string, name: string, spec: Partial<ClusterService> = {}): ClusterService {
   return {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { cidrContains, parseCidr, parseIp } from '../../src/topology/cidr.js';
-import { NetworkLookup, parseMeshNetworks, type MeshNetworks, type NetworkSource } from '../../src/topology/index.js';
+import { parseMeshNetworks, type MeshNetworks } from '../../src/mesh-networks/index.js';
+import { NetworkLookup, type NetworkSource } from '../../src/topology/index.js';
 
 function mesh(text: string): MeshNetworks {
   const result = parseMeshNetworks(text);

@@ -1,14 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { splitHorizon } from '../../src/eds/index.js';
+import { splitHorizon } from '../../src/split-horizon/index.js';
 import {
   buildTopology,
-  GatewayHostnameResolver,
-  parseMeshNetworks,
   type ClusterService,
   type TopologyInputs,
   type TopologySnapshot,
 } from '../../src/topology/index.js';
-import { TestDnsServer } from './dns-test-server.js';
+import { GatewayHostnameResolver } from '../../src/gateway-dns/index.js';
+import { parseMeshNetworks } from '../../src/mesh-networks/index.js';
+import { TestDnsServer } from '../gateway-dns/dns-test-server.js';
 import { waitFor } from '../support/wait.js';
 
 /** buildTopology takes validated meshNetworks (a failed parse is the sources' business). */

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import type { MeshModel } from '../../src/mesh/mesh-model.js';
 import { jsonToStruct } from '../../src/xds/codec/struct.js';
 import { MeshResourceProvider } from '../../src/xds/generators/mesh-resource-provider.js';
-import { parseNode } from '../../src/xds/node-info.js';
+import { parseNode } from '../../src/xds/xds-node.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../../src/xds/type-urls.js';
 
 // An empty mesh: every name asked for is of a service that does not exist.

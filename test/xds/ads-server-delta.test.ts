@@ -2,7 +2,7 @@
 // initial_resource_versions, ACK/NACK, unsubscribe, and removal ordering.
 import { strict as assert } from 'node:assert';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS, LISTENER_TYPE as LDS } from '../../src/xds/type-urls.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { changes, claInput, edsCluster, harness, names, type Harness } from './ads-support.js';
 
 describe('xds ADS server: delta', function () {
@@ -27,7 +27,7 @@ describe('xds ADS server: delta', function () {
     assert.notEqual(r.version, '');
     assert.notEqual(r.nonce, '');
     assert.deepEqual(r.removed, []);
-    await waitUntil(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 5000, 'ACK recorded');
+    await waitFor(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 'ACK recorded', { timeoutMs: 5000 });
     const snap = h.server.connections()[0]!;
     assert.equal(snap.kind, 'delta');
     assert.deepEqual(snap.types[0]!.sent, { a: 'va1' });
@@ -120,7 +120,7 @@ describe('xds ADS server: delta', function () {
     c.subscribe(EDS, ['a']);
     const r = await first;
     c.nack(EDS, 'rejected for test');
-    await waitUntil(() => h.server.connections()[0]!.types[0]!.lastNack !== undefined, 5000, 'NACK recorded');
+    await waitFor(() => h.server.connections()[0]!.types[0]!.lastNack !== undefined, 'NACK recorded', { timeoutMs: 5000 });
     const nack = h.server.connections()[0]!.types[0]!.lastNack!;
     assert.equal(nack.message, 'rejected for test');
     assert.equal(nack.nonce, r.nonce);
@@ -142,7 +142,7 @@ describe('xds ADS server: delta', function () {
     c.subscribe(EDS, ['a', 'b']);
     await c.waitFor(() => c.resources(EDS).size === 2);
     c.unsubscribe(EDS, ['a']);
-    await waitUntil(() => h.server.connections()[0]!.types[0]!.subscribed.join() === 'b', 5000, 'unsubscribed');
+    await waitFor(() => h.server.connections()[0]!.types[0]!.subscribed.join() === 'b', 'unsubscribed', { timeoutMs: 5000 });
     h.provider.cla(claInput('a', 2), 'v2');
     h.provider.cla(claInput('b', 2), 'v2');
     const next = c.nextResponse();

@@ -15,7 +15,7 @@ import {
 } from '../../src/xds/type-urls.js';
 import { quietLog } from '../support/quiet-log.js';
 import { StaticProvider } from '../support/static-provider.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { changes, claInput, edsCluster, harness, names, type Harness } from './ads-support.js';
 
 /** DiscoveryRequest field 2 (node) holding a Node whose id (field 1) claims 5 bytes and has none. */
@@ -44,7 +44,7 @@ describe('xds ADS server: state of the world', function () {
     assert.notEqual(r.version, '');
     assert.deepEqual(names(r), ['a']);
     assert.equal(r.resources[0]!.decoded?.typeUrl, EDS);
-    await waitUntil(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 5000, 'ACK recorded');
+    await waitFor(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 'ACK recorded', { timeoutMs: 5000 });
     const before = c.responses.length;
     const snap = h.server.connections()[0]!;
     assert.equal(snap.kind, 'sotw');
@@ -104,7 +104,7 @@ describe('xds ADS server: state of the world', function () {
     c.subscribe(EDS, ['a']);
     const r = await first;
     c.nack(EDS, 'endpoint rejected: test');
-    await waitUntil(() => nacks.length === 1, 5000, 'NACK observed');
+    await waitFor(() => nacks.length === 1, 'NACK observed', { timeoutMs: 5000 });
     assert.equal(nacks[0]!.message, 'endpoint rejected: test');
     assert.equal(nacks[0]!.nonce, r.nonce);
     assert.equal(nacks[0]!.version, r.version);
@@ -133,9 +133,9 @@ describe('xds ADS server: state of the world', function () {
     const n2 = c.nextResponse();
     h.server.push(changes([EDS, ['a']]));
     const r2 = await n2;
-    await waitUntil(() => h.server.connections()[0]!.types[0]!.lastAcked?.nonce === r2.nonce, 5000, 'ACK of r2');
+    await waitFor(() => h.server.connections()[0]!.types[0]!.lastAcked?.nonce === r2.nonce, 'ACK of r2', { timeoutMs: 5000 });
     c.answer(EDS, r1.nonce);
-    await waitUntil(() => h.server.connections()[0]!.types[0]!.staleRequests === 1, 5000, 'stale request counted');
+    await waitFor(() => h.server.connections()[0]!.types[0]!.staleRequests === 1, 'stale request counted', { timeoutMs: 5000 });
     assert.equal(h.server.connections()[0]!.types[0]!.lastAcked?.nonce, r2.nonce, 'stale request not taken as an ACK');
     // Barrier: the next response is the one a change causes, not an answer to the stale request.
     h.provider.cla(claInput('a', 3));
@@ -164,7 +164,7 @@ describe('xds ADS server: state of the world', function () {
     c.subscribe(EDS, ['b']);
     assert.deepEqual(names(await next), ['b'], 'only the newly subscribed name');
     c.unsubscribe(EDS, ['a']);
-    await waitUntil(() => h.server.connections()[0]!.types[0]!.subscribed.join() === 'b', 5000, 'unsubscribed');
+    await waitFor(() => h.server.connections()[0]!.types[0]!.subscribed.join() === 'b', 'unsubscribed', { timeoutMs: 5000 });
     const count = c.responses.length;
     h.provider.cla(claInput('a', 9));
     h.server.push(changes([EDS, ['a']]));
@@ -275,7 +275,7 @@ describe('xds ADS server: state of the world', function () {
     const next = healthy.nextResponse();
     h.server.push(changes([EDS, ['a']]));
     assert.deepEqual(names(await next), ['a']);
-    await waitUntil(() => h.server.connectionCount() === 1, 5000, 'broken stream removed');
+    await waitFor(() => h.server.connectionCount() === 1, 'broken stream removed', { timeoutMs: 5000 });
   });
 
   it('an unknown type URL is recorded and answered with nothing; the stream stays usable', async () => {
@@ -283,7 +283,7 @@ describe('xds ADS server: state of the world', function () {
     h.provider.cla(claInput('a', 1));
     const c = h.client();
     c.subscribe('type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret', ['s']);
-    await waitUntil(() => h.server.connections()[0]?.unknownTypes.length === 1, 5000, 'unknown type recorded');
+    await waitFor(() => h.server.connections()[0]?.unknownTypes.length === 1, 'unknown type recorded', { timeoutMs: 5000 });
     const u = h.server.connections()[0]!.unknownTypes[0]!;
     assert.equal(u.typeUrl, 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret');
     assert.equal(u.requests, 1);
@@ -331,7 +331,7 @@ describe('xds ADS server: state of the world', function () {
       const r = await first;
       assert.equal(reads, 1);
       c.sendRaw(encodeDiscoveryRequest({ node, typeUrl: EDS, resourceNames: ['a'], versionInfo: r.version, responseNonce: r.nonce }));
-      await waitUntil(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 5000, 'ACK recorded');
+      await waitFor(() => h.server.connections()[0]?.types[0]?.lastAcked?.nonce === r.nonce, 'ACK recorded', { timeoutMs: 5000 });
       // A request whose (repeated) node is garbage: never read, so the stream stays up and its new name is served.
       h.provider.cla(claInput('b', 2));
       const next = c.nextResponse();
@@ -381,7 +381,7 @@ describe('xds ADS server: state of the world', function () {
     for (const c of clients) {
       await c.waitFor(() => c.resources(EDS).get('big')?.decoded?.value && JSON.stringify(c.resources(EDS).get('big')!.decoded!.value).includes('10.99.0.1') ? true : false, 20_000, 'latest CLA');
     }
-    await waitUntil(() => h.server.connectionCount() === clients.length, 10_000, 'closed streams cleaned up');
+    await waitFor(() => h.server.connectionCount() === clients.length, 'closed streams cleaned up', { timeoutMs: 10_000 });
   });
 
   it('a slow client gets merged, latest-state responses and bounded buffering', async () => {
@@ -431,7 +431,7 @@ describe('xds ADS server: state of the world', function () {
     h.server.push(changes([EDS, ['a']]));
     await next;
     c.close();
-    await waitUntil(() => events.length === 2, 5000, 'disconnect');
+    await waitFor(() => events.length === 2, 'disconnect', { timeoutMs: 5000 });
     assert.equal(events[0], 'connect node-1 sotw');
     assert.match(events[1]!, /^disconnect node-1 /);
     assert.equal(pushes.length, 2);

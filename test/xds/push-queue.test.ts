@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { PushQueue, type QueueClock } from '../../src/xds/push-queue.js';
 import { quietLog } from '../support/quiet-log.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { mergeInto, mergePushRequests, type MutablePushRequest, type PushRequest } from '../../src/xds/server/provider.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS } from '../../src/xds/type-urls.js';
 
@@ -125,7 +125,7 @@ describe('xds push queue', () => {
     const fired: PushRequest[] = [];
     const q = new PushQueue({ quietMs: 1, maxDelayMs: 5, onFlush: (r) => fired.push(r) });
     q.enqueue(change(EDS, 'a'));
-    await waitUntil(() => fired.length > 0, 5000, 'the real-clock flush', 2);
+    await waitFor(() => fired.length > 0, 'the real-clock flush', { timeoutMs: 5000, intervalMs: 2 });
     assert.equal(fired.length, 1);
     q.close();
   });

@@ -9,7 +9,7 @@ import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import { encodedResource } from '../../src/xds/codec/any.js';
 import { encodeClusterLoadAssignment } from '../../src/xds/resources/index.js';
 import type { XdsResourceProvider } from '../../src/xds/server/provider.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const EDS = CLUSTER_LOAD_ASSIGNMENT_TYPE;
 
@@ -57,18 +57,18 @@ describe('xds: event time of pushes', () => {
 
     it('reports eventToSendMs for pushes that carry `since`, not for request-driven responses', async () => {
       client.subscribe(EDS, ['c1']);
-      await waitUntil(() => sent.length === 1, 10_000, 'first response');
+      await waitFor(() => sent.length === 1, 'first response', { timeoutMs: 10_000 });
       assert.equal(sent[0]!.trigger, 'request');
       assert.equal(sent[0]!.eventToSendMs, undefined);
       weight = 2;
       const since = Date.now() - 250;
       server.push({ changes: new Map([[EDS, new Set(['c1'])]]), since });
-      await waitUntil(() => sent.length === 2, 10_000, 'pushed response');
+      await waitFor(() => sent.length === 2, 'pushed response', { timeoutMs: 10_000 });
       assert.equal(sent[1]!.trigger, 'push');
       assert.ok(sent[1]!.eventToSendMs! >= 250 && sent[1]!.eventToSendMs! < 30_000, String(sent[1]!.eventToSendMs));
       weight = 3;
       server.push({ changes: new Map([[EDS, new Set(['c1'])]]) });
-      await waitUntil(() => sent.length === 3, 10_000, 'push without since');
+      await waitFor(() => sent.length === 3, 'push without since', { timeoutMs: 10_000 });
       assert.equal(sent[2]!.eventToSendMs, undefined, 'an earlier event time is not carried over');
     });
   });

@@ -4,19 +4,19 @@
 import { strict as assert } from 'node:assert';
 import * as grpc from '@grpc/grpc-js';
 import { AdsClient } from '../../src/xds/client/ads-client.js';
-import type { NodeInfo } from '../../src/xds/node-info.js';
+import type { XdsNode } from '../../src/xds/xds-node.js';
 import type { PushSentEvent } from '../../src/xds/server/observer.js';
 import { startXdsServer, type XdsServer } from '../../src/xds/server/server.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS } from '../../src/xds/type-urls.js';
 import { quietLog } from '../support/quiet-log.js';
 import { StaticProvider } from '../support/static-provider.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { claInput, edsCluster } from './ads-support.js';
 
 /** A provider that takes its time, so one push to all streams lasts many slices. */
 class SlowProvider extends StaticProvider {
   delayMs = 0;
-  override resources(typeUrl: string, node: NodeInfo, names: ReadonlySet<string> | undefined) {
+  override resources(typeUrl: string, node: XdsNode, names: ReadonlySet<string> | undefined) {
     const until = performance.now() + this.delayMs;
     while (performance.now() < until) {
       // busy: stands for resource generation
@@ -46,7 +46,7 @@ describe('xds server: pushes in slices', function () {
       c.subscribe(EDS, ['c1']);
       clients.push(c);
     }
-    await waitUntil(() => clients.every((c) => c.resources(CDS).has('c1') && c.resources(EDS).has('c1')), 20_000, 'every stream synced');
+    await waitFor(() => clients.every((c) => c.resources(CDS).has('c1') && c.resources(EDS).has('c1')), 'every stream synced', { timeoutMs: 20_000 });
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -67,7 +67,7 @@ describe('xds server: pushes in slices', function () {
     setImmediate(() => {
       sentWhenLoopRan = sent.length - before;
     });
-    await waitUntil(() => sent.length - before >= 2 * STREAMS, 20_000, 'every stream written');
+    await waitFor(() => sent.length - before >= 2 * STREAMS, 'every stream written', { timeoutMs: 20_000 });
     provider.delayMs = 0;
     assert.ok(sentWhenPushReturned > 0 && sentWhenPushReturned < 2 * STREAMS, `push() wrote its first slice and returned (${sentWhenPushReturned} of ${2 * STREAMS} written)`);
     assert.ok(sentWhenLoopRan > 0 && sentWhenLoopRan < 2 * STREAMS, `the event loop ran mid-push (${sentWhenLoopRan} of ${2 * STREAMS} responses written by then)`);
@@ -77,10 +77,10 @@ describe('xds server: pushes in slices', function () {
       const types = mine.filter((e) => e.connectionId === conn).map((e) => e.typeUrl);
       assert.deepEqual(types, [CDS, EDS], conn);
     }
-    await waitUntil(
+    await waitFor(
       () => clients.every((c) => c.resources(CDS).get('c1')?.version === server.version() && c.resources(EDS).get('c1')?.version === server.version()),
-      20_000,
       'every client has the new version of both',
+      { timeoutMs: 20_000 },
     );
   });
 
@@ -91,10 +91,10 @@ describe('xds server: pushes in slices', function () {
     server.push({ changes: new Map([[EDS, new Set(['c1'])]]) });
     provider.cla(claInput('c1', 4), 'v4');
     server.push({ changes: new Map([[EDS, new Set(['c1'])]]) });
-    await waitUntil(() => {
+    await waitFor(() => {
       const latest = clients.map((c) => (c.resources(EDS).get('c1')!.decoded!.value as { endpoints: { lbEndpoints: { address: string }[] }[] }).endpoints[0]!.lbEndpoints[0]!.address);
       return latest.every((a) => a === '10.4.0.1');
-    }, 20_000, 'every client ends with the last assignment');
+    }, 'every client ends with the last assignment', { timeoutMs: 20_000 });
     provider.delayMs = 0;
     // At most two responses per stream (a stream flushed before the second push gets both), never more.
     const perConn = new Map<string, number>();

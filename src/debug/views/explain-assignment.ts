@@ -1,7 +1,7 @@
 // One ClusterLoadAssignment as a caller of a given network view receives it, with the decision spelled
 // out: each endpoint sent directly or through a gateway (and for how many endpoints), each endpoint left
 // out with its reason. Built from the provider's AssignmentPlan, uncached, so it never disturbs clients.
-import type { AssignmentPlan, ExclusionReason } from '../../eds/types.js';
+import type { AssignmentPlan, ExclusionReason } from '../../split-horizon/types.js';
 import { hostPort } from '../../util/host-port.js';
 import type { JsonObject } from '../../xds/codec/struct.js';
 import { resourceToProto3Json } from '../../xds/codec/proto-json.js';

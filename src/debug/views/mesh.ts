@@ -1,7 +1,7 @@
 // /debug/mesh: the meshNetworks in effect (written the way Istio's YAML is: networks by name, in
 // document order), each source with its state and error, and the networks where the file overrode
 // the ConfigMap.
-import type { MeshNetworks } from '../../topology/types.js';
+import type { MeshNetworks } from '../../mesh-networks/index.js';
 import type { DebugSource } from '../source.js';
 
 export interface MeshView {

@@ -1,7 +1,7 @@
 // DiscoveryRequest / DeltaDiscoveryRequest: decoded on the server (never throwing: errors as values),
 // encoded by Horizon's own ADS client.
 import type { Locality } from '../../model/types.js';
-import { parseNode, type DecodedNode, type NodeInfo } from '../node-info.js';
+import { parseNode, type DecodedNode, type XdsNode } from '../xds-node.js';
 import { TO_OBJECT, xdsTypes } from '../proto.js';
 import { errorText, fail, ok, strictView, type Decoded } from './result.js';
 import { jsonToStruct } from './struct.js';
@@ -14,7 +14,7 @@ export interface ErrorDetail {
 export interface DiscoveryRequestMessage {
   versionInfo: string;
   /** Parsed node, when the request carried one. */
-  node?: NodeInfo;
+  node?: XdsNode;
   resourceNames: string[];
   typeUrl: string;
   responseNonce: string;
@@ -23,7 +23,7 @@ export interface DiscoveryRequestMessage {
 }
 
 export interface DeltaDiscoveryRequestMessage {
-  node?: NodeInfo;
+  node?: XdsNode;
   typeUrl: string;
   resourceNamesSubscribe: string[];
   resourceNamesUnsubscribe: string[];
@@ -76,7 +76,7 @@ let varintEnd = 0;
  */
 export class DiscoveryRequestView {
   private names: string[] | undefined;
-  private nodeRead: Decoded<NodeInfo | undefined> | undefined;
+  private nodeRead: Decoded<XdsNode | undefined> | undefined;
 
   constructor(
     private readonly buf: Buffer,
@@ -117,7 +117,7 @@ export class DiscoveryRequestView {
    * The node, decoded on first use. Clients (Envoy by default) repeat it on every request, but a
    * connection only needs the first one: decoding it per ACK costs protobufjs reflection and garbage.
    */
-  readNode(): Decoded<NodeInfo | undefined> {
+  readNode(): Decoded<XdsNode | undefined> {
     if (this.nodeRead === undefined) {
       if (this.nodeStart < 0) this.nodeRead = ok(undefined);
       else {

@@ -1,9 +1,9 @@
 // ClusterLoadAssignment for one cluster name and one network view: the service's endpoints in every
 // cluster (the port matched by name per cluster, the subset by labels), through the split-horizon
 // decision, shaped for the encoder.
-import { assignmentEndpoints } from '../../eds/assignment-endpoints.js';
-import { splitHorizon } from '../../eds/split-horizon.js';
-import type { AssignmentEndpoint, AssignmentPlan } from '../../eds/types.js';
+import { assignmentEndpoints } from '../../split-horizon/assignment-endpoints.js';
+import { splitHorizon } from '../../split-horizon/split-horizon.js';
+import type { AssignmentEndpoint, AssignmentPlan } from '../../split-horizon/types.js';
 import type { MeshModel } from '../../mesh/mesh-model.js';
 import type { ClusterId, Endpoint, NetworkView } from '../../model/types.js';
 import type { ClusterLoadAssignmentInput } from '../resources/cluster-load-assignment.js';

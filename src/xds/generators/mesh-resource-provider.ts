@@ -6,7 +6,7 @@ import { LRUCache } from 'lru-cache';
 import type { MeshChanges, MeshModel } from '../../mesh/mesh-model.js';
 import type { Hostname, NetworkView } from '../../model/types.js';
 import { encodedResource, type EncodedResource } from '../codec/any.js';
-import { networkViewOf, type NodeInfo } from '../node-info.js';
+import { networkViewOf, type XdsNode } from '../xds-node.js';
 import { encodeEdsCluster } from '../resources/cluster.js';
 import { encodeClusterLoadAssignment } from '../resources/cluster-load-assignment.js';
 import { encodeApiListener } from '../resources/listener.js';
@@ -122,7 +122,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   // ---- XdsResourceProvider ---------------------------------------------------------------------
 
-  resources(typeUrl: string, node: NodeInfo, names: ReadonlySet<string> | undefined): EncodedResource[] {
+  resources(typeUrl: string, node: XdsNode, names: ReadonlySet<string> | undefined): EncodedResource[] {
     if (names === undefined) return this.wildcard(typeUrl, node);
     const out: EncodedResource[] = [];
     for (const name of names) {
@@ -132,7 +132,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
     return out;
   }
 
-  private wildcard(typeUrl: string, node: NodeInfo): EncodedResource[] {
+  private wildcard(typeUrl: string, node: XdsNode): EncodedResource[] {
     if (typeUrl === CLUSTER_TYPE) {
       const variant = node.proxyless ? 'grpc' : 'envoy';
       let all = this.wildcardClusters.get(variant);
@@ -164,7 +164,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
   }
 
   /** One resource, from the cache or generated now. */
-  private resource(typeUrl: string, node: NodeInfo, name: string): EncodedResource | undefined {
+  private resource(typeUrl: string, node: XdsNode, name: string): EncodedResource | undefined {
     let target: { host: Hostname; variant: string } | undefined;
     if (typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE) {
       // The hot path (every endpoint change, every stream): the name's host is parsed and remembered
@@ -222,7 +222,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
   }
 
   /** Which host a name is about, and which clients can share its bytes. */
-  private target(typeUrl: string, node: NodeInfo, name: string): { host: Hostname; variant: string } | undefined {
+  private target(typeUrl: string, node: XdsNode, name: string): { host: Hostname; variant: string } | undefined {
     // (EDS names never come here: resource() resolves them on its own hot path.)
     if (typeUrl === CLUSTER_TYPE) {
       const key = parseClusterName(name);
@@ -242,7 +242,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
     return undefined;
   }
 
-  private generate(typeUrl: string, node: NodeInfo, name: string, host: Hostname): CacheEntry {
+  private generate(typeUrl: string, node: XdsNode, name: string, host: Hostname): CacheEntry {
     switch (typeUrl) {
       case CLUSTER_LOAD_ASSIGNMENT_TYPE: {
         const built = buildAssignment(this.mesh, this.config, this.edsKeys.get(name) ?? parseClusterName(name)!, networkViewOf(node));

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log.js';
 import type { EncodedResource } from '../codec/any.js';
 import { errorText, type Decoded } from '../codec/result.js';
-import type { NodeInfo } from '../node-info.js';
+import type { XdsNode } from '../xds-node.js';
 import { isKnownType, kindOf, PUSH_ORDER } from '../type-urls.js';
 import type { PushSentEvent, StreamKind, XdsServerObserver } from './observer.js';
 import type { XdsResourceProvider } from './provider.js';
@@ -31,7 +31,7 @@ export interface ConnectionContext {
 
 /** A request whose node is read only when the connection has none yet. */
 export interface NodeSource {
-  readNode(): Decoded<NodeInfo | undefined>;
+  readNode(): Decoded<XdsNode | undefined>;
 }
 
 /** The outcome of recomputing one type for one connection. */
@@ -74,7 +74,7 @@ function applySent(m: OutMessage): void {
 }
 
 export abstract class Connection {
-  node: NodeInfo | undefined;
+  node: XdsNode | undefined;
   readonly types = new Map<string, ConnTypeState>();
   readonly connectedAt = Date.now();
   readonly peer: string;

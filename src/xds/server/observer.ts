@@ -1,12 +1,12 @@
 // Hooks for metrics and logs, so the server knows nothing of prom-client. Every callback is optional and
 // is called synchronously; a callback that throws is caught and logged, never disturbing a stream.
-import type { NodeInfo } from '../node-info.js';
+import type { XdsNode } from '../xds-node.js';
 
 export type StreamKind = 'sotw' | 'delta';
 
 export interface ConnectEvent {
   connectionId: string;
-  node: NodeInfo;
+  node: XdsNode;
   peer: string;
   kind: StreamKind;
 }
@@ -14,7 +14,7 @@ export interface ConnectEvent {
 export interface DisconnectEvent {
   connectionId: string;
   /** Undefined when the stream ended before sending a usable first request. */
-  node?: NodeInfo;
+  node?: XdsNode;
   peer: string;
   kind: StreamKind;
   durationMs: number;
@@ -24,7 +24,7 @@ export interface DisconnectEvent {
 
 export interface PushSentEvent {
   connectionId: string;
-  node: NodeInfo;
+  node: XdsNode;
   kind: StreamKind;
   typeUrl: string;
   version: string;
@@ -45,7 +45,7 @@ export interface PushSentEvent {
 
 export interface NackEvent {
   connectionId: string;
-  node: NodeInfo;
+  node: XdsNode;
   typeUrl: string;
   nonce: string;
   /** The version the client rejected. */
@@ -55,7 +55,7 @@ export interface NackEvent {
 
 export interface AckEvent {
   connectionId: string;
-  node: NodeInfo;
+  node: XdsNode;
   typeUrl: string;
   nonce: string;
   version: string;
@@ -63,7 +63,7 @@ export interface AckEvent {
 
 export interface RequestErrorEvent {
   connectionId: string;
-  node?: NodeInfo;
+  node?: XdsNode;
   peer: string;
   typeUrl?: string;
   /** What was wrong, e.g. "malformed DiscoveryRequest: ..." or "unknown type URL ...". */

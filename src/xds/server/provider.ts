@@ -1,7 +1,7 @@
 // The seam between "what each client should get" (implemented elsewhere: generators + caches) and
 // "how it reaches the client" (this server). The server never encodes a resource itself.
 import type { EncodedResource } from '../codec/any.js';
-import type { NodeInfo } from '../node-info.js';
+import type { XdsNode } from '../xds-node.js';
 
 export type { EncodedResource } from '../codec/any.js';
 
@@ -13,7 +13,7 @@ export interface XdsResourceProvider {
    * cache keyed by (resource, node.viewKey): 1000 connections with 2 views should cost 2 encodes.
    * Must not throw; if it does, the server logs it and sends nothing for that type on that connection.
    */
-  resources(typeUrl: string, node: NodeInfo, names: ReadonlySet<string> | undefined): EncodedResource[];
+  resources(typeUrl: string, node: XdsNode, names: ReadonlySet<string> | undefined): EncodedResource[];
 }
 
 /** What changed, so the server can work out who needs a response. */

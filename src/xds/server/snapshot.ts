@@ -1,5 +1,5 @@
 // Read-only views of connections, for the debug API (syncz, connections) and the CLI.
-import type { NodeInfo } from '../node-info.js';
+import type { XdsNode } from '../xds-node.js';
 import type { StreamKind } from './observer.js';
 
 export interface SentInfo {
@@ -51,7 +51,7 @@ export interface UnknownTypeInfo {
 export interface ConnectionSnapshot {
   id: string;
   kind: StreamKind;
-  node?: NodeInfo;
+  node?: XdsNode;
   peer: string;
   connectedAt: string;
   types: TypeSnapshot[];

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { parseMeshNetworks } from '../../src/topology/index.js';
+import { parseMeshNetworks } from '../../src/mesh-networks/index.js';
 
 describe('topology/parseMeshNetworks', () => {
   it('parses the documented format, keeping networks and entries in document order', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { assignmentEndpoints, MAX_TOTAL_WEIGHT, splitHorizon } from '../../src/eds/index.js';
+import { assignmentEndpoints, MAX_TOTAL_WEIGHT, splitHorizon } from '../../src/split-horizon/index.js';
 import type { Endpoint, Gateway, NetworkId } from '../../src/model/types.js';
 import { allLbEndpoints, envoyShares, ep, gateways, gw, locality, sent } from './fixtures.js';
 

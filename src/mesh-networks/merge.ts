@@ -1,7 +1,7 @@
 // The effective meshNetworks when both the ConfigMap and the file define some: networks from the
 // ConfigMap, then from the file; a network named in both is taken from the file (the operator passed
 // it explicitly on the command line) and the clash is reported.
-import type { MeshNetwork, MeshNetworks } from '../topology/types.js';
+import type { MeshNetwork, MeshNetworks } from './types.js';
 
 export function mergeMeshNetworks(configMap: MeshNetworks | undefined, file: MeshNetworks | undefined): {
   value: MeshNetworks;

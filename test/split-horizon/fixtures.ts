@@ -1,6 +1,6 @@
 // Small builders for split-horizon tests.
 import type { EndpointHealth, Gateway, Locality, NetworkId } from '../../src/model/types.js';
-import type { AssignmentEndpoint, AssignmentPlan, PlannedLbEndpoint } from '../../src/eds/index.js';
+import type { AssignmentEndpoint, AssignmentPlan, PlannedLbEndpoint } from '../../src/split-horizon/index.js';
 
 export function locality(region = '', zone = '', subzone = ''): Locality {
   return { region, zone, subzone };

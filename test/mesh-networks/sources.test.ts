@@ -8,12 +8,12 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startEmulatedClusters, type EmulatedClusterSet } from '../../src/emulator/index.js';
 import { ClusterSource } from '../../src/kube/cluster-source.js';
 import { MeshModel } from '../../src/mesh/mesh-model.js';
-import { MeshNetworksSources } from '../../src/meshconfig/mesh-networks-sources.js';
-import { parseMeshNetworksSource } from '../../src/meshconfig/parse.js';
+import { MeshNetworksSources } from '../../src/mesh-networks/sources.js';
+import { parseMeshNetworksSource } from '../../src/mesh-networks/source-parse.js';
 import { Registry } from '../../src/registry/registry.js';
 import { buildTopology, emptyMeshNetworks, type MeshNetworks } from '../../src/topology/index.js';
 import { demoClusters } from '../support/demo-mesh.js';
-import { waitUntil } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 describe('meshconfig/MeshNetworksSources (file)', () => {
   let dir: string;
@@ -47,7 +47,7 @@ describe('meshconfig/MeshNetworksSources (file)', () => {
     assert.deepEqual(topologyOf(s).allGateways.map((g) => g.address), ['192.0.2.30']);
 
     await writeFile(file, 'networks:\n  network3:\n    gateways: [{address: 192.0.2.31, port: 99999}]\n');
-    await waitUntil(() => fileState().error !== undefined, 10_000, 'the error recorded');
+    await waitFor(() => fileState().error !== undefined, 'the error recorded', { timeoutMs: 10_000 });
     assert.equal(
       fileState().error,
       `file ${file}: line 3, column 44: network "network3" gateway 0: port must be 1-65535, found number 99999; keeping the last good config`,
@@ -78,11 +78,11 @@ describe('meshconfig/MeshNetworksSources (file)', () => {
       );
       // A broken edit: the warnings of the value still in effect stay, the error joins them.
       await writeFile(file, 'networks: 1');
-      await waitUntil(() => mesh.topology.problems.some((p) => p.severity === 'error'), 10_000, 'the error among the problems');
+      await waitFor(() => mesh.topology.problems.some((p) => p.severity === 'error'), 'the error among the problems', { timeoutMs: 10_000 });
       assert.equal(mesh.topology.problems.length, 2);
       // Fixed: no warning, no error.
       await writeFile(file, 'networks:\n  network1:\n    endpoints: [{fromRegistry: cluster1}]\n');
-      await waitUntil(() => mesh.topology.problems.length === 0, 10_000, 'no problems once fixed');
+      await waitFor(() => mesh.topology.problems.length === 0, 'no problems once fixed', { timeoutMs: 10_000 });
       assert.equal(fileState().warnings, undefined);
     } finally {
       mesh.close();
@@ -119,7 +119,7 @@ describe('meshconfig/MeshNetworksSources (ConfigMap) hasSynced', function () {
       // The API server is down: nothing can have been listed.
       assert.equal(sources.hasSynced, false, 'started, API server down');
       await c1.restart();
-      await waitUntil(() => sources.hasSynced, 20_000, 'listed once the API server is back');
+      await waitFor(() => sources.hasSynced, 'listed once the API server is back', { timeoutMs: 20_000 });
       assert.equal(sources.current().configMap, undefined, 'no ConfigMap istio in the demo');
     } finally {
       sources.stop();

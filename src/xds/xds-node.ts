@@ -2,7 +2,7 @@
 import type { ClusterId, Locality, NetworkId, NetworkView } from '../model/types.js';
 import { structToJson, type JsonObject, type JsonValue, type PbStruct } from './codec/struct.js';
 
-export interface NodeInfo {
+export interface XdsNode {
   id: string;
   /** Node.cluster (Envoy's service cluster), not a Kubernetes cluster. */
   cluster: string;
@@ -50,13 +50,13 @@ export function viewKeyOf(view: NetworkView): string {
   return `${encodeURIComponent(view.network)}|${requested.map(encodeURIComponent).join(',')}`;
 }
 
-export function networkViewOf(node: Pick<NodeInfo, 'network' | 'requestedNetworks'>): NetworkView {
+export function networkViewOf(node: Pick<XdsNode, 'network' | 'requestedNetworks'>): NetworkView {
   return node.requestedNetworks.length > 0
     ? { network: node.network, requestedNetworks: node.requestedNetworks }
     : { network: node.network };
 }
 
-export function parseNode(node: DecodedNode): NodeInfo {
+export function parseNode(node: DecodedNode): XdsNode {
   const metadata = structToJson(node.metadata);
   const network = str(metadata.NETWORK);
   const generator = str(metadata.GENERATOR);

@@ -11,7 +11,7 @@
 // document: a half-applied network map would silently route traffic to the wrong place.
 import { isIP } from 'node:net';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { parseCidr } from './cidr.js';
+import { parseCidr } from '../topology/cidr.js';
 import type { MeshNetwork, MeshNetworkEndpoints, MeshNetworkGateway, MeshNetworks } from './types.js';
 
 export interface MeshNetworksIssue {

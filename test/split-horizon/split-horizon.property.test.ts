@@ -3,9 +3,9 @@
 // on every network (and none), with and without REQUESTED_NETWORK_VIEW.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { MAX_TOTAL_WEIGHT, splitHorizon, type AssignmentEndpoint, type AssignmentPlan } from '../../src/eds/index.js';
+import { MAX_TOTAL_WEIGHT, splitHorizon, type AssignmentEndpoint, type AssignmentPlan } from '../../src/split-horizon/index.js';
 import type { Gateway, NetworkId, NetworkView } from '../../src/model/types.js';
-import { localityKey } from '../../src/eds/localities.js';
+import { localityKey } from '../../src/split-horizon/localities.js';
 
 const NETWORKS = ['', 'n1', 'n2', 'n3', 'n4'];
 const CLUSTERS = ['c1', 'c2', 'c3'];

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { networkViewOf, parseNode, viewKeyOf } from '../../src/xds/node-info.js';
+import { networkViewOf, parseNode, viewKeyOf } from '../../src/xds/xds-node.js';
 import { jsonToStruct } from '../../src/xds/codec/struct.js';
 
 describe('xds node info', () => {

@@ -10,7 +10,7 @@
 // The DNS servers are settable, so tests point it at a server on loopback.
 import { promises as dnsPromises } from 'node:dns';
 import { logger } from '../log.js';
-import type { HostnameLookup } from './types.js';
+import type { HostnameLookup } from '../topology/types.js';
 
 const log = logger('dns-resolver');
 

@@ -1,8 +1,8 @@
 // meshNetworks text -> the shape the sources keep: one error (every issue, one per line), or the value
 // with its warnings (e.g. a cluster claimed by two networks), which the debug API shows.
-import { parseMeshNetworks } from '../topology/mesh-networks.js';
-import type { MeshNetworks } from '../topology/types.js';
-import type { ParseResult } from './mesh-networks-sources.js';
+import { parseMeshNetworks } from './document.js';
+import type { MeshNetworks } from './types.js';
+import type { ParseResult } from './sources.js';
 
 export function parseMeshNetworksSource(text: string, sourceName: string): ParseResult<MeshNetworks> {
   const result = parseMeshNetworks(text, { source: sourceName });

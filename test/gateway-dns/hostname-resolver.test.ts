@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { GatewayHostnameResolver, type HostnameChange } from '../../src/topology/index.js';
+import { GatewayHostnameResolver, type HostnameChange } from '../../src/gateway-dns/index.js';
 import { TestDnsServer } from './dns-test-server.js';
 import { waitFor } from '../support/wait.js';
 
