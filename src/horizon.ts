@@ -5,7 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigForContext } from './cli/load-kubeconfig.js';
 import { logger } from './log.js';
 import { ClusterSource, type SyncStatus } from './kube/cluster-source.js';
-import { MeshModel } from './mesh/mesh-model.js';
+import { MeshModel, type MeshChanges } from './mesh/mesh-model.js';
 import { MeshNetworksSources } from './mesh-networks/sources.js';
 import { parseMeshNetworksSource } from './mesh-networks/source-parse.js';
 import type { ClusterId } from './model/types.js';
@@ -19,6 +19,7 @@ import { startXdsServer, type XdsServer } from './xds/server/server.js';
 import { combineObservers, type XdsServerObserver } from './xds/server/observer.js';
 import { checkDebugAddress, startDebugServer, type DebugServer } from './debug/debug-server.js';
 import { HorizonMetrics } from './debug/metrics.js';
+import type { DebugChange } from './debug/ui/changes.js';
 import { type Limits, resolveLimits } from './limits.js';
 
 export interface HorizonOptions {
@@ -88,6 +89,8 @@ export interface Horizon {
   readonly debug: DebugServer | undefined;
   clusterStatuses(): ClusterStatusView[];
   readiness(): Readiness;
+  /** Calls `listener` on every change the debug views would show (for the web view's live events); returns the unsubscribe. */
+  onDebugChange(listener: (change: DebugChange) => void): () => void;
   /** Resolves when ready (see readiness()). */
   whenReady(): Promise<void>;
   close(): Promise<void>;
@@ -144,10 +147,27 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   const mesh = new MeshModel({ registry, meshNetworks, resolver });
   const provider = new MeshResourceProvider(mesh, { systemNamespace });
 
+  // Changes announced to the debug side room (the web view's event stream); nothing is computed
+  // while nobody listens.
+  const debugListeners = new Set<(change: DebugChange) => void>();
+  const announce = (change: DebugChange | (() => DebugChange)) => {
+    if (debugListeners.size === 0) return;
+    const c = typeof change === 'function' ? change() : change;
+    for (const l of debugListeners) {
+      try {
+        l(c);
+      } catch (err) {
+        log.error({ err }, 'debug change listener threw; ignored');
+      }
+    }
+  };
+  const proxiesChanged = () => announce({ proxies: true });
+  const proxyWatch: XdsServerObserver = { onConnect: proxiesChanged, onDisconnect: proxiesChanged, onPushSent: proxiesChanged, onAck: proxiesChanged, onNack: proxiesChanged };
+
   const xds = await startXdsServer({
     address: options.xdsAddress ?? '127.0.0.1:15010',
     provider,
-    observer: combineObservers(metrics, options.xdsObserver),
+    observer: combineObservers(metrics, options.xdsObserver, proxyWatch),
   });
   const queue = new PushQueue({
     onFlush: (request) => xds.push(request),
@@ -158,6 +178,13 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     const request = provider.onMeshChanges(changes);
     if (request) queue.enqueue(request);
   });
+  mesh.on('changes', (changes: MeshChanges) =>
+    announce(() => (changes.full ? { topology: true } : { services: [...new Set([...changes.services, ...changes.endpoints, ...changes.configHosts])] })),
+  );
+  mesh.on('clusters', () => announce({ clusters: true }));
+  registry.on('status', () => announce({ clusters: true }));
+  meshNetworks.on('changed', () => announce({ mesh: true, topology: true }));
+  meshNetworks.on('error-changed', () => announce({ mesh: true, topology: true }));
 
   await meshNetworks.start();
   staticSources.forEach((source, i) => {
@@ -173,6 +200,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     createSource: makeSource,
     staticClusterIds: contextIds,
     onRefused: () => metrics.recordSecretRefusal(),
+    onChanged: () => announce({ clusters: true }),
   });
   remoteSecrets.start();
   log.info({ primary: primaryId, contexts: options.contexts, xds: xds.address }, 'horizon started');
@@ -233,6 +261,10 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     },
     clusterStatuses,
     readiness,
+    onDebugChange: (listener) => {
+      debugListeners.add(listener);
+      return () => debugListeners.delete(listener);
+    },
     whenReady,
     close: async () => {
       if (closed) return;

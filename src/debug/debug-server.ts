@@ -10,6 +10,7 @@ import { HttpError } from './http-error.js';
 import type { HorizonMetrics } from './metrics.js';
 import { ROUTE_BY_PATH, type RouteResult } from './routes.js';
 import type { DebugSource } from './source.js';
+import { createUiServer, type UiServerOptions } from './ui/ui-routes.js';
 
 export interface DebugServerOptions {
   /** 'host:port'; port 0 picks a free one. A non-loopback host requires `token`. */
@@ -18,6 +19,8 @@ export interface DebugServerOptions {
   token?: string;
   source: DebugSource;
   metrics: HorizonMetrics;
+  /** The web view's event streams and sessions (defaults: src/debug/ui). */
+  ui?: UiServerOptions;
 }
 
 export interface DebugServer {
@@ -40,6 +43,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
   const token = options.token || undefined;
   const { host, port: wanted } = checkDebugAddress(options.address, token);
   const log = logger('debug');
+  const ui = createUiServer(options.source, token, options.ui);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -68,7 +72,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const route = ROUTE_BY_PATH.get(path);
-    const authenticated = token === undefined || bearerMatches(req.headers.authorization, token);
+    const authenticated = token === undefined || bearerMatches(req.headers.authorization, token) || ui.sessions.sessionOf(req) !== undefined;
     if (!authenticated && !route?.public) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="horizon-debug"');
       return send(res, { status: 401, json: { error: 'this debug API requires a token: send "Authorization: Bearer <token>" (horizon CLI: --token or HORIZON_DEBUG_TOKEN)' } }, pretty);
@@ -78,7 +82,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     }
     let result: RouteResult;
     try {
-      result = await route.handle({ source: options.source, metrics: options.metrics, params: url.searchParams, authenticated });
+      result = await route.handle({ source: options.source, metrics: options.metrics, params: url.searchParams, authenticated, req, ui });
     } catch (err) {
       if (err instanceof HttpError) result = { status: err.status, json: { error: err.message, ...err.details } };
       else throw err;
@@ -119,6 +123,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     port: bound,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
+        ui.close();
         server.close(() => resolve());
         // Keep-alive sockets (fetch keeps them) would hold close() open.
         server.closeAllConnections();
@@ -127,7 +132,13 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
 }
 
 function send(res: ServerResponse, result: RouteResult, pretty: boolean, headOnly = false): void {
+  if ('stream' in result) {
+    if (!headOnly) return result.stream(res);
+    result = { status: 200, text: '', contentType: 'text/event-stream; charset=utf-8' };
+  }
   let body: string;
+  res.setHeader('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   if ('text' in result) {
     res.setHeader('Content-Type', result.contentType);
     body = result.text;
@@ -135,7 +146,6 @@ function send(res: ServerResponse, result: RouteResult, pretty: boolean, headOnl
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     body = `${JSON.stringify(result.json, null, pretty ? 2 : undefined)}\n`;
   }
-  res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.statusCode = result.status;
   res.end(headOnly ? undefined : body);

@@ -4,5 +4,5 @@ import type { Horizon } from '../horizon.js';
 
 export type DebugSource = Pick<
   Horizon,
-  'primaryId' | 'registry' | 'mesh' | 'provider' | 'xds' | 'remoteSecrets' | 'meshNetworks' | 'clusterStatuses' | 'readiness'
+  'primaryId' | 'registry' | 'mesh' | 'provider' | 'xds' | 'remoteSecrets' | 'meshNetworks' | 'clusterStatuses' | 'readiness' | 'onDebugChange'
 >;

@@ -15,6 +15,8 @@ export interface ClusterzEntry {
   /** API server URL ('' for a refused Secret key: its kubeconfig was not used). */
   server: string;
   syncStatus: ClusterzSyncStatus;
+  /** The network of the cluster's endpoints unless a pod says otherwise (system namespace label, meshNetworks fromRegistry); '' when neither says. */
+  network?: string;
   /** The API server stopped answering; its last known endpoints are still served. */
   stale: boolean;
   staleSince?: string;
@@ -37,6 +39,7 @@ export function clusterz(source: DebugSource): ClusterzEntry[] {
       ...(c.secret ? { secretName: c.secret.name, secretNamespace: c.secret.namespace, secretKey: c.secret.key } : {}),
       server: c.server,
       syncStatus: c.syncStatus,
+      network: source.mesh.networkOfEndpoint(c.id, '', {}).network,
       stale: c.staleSince !== undefined,
       ...(c.staleSince !== undefined ? { staleSince: c.staleSince } : {}),
       ...(c.lastError ? { lastError: c.lastError } : {}),
