@@ -24,7 +24,7 @@ export interface PageAssets {
 
 export type PageAssetsResult = { ok: true; assets: PageAssets } | { ok: false; error: string };
 
-const PAGE_ENTRY = fileURLToPath(new URL('./page/main.ts', import.meta.url));
+const PAGE_ENTRIES = [fileURLToPath(new URL('./page/main.ts', import.meta.url)), fileURLToPath(new URL('./page/style.css', import.meta.url))];
 const require = createRequire(import.meta.url);
 
 let cached: Promise<PageAssetsResult> | undefined;
@@ -44,7 +44,7 @@ async function buildPageAssets(): Promise<PageAssetsResult> {
   try {
     const { build } = await import('esbuild');
     const out = await build({
-      entryPoints: [PAGE_ENTRY],
+      entryPoints: PAGE_ENTRIES,
       bundle: true,
       write: false,
       outdir: 'ui-out',
@@ -85,6 +85,7 @@ function pageHtml(a: PageAssets): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="horizon-elk-worker" content="ui/elk-worker.js?v=${a.elkWorker.version}">
 <title>Horizon</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="ui/app.css?v=${a.css.version}">
 <script type="module" src="ui/app.js?v=${a.js.version}"></script>
 </head>
