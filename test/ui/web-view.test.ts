@@ -8,6 +8,8 @@ import { getJson } from '../support/debug-http.js';
 import { gatewayIp, startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { waitFor } from '../support/wait.js';
 import { KubectlEnv, skipWithoutKubectl } from '../emulator/helpers.js';
+import { AdsClient } from '../../src/xds/client/ads-client.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../src/xds/type-urls.js';
 import type { ClusterzEntry } from '../../src/debug/index.js';
 import { launchBrowser, skipWithoutBrowser, type TestBrowser } from './browser.js';
 
@@ -51,7 +53,9 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
     });
     await page.goto(`${url}/ui`);
   });
+  const proxies: AdsClient[] = [];
   after(async () => {
+    for (const p of proxies) p.close();
     await browser?.close();
     await kubectl?.cleanup();
     await mesh?.close();
@@ -110,6 +114,50 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
     for (const [panel, path] of [['.clusters-panel', 'debug/clusterz'], ['.gateways-panel', 'debug/networkz'], ['.proxies-panel', 'debug/syncz']]) {
       assert.equal(await page.locator(`${panel} a.json-link`).first().getAttribute('href'), `${path}?pretty`);
     }
+  });
+
+  it('works in a narrow window: one column, the graph laid out top to bottom, nothing wider than the screen', async () => {
+    const narrow = await (await browser.context({ width: 400, height: 860 })).newPage();
+    try {
+      await narrow.goto(`${url}/ui#service=${HELLO}`);
+      await narrow.locator('[data-caller="network2"] [data-share-network="network1"]').filter({ hasText: '1/2' }).waitFor(WAIT);
+      const graph = narrow.locator('svg.graph');
+      await graph.waitFor(WAIT);
+      const box = (await graph.boundingBox())!;
+      assert.ok(box.width <= 400 && box.width > 200, `graph fits the width (${box.width} px)`);
+      // Top to bottom: the caller stands above the network boxes.
+      const caller = (await narrow.locator('svg.graph [data-node-id="callers:network1"] rect').boundingBox())!;
+      const net1 = (await narrow.locator('svg.graph [data-node-id="net:network1"] > rect').boundingBox())!;
+      assert.ok(caller.y + caller.height <= net1.y, 'callers above the networks');
+      const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+      // The panels stack: the service card is below the graph, not beside it.
+      const card = (await narrow.locator('[data-caller="network1"]').boundingBox())!;
+      assert.ok(card.y > box.y + box.height, 'service below the graph');
+    } finally {
+      await narrow.context().close();
+    }
+  });
+
+  it('shows connected proxies and their sync state: acked, pending, NACKed with the error', async () => {
+    const proxy = (id: string, autoAck: boolean) => {
+      const c = new AdsClient({ address: mesh.horizon.xds.address, autoAck, node: { id, metadata: { NETWORK: 'network1', CLUSTER_ID: 'cluster1' } } });
+      proxies.push(c);
+      c.subscribe(CLUSTER_LOAD_ASSIGNMENT_TYPE, [`outbound|5000||${HELLO.replace(/:5000$/, '')}`]);
+      return c;
+    };
+    proxy('sleep-acks.sample', true);
+    const pending = proxy('sleep-waits.sample', false);
+    const nacks = proxy('sleep-nacks.sample', false);
+    await pending.nextResponse();
+    await nacks.nextResponse();
+    nacks.nack(CLUSTER_LOAD_ASSIGNMENT_TYPE, 'endpoint weights do not add up');
+    const row = (id: string) => page.locator(`.proxies-panel tr[data-proxy="${id}"]`);
+    await row('sleep-acks.sample').filter({ hasText: 'EDS acked' }).waitFor(WAIT);
+    await row('sleep-waits.sample').filter({ hasText: 'EDS pending' }).waitFor(WAIT);
+    await row('sleep-nacks.sample').filter({ hasText: 'EDS NACK' }).waitFor(WAIT);
+    assert.match(await row('sleep-nacks.sample').textContent() ?? '', /EDS rejected \S+: endpoint weights do not add up/);
+    assert.match(await page.locator('svg.graph [data-node-id="callers:network1"]').textContent() ?? '', /3 proxies connected/);
   });
 
   it('after kubectl scale helloworld-v2 --replicas=3 in cluster2 it shows 3/4 without a reload', async () => {
