@@ -2,7 +2,7 @@
 // which boxes, which edges, which shares, without a browser.
 import { strict as assert } from 'node:assert';
 import type { ClusterzEntry, ExplainedAssignment, Networkz } from '../../src/debug/ui/page/api-types.js';
-import { buildGraph, fraction, networksOf, parseClusterName, type MeshFacts } from '../../src/debug/ui/page/graph-model.js';
+import { buildGraph, fraction, networksOf, parseClusterName, refusedSecrets, type MeshFacts } from '../../src/debug/ui/page/graph-model.js';
 
 const cluster = (id: string, network: string, extra: Partial<ClusterzEntry> = {}): ClusterzEntry => ({
   id,
@@ -99,11 +99,10 @@ describe('web view graph model', () => {
         'gateway callers:n2 -> gw:n1:10.1.0.1:15443',
       ],
     );
-    const refused = g.nodes.find((n) => n.kind === 'refused')!;
-    assert.equal(refused.parent, 'refused');
-    assert.equal(refused.title, 'c9 · istio-system/bad key c9');
-    assert.equal(refused.detail, 'kubeconfig user "u" uses an exec plugin, refused');
-    assert.match(refused.tooltip!, /^secret istio-system\/bad key c9: /);
+    assert.ok(!g.nodes.some((n) => n.id.includes('c9')), 'a refused Secret is on no network: listed beside the graph');
+    assert.deepEqual(refusedSecrets(facts.clusters), [
+      { secret: 'istio-system/bad key c9', cluster: 'c9', reason: 'kubeconfig user "u" uses an exec plugin, refused', fullReason: facts.clusters[3]!.lastError },
+    ]);
   });
 
   it('a service in focus: what a caller on one network receives, with shares, and the rest dimmed', () => {
@@ -118,7 +117,6 @@ describe('web view graph model', () => {
     ]);
     const dim = g.nodes.filter((n) => n.dim).map((n) => n.id).sort();
     assert.deepEqual(dim, ['gw:n1:10.1.0.1:15443']);
-    assert.equal(g.nodes.find((n) => n.kind === 'refused')!.dim, undefined, 'refusals stay visible');
   });
 
   it('approximate shares are marked when the weights were capped', () => {

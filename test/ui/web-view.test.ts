@@ -2,6 +2,7 @@
 // clusters, changed with the real kubectl: the page must show what /debug says, and follow changes
 // without a reload.
 import { strict as assert } from 'node:assert';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDebugServer } from '../../src/debug/index.js';
 import { getJson } from '../support/debug-http.js';
@@ -14,6 +15,8 @@ import type { ClusterzEntry } from '../../src/debug/index.js';
 import { launchBrowser, skipWithoutBrowser, type TestBrowser } from './browser.js';
 
 const HELLO = 'helloworld.sample.svc.cluster.local:5000';
+/** Set to a folder (e.g. docs) to save the README's screenshots of the page as this test sees it. */
+const SCREENSHOTS = process.env.HORIZON_UI_SCREENSHOTS;
 const WAIT = { timeout: 20_000 };
 
 /** A kubeconfig that runs an exec plugin: Horizon refuses it (and never runs it). */
@@ -190,12 +193,28 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
     assert.match(text, /refused/);
     assert.match(text, /istio-system\/cluster3-secret key cluster3/);
     assert.match(text, /kubeconfig user "u3" uses an exec plugin, refused.*; cluster not added/);
-    const node = page.locator('svg.graph [data-node-id="refused:istio-system/cluster3-secret key cluster3"]');
-    await node.waitFor(WAIT);
-    assert.match(await node.textContent() ?? '', /uses an exec plugin/);
+    const beside = page.locator('.graph-panel .refused-list [data-refused="istio-system/cluster3-secret key cluster3"]');
+    await beside.waitFor(WAIT);
+    assert.match(await beside.textContent() ?? '', /refused: cluster3 · Secret istio-system\/cluster3-secret key cluster3 · kubeconfig user "u3" uses an exec plugin/);
     // Nothing of the kubeconfig itself is shown anywhere.
     assert.doesNotMatch(await page.content(), /\/bin\/true|127\.0\.0\.1:1\b/);
+    if (SCREENSHOTS) await screenshots(SCREENSHOTS);
   });
+
+  /** The page now holds everything worth showing: both networks, 3/4, proxies, a refused Secret. */
+  async function screenshots(dir: string): Promise<void> {
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(dir, 'web-view-wide.png'), fullPage: true });
+    const narrow = await (await browser.context({ width: 400, height: 860 })).newPage();
+    try {
+      await narrow.goto(`${url}/ui#service=${HELLO}`);
+      await narrow.locator('[data-caller="network1"] [data-share-network="network2"]').filter({ hasText: '3/4' }).waitFor(WAIT);
+      await narrow.locator('svg.graph').waitFor(WAIT);
+      await narrow.screenshot({ path: path.join(dir, 'web-view-narrow.png'), clip: { x: 0, y: 0, width: 400, height: 1500 }, fullPage: true });
+    } finally {
+      await narrow.context().close();
+    }
+  }
 
   it('after the remote Secret is deleted, cluster2 disappears', async () => {
     const remote = (await getJson<ClusterzEntry[]>(url, '/debug/clusterz')).body.find((c) => c.id === 'cluster2')!;

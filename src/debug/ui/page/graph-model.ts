@@ -10,7 +10,7 @@ export type Tone = 'ok' | 'warn' | 'bad' | 'muted';
 
 export interface GraphNode {
   id: string;
-  kind: 'network' | 'callers' | 'cluster' | 'gateway' | 'refused-group' | 'refused';
+  kind: 'network' | 'callers' | 'cluster' | 'gateway';
   /** The box it sits in. */
   parent?: string;
   title: string;
@@ -156,15 +156,6 @@ export function buildGraph(facts: MeshFacts, focus?: ServiceFocus): GraphModel {
     }
   }
 
-  const refused = facts.clusters.filter((c) => c.syncStatus === 'refused');
-  if (refused.length > 0) {
-    add({ id: 'refused', kind: 'refused-group', title: 'refused Secrets', detail: plural(refused.length, 'cluster'), tone: 'bad' });
-    for (const c of refused) {
-      const reason = c.lastError ?? 'refused';
-      add({ id: `refused:${secretLabel(c)}`, kind: 'refused', parent: 'refused', title: `${c.id} · ${secretLabel(c)}`, detail: shorten(reasonOnly(reason), 90), tooltip: reason, tone: 'bad' });
-    }
-  }
-
   if (!focus) {
     for (const a of networks) {
       for (const c of clustersOn(a)) edges.push({ id: `direct:${a}:${c.id}`, source: callersNodeId(a), target: clusterNodeId(c.id), kind: 'direct' });
@@ -234,8 +225,25 @@ export function buildGraph(facts: MeshFacts, focus?: ServiceFocus): GraphModel {
       edges.push({ id: `left:${focus.caller}:${cluster}`, source: callersNodeId(focus.caller), target, kind: 'left-out', label: `left out: ${text}` });
     }
   }
-  for (const n of nodes) if (!used.has(n.id) && n.kind !== 'refused-group' && n.kind !== 'refused') n.dim = true;
+  for (const n of nodes) if (!used.has(n.id)) n.dim = true;
   return { nodes, edges };
+}
+
+/** Secret keys Horizon refused: drawn beside the graph (they belong to no network), each with its reason. */
+export interface RefusedSecret {
+  /** `namespace/name key k`, as people name it. */
+  secret: string;
+  cluster: string;
+  /** The reason without the Secret's name (shown next to it). */
+  reason: string;
+  /** The reason as Horizon gives it. */
+  fullReason: string;
+}
+
+export function refusedSecrets(clusters: readonly ClusterzEntry[]): RefusedSecret[] {
+  return clusters
+    .filter((c) => c.syncStatus === 'refused')
+    .map((c) => ({ secret: secretLabel(c), cluster: c.id, reason: reasonOnly(c.lastError ?? 'refused'), fullReason: c.lastError ?? 'refused' }));
 }
 
 function markWithParent(used: Set<string>, nodes: readonly GraphNode[], id: string): void {
@@ -251,10 +259,6 @@ export function hostPortText(address: string, port: number): string {
 /** A refusal without the "secret ns/name key k: " prefix the node already shows. */
 export function reasonOnly(reason: string): string {
   return reason.replace(/^secret \S+ key \S+: /, '');
-}
-
-export function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** `outbound|5000|v2|helloworld.sample.svc.cluster.local` -> parts; undefined for another shape. */

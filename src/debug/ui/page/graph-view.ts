@@ -202,7 +202,7 @@ export class GraphView {
       { class: this.classes(n), 'data-node-id': n.id },
       s('title', {}, [n.title, n.detail, n.tooltip].filter(Boolean).join('\n')),
       s('rect', { x: b.x, y: b.y, width: b.width, height: b.height, rx: n.kind === 'callers' ? b.height / 2 : n.kind === 'gateway' ? 2 : 6 }),
-      n.kind === 'cluster' || n.kind === 'refused' ? s('circle', { class: 'dot', cx: b.x + b.width - 9, cy: b.y + 9, r: 3.5 }) : null,
+      n.kind === 'cluster' ? s('circle', { class: 'dot', cx: b.x + b.width - 9, cy: b.y + 9, r: 3.5 }) : null,
       s('text', { class: 'title', x: b.x + 13, y: title }, n.title),
       n.detail ? s('text', { class: 'detail', x: b.x + 13, y: b.y + 36 }, n.detail) : null,
     );

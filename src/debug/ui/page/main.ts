@@ -2,7 +2,7 @@
 // Data flows one way: event stream -> store (refetches JSON) -> render (graph + panels).
 import { getJson, signIn } from './api.js';
 import { clock, fill, h, jsonLink } from './dom.js';
-import { buildGraph, networkLabel } from './graph-model.js';
+import { buildGraph, networkLabel, refusedSecrets } from './graph-model.js';
 import { GraphView } from './graph-view.js';
 import { LiveConnection, type LiveState } from './live.js';
 import { clustersPanel, gatewaysPanel, pickAssignment, proxiesPanel, servicePanel } from './panels.js';
@@ -24,25 +24,33 @@ const banner = h('div', { class: 'banner', hidden: true, role: 'alert' });
 const graphHost = h('div', { class: 'graph-host' });
 const graphNote = h('p', { class: 'graph-note' });
 const graphHead = h('div', { class: 'graph-caption' });
+const refusedSlot = h('div', { class: 'refused-slot' });
 const servicesSlot = h('div', { class: 'slot-service' });
 const clustersSlot = h('div', { class: 'slot-clusters' });
 const gatewaysSlot = h('div', { class: 'slot-gateways' });
 const proxiesSlot = h('div', { class: 'slot-proxies' });
+// Wide: the mesh and its tables on the left, the focused service on the right, proxies below both.
+// Narrow: one column, the service right after the graph (see style.css).
 const main = h(
   'main',
   { class: 'layout' },
   h(
-    'section',
-    { class: 'panel graph-panel' },
-    h('header', { class: 'panel-head' }, h('h2', {}, 'Mesh'), h('div', { class: 'links' }, jsonLink('debug/clusterz', 'clusters'), jsonLink('debug/networkz', 'networks'))),
-    graphHead,
-    graphHost,
-    graphNote,
-    legend(),
+    'div',
+    { class: 'col-main' },
+    h(
+      'section',
+      { class: 'panel graph-panel' },
+      h('header', { class: 'panel-head' }, h('h2', {}, 'Mesh'), h('div', { class: 'links' }, jsonLink('debug/clusterz', 'clusters'), jsonLink('debug/networkz', 'networks'))),
+      graphHead,
+      graphHost,
+      graphNote,
+      refusedSlot,
+      legend(),
+    ),
+    clustersSlot,
+    gatewaysSlot,
   ),
-  servicesSlot,
-  clustersSlot,
-  gatewaysSlot,
+  h('div', { class: 'col-side' }, servicesSlot),
   proxiesSlot,
 );
 const signInSlot = h('div', { class: 'signin-slot' });
@@ -136,6 +144,17 @@ function render(): void {
   fill(gatewaysSlot, gatewaysPanel(data.networkz, data.mesh));
   fill(proxiesSlot, proxiesPanel(data.proxies));
 
+  const refused = refusedSecrets(data.clusters ?? []);
+  fill(
+    refusedSlot,
+    refused.length > 0
+      ? h(
+          'ul',
+          { class: 'refused-list', 'aria-label': 'refused remote Secrets' },
+          ...refused.map((r) => h('li', { 'data-refused': r.secret, title: r.fullReason }, h('strong', {}, `refused: ${r.cluster}`), ` · Secret ${r.secret} · ${r.reason}`)),
+        )
+      : null,
+  );
   if (data.clusters && data.networkz) {
     const facts = { clusters: data.clusters, networkz: data.networkz, proxies: data.proxies ?? [] };
     const focused = selection.host !== undefined && caller !== undefined && data.service?.host === selection.host && data.service.port === selection.port;

@@ -193,7 +193,8 @@ function assignmentBody(a: ExplainedAssignment): Node[] {
     h(
       'tr',
       { 'data-endpoint': e.endpoint, 'data-kind': e.kind },
-      h('td', {}, h('span', { class: 'mono' }, e.endpoint), h('div', { class: 'muted small' }, e.locality || 'no locality')),
+      // Horizon sends only HEALTHY endpoints today; anything else is flagged where it is.
+      h('td', {}, h('span', { class: 'mono' }, e.endpoint), e.health !== 'HEALTHY' ? badge(e.health, 'warn') : null, h('div', { class: 'muted small' }, e.locality || 'no locality')),
       h(
         'td',
         {},
@@ -202,10 +203,9 @@ function assignmentBody(a: ExplainedAssignment): Node[] {
       ),
       h('td', { class: 'num', title: `endpoint weight ${e.weight} of ${total}; its locality group weighs ${e.localityWeight}` }, `${approx}${fraction(e.weight, total)}`),
       h('td', { class: 'num' }, String(priorities.get(e.endpoint) ?? 0)),
-      h('td', {}, badge(e.health, e.health === 'HEALTHY' ? 'ok' : 'warn')),
     ),
   );
-  out.push(h('h4', {}, `Sent (${a.endpoints.length})`), table(['endpoint · locality', 'via', 'share', 'priority', 'health'], rows, 'none'));
+  out.push(h('h4', {}, `Sent (${a.endpoints.length})`), table(['endpoint · locality', 'via', 'share', 'priority'], rows, 'none'));
   if (a.leftOut.length > 0) {
     const left = a.leftOut.map((x) => h('tr', { 'data-left-out': x.endpoint }, h('td', { class: 'mono' }, x.endpoint), h('td', {}, `${x.cluster} · ${networkLabel(x.network)}`), h('td', {}, badge(x.reason, 'warn')), h('td', { class: 'wrap' }, x.detail)));
     out.push(h('h4', {}, `Left out (${a.leftOut.length})`), table(['endpoint', 'from', 'reason', 'why'], left, 'none'));
