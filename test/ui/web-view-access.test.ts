@@ -131,7 +131,9 @@ describe('web view access', function () {
         await page.locator('.clusters-panel tr[data-cluster="cluster1"]').waitFor({ timeout: 20_000 });
         await form.waitFor({ state: 'detached' });
         // The token is nowhere the page's scripts could read it; the session cookie is HttpOnly.
-        const kept = await page.evaluate(() => ({ cookie: document.cookie, local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage), html: document.documentElement.outerHTML }));
+        const kept = await page.evaluate<Record<string, string>>(
+          '({ cookie: document.cookie, local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage), html: document.documentElement.outerHTML })',
+        );
         for (const [where, value] of Object.entries(kept)) assert.ok(!value.includes(TOKEN), `token in ${where}`);
         assert.equal(kept.cookie, '');
         const cookies = await context.cookies();

@@ -18,6 +18,7 @@ const HELLO = 'helloworld.sample.svc.cluster.local:5000';
 /** Set to a folder (e.g. docs) to save the README's screenshots of the page as this test sees it. */
 const SCREENSHOTS = process.env.HORIZON_UI_SCREENSHOTS;
 const WAIT = { timeout: 20_000 };
+// Code run in the page is passed as text: the tests are compiled without the DOM library.
 
 /** A kubeconfig that runs an exec plugin: Horizon refuses it (and never runs it). */
 const EXEC_KUBECONFIG = `apiVersion: v1
@@ -83,7 +84,7 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
   it('shows helloworld reached directly on network1 and through the gateway of network2, 1/2 each', async () => {
     // Found the way a person would: "/" focuses the search, typing filters, Enter picks.
     await page.keyboard.press('/');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'service-search');
+    assert.equal(await page.evaluate<string | undefined>('document.activeElement?.id'), 'service-search');
     await page.keyboard.type('helloworld 5000');
     await page.locator('#service-results li.active', { hasText: HELLO }).waitFor(WAIT);
     await page.keyboard.press('Enter');
@@ -124,19 +125,20 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
     try {
       await narrow.goto(`${url}/ui#service=${HELLO}`);
       await narrow.locator('[data-caller="network2"] [data-share-network="network1"]').filter({ hasText: '1/2' }).waitFor(WAIT);
-      const graph = narrow.locator('svg.graph');
-      await graph.waitFor(WAIT);
-      const box = (await graph.boundingBox())!;
-      assert.ok(box.width <= 400 && box.width > 200, `graph fits the width (${box.width} px)`);
+      // Measured once the focused view is drawn (the graph is redrawn as the data arrives).
+      await narrow.locator('svg.graph .edge-label[data-edge-id="direct:network1:cluster1"]').waitFor(WAIT);
+      const [box, caller, net1] = await waitFor(async () => {
+        const boxes = await Promise.all(['svg.graph', 'svg.graph [data-node-id="callers:network1"] rect', 'svg.graph [data-node-id="net:network1"] > rect'].map((sel) => narrow.locator(sel).boundingBox()));
+        return boxes.every((b) => b !== null) ? boxes.map((b) => b!) : undefined;
+      }, 'the narrow graph drawn', { timeoutMs: 20_000 });
+      assert.ok(box!.width <= 400 && box!.width > 200, `graph fits the width (${box!.width} px)`);
       // Top to bottom: the caller stands above the network boxes.
-      const caller = (await narrow.locator('svg.graph [data-node-id="callers:network1"] rect').boundingBox())!;
-      const net1 = (await narrow.locator('svg.graph [data-node-id="net:network1"] > rect').boundingBox())!;
-      assert.ok(caller.y + caller.height <= net1.y, 'callers above the networks');
-      const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(caller!.y + caller!.height <= net1!.y, 'callers above the networks');
+      const overflow = await narrow.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
       // The panels stack: the service card is below the graph, not beside it.
       const card = (await narrow.locator('[data-caller="network1"]').boundingBox())!;
-      assert.ok(card.y > box.y + box.height, 'service below the graph');
+      assert.ok(card.y > box!.y + box!.height, 'service below the graph');
     } finally {
       await narrow.context().close();
     }
@@ -165,7 +167,7 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
 
   it('after kubectl scale helloworld-v2 --replicas=3 in cluster2 it shows 3/4 without a reload', async () => {
     const loadsBefore = loads;
-    await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
+    await page.evaluate("window.marker = 'same page'");
     await kubectl.run(['--context', 'cluster2', '-n', 'sample', 'scale', 'deployment', 'helloworld-v2', '--replicas=3']);
     const scaledAt = Date.now();
     // When Horizon's own JSON has it, and when the page shows it: the difference is the page's lag.
@@ -179,7 +181,7 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
     await card.locator('[data-share-network="network1"][data-mode="direct"]').filter({ hasText: '1/4' }).waitFor(WAIT);
     assert.match(await card.locator('[data-share-network="network2"]').textContent() ?? '', /network2 · via gateway · 3 endpoints\s*3\/4/);
     assert.equal(loads, loadsBefore, 'the page was not reloaded');
-    assert.equal(await page.evaluate(() => (window as unknown as { marker?: string }).marker), 'same page');
+    assert.equal(await page.evaluate<string | undefined>('window.marker'), 'same page');
     console.log(`      kubectl scale -> /debug/edsz ${(await jsonAt) - scaledAt} ms, -> page ${pageAt - scaledAt} ms`);
   });
 
