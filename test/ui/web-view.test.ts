@@ -162,7 +162,8 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
     await row('sleep-waits.sample').filter({ hasText: 'EDS pending' }).waitFor(WAIT);
     await row('sleep-nacks.sample').filter({ hasText: 'EDS NACK' }).waitFor(WAIT);
     assert.match(await row('sleep-nacks.sample').textContent() ?? '', /EDS rejected \S+: endpoint weights do not add up/);
-    assert.match(await page.locator('svg.graph [data-node-id="callers:network1"]').textContent() ?? '', /3 proxies connected/);
+    // The graph is laid out again after the panels: wait for it too.
+    await page.locator('svg.graph [data-node-id="callers:network1"]').filter({ hasText: '3 proxies connected' }).waitFor(WAIT);
   });
 
   it('after kubectl scale helloworld-v2 --replicas=3 in cluster2 it shows 3/4 without a reload', async () => {
