@@ -81,6 +81,8 @@ export class ResilientInformer<T extends KubernetesObject> {
   private resourceVersion = '';
   private since = new Date().toISOString();
   private failures = 0;
+  /** HTTP status of the last failure, when the server answered one. */
+  private lastStatus: number | undefined;
   private handlerErrors = 0;
   private lastHandlerError: string | undefined;
 
@@ -145,6 +147,17 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.abandonCurrent();
     clearTimeout(this.timer);
     void this.run(false);
+  }
+
+  /**
+   * If failing, try again now instead of after the backoff: the server was seen answering (its probe
+   * passed). Not when the server answered this watch with a 4xx (forbidden, bad request): that does
+   * not heal by itself, and the backoff keeps it from hammering.
+   */
+  retryNow(): void {
+    if (this._state !== 'failing') return;
+    if (this.lastStatus !== undefined && this.lastStatus >= 400 && this.lastStatus < 500) return;
+    this.restart();
   }
 
   stop(): void {
@@ -275,6 +288,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       return;
     }
     this._lastError = describe(err);
+    this.lastStatus = err instanceof KubeRequestError ? err.statusCode : undefined;
     this.failures++;
     this.setState('failing', this._lastError);
     this.timer = setTimeout(() => void this.run(true), this.backoff.next());

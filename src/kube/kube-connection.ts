@@ -301,6 +301,10 @@ export class KubeConnection extends EventEmitter {
           // Watches opened before the outage may be dead without knowing it, and those waiting out a
           // backoff would wait on: start every one of them over now.
           if (this._status !== 'closed') for (const w of this.watchList) w.informer.restart();
+        } else if (this._status !== 'closed') {
+          // A blip the probe did not see (watches cut between two probes): the server answers, so
+          // a watch waiting out its backoff need not.
+          for (const w of this.watchList) w.informer.retryNow();
         }
       } catch (err) {
         if (!this.probeFailing) this._lastError = `liveness probe: ${(err as Error).message}`;
