@@ -96,7 +96,8 @@ export function parseBoundedYaml(text: string, what: string, bounds: YamlBounds)
     const shape = yamlShapeError(text, what, bounds);
     if (shape) return { ok: false, error: shape };
     const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
+    // logLevel silent: the library's warnings (process.emitWarning) quote document content.
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true, logLevel: 'silent' });
     if (doc.errors.length > 0) {
       const first = doc.errors[0]!;
       const pos = lineCounter.linePos(first.pos[0]);
