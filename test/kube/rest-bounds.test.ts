@@ -16,35 +16,30 @@ describe('kube REST client bounds (a hostile API server)', function () {
   const informers: ResilientInformer<KubernetesObject>[] = [];
   let bytesSent = 0;
 
+  /** Writes `prefix`, then 64 KiB of `ch` every millisecond until the client goes. */
+  const endless = (res: http.ServerResponse, prefix: string, ch: string) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write(prefix);
+    const chunk = ch.repeat(64 * 1024);
+    const timer = setInterval(() => {
+      if (res.destroyed) return clearInterval(timer);
+      bytesSent += chunk.length;
+      res.write(chunk);
+    }, 1);
+    res.on('close', () => clearInterval(timer));
+  };
+
   before(async () => {
     server = http.createServer((req, res) => {
       const u = new URL(req.url ?? '/', 'http://x');
       const watching = u.searchParams.get('watch') === 'true';
       if (u.pathname === '/api/v1/endless') {
         if (!watching) return res.end(JSON.stringify({ metadata: { resourceVersion: '1' }, items: [] }));
-        res.writeHead(200, { 'content-type': 'application/json' });
-        // One line that never ends: 64 KiB at a time until the client goes.
-        const chunk = 'x'.repeat(64 * 1024);
-        const timer = setInterval(() => {
-          if (res.destroyed) return clearInterval(timer);
-          bytesSent += chunk.length;
-          res.write(chunk);
-        }, 1);
-        res.on('close', () => clearInterval(timer));
-        return;
+        // One watch line that never ends.
+        return endless(res, '', 'x');
       }
-      if (u.pathname === '/api/v1/huge') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.write('{"metadata":{"resourceVersion":"1"},"items":["');
-        const chunk = 'y'.repeat(64 * 1024);
-        const timer = setInterval(() => {
-          if (res.destroyed) return clearInterval(timer);
-          bytesSent += chunk.length;
-          res.write(chunk);
-        }, 1);
-        res.on('close', () => clearInterval(timer));
-        return;
-      }
+      // A list body that never ends.
+      if (u.pathname === '/api/v1/huge') return endless(res, '{"metadata":{"resourceVersion":"1"},"items":["', 'y');
       if (u.pathname === '/api/v1/objectless') {
         if (!watching) return res.end(JSON.stringify({ metadata: { resourceVersion: '1' }, items: [null, 7, { metadata: { name: 'ok', namespace: 'n', resourceVersion: '1' } }] }));
         res.writeHead(200, { 'content-type': 'application/json' });
