@@ -2,8 +2,8 @@
 // EVERY watch Horizon keeps on that server, whoever asked for it (the cluster's own kinds, and in the
 // primary the remote-cluster Secrets and the meshNetworks ConfigMap). Owning them all is what makes
 // recovery whole: when the probe finds the server back, every watch is restarted at once, instead of
-// some waiting out a backoff grown during the outage; and a watch that keeps failing shows against
-// its cluster, whoever owns it.
+// some waiting out a backoff grown during the outage (and a passing probe retries any watch failing
+// meanwhile); a watch that keeps failing shows against its cluster, whoever owns it.
 //
 // Sync status, precisely:
 // - `syncing`: not every watch has listed yet (and the sync timeout has not passed); or every watch
