@@ -210,8 +210,13 @@ export class ResilientInformer<T extends KubernetesObject> {
           this.current = undefined;
           if (err) return this.fail(err);
           // Ended by the server (its timeout, or it went away): resume from where we are. One that
-          // ends at once, again and again, is not healthy: back off as for a failure.
+          // ends at once, again and again, is not healthy: back off as for a failure, and say so (a
+          // server going away ends its watches this way), but resume from where we are, no relist.
           if (events === 0 && Date.now() - startedAt < MIN_HEALTHY_WATCH_MS) {
+            this._lastError = `watch ${path}: the server ended the watch at once, without an event`;
+            this.lastStatus = undefined;
+            this.failures++;
+            this.setState('failing', this._lastError);
             this.timer = setTimeout(() => void this.run(false), this.backoff.next());
             this.timer.unref();
             return;
