@@ -4,7 +4,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigForContext } from './cli/load-kubeconfig.js';
 import { logger } from './log.js';
-import { ClusterSource, type SyncStatus } from './kube/cluster-source.js';
+import { ClusterSource, type SyncStatus, type WatchStatus } from './kube/cluster-source.js';
+import { deniedHost, guardedLookup, type ApiServerAddressPolicy } from './kube/api-server-address.js';
+import { LogSummary } from './util/log-summary.js';
 import { MeshModel } from './mesh/mesh-model.js';
 import { MeshNetworksSources } from './mesh-networks/sources.js';
 import { parseMeshNetworksSource } from './mesh-networks/source-parse.js';
@@ -35,6 +37,11 @@ export interface HorizonOptions {
   allowInsecureKubeconfig?: boolean;
   /** Accept remote API servers on link-local / cloud metadata addresses (refused by default). */
   allowLinkLocalApiServers?: boolean;
+  /**
+   * For tests: more addresses refused for remote API servers, as if they were metadata addresses (a
+   * test denies a loopback address and proves nothing connects to it). Can only refuse more; no flag.
+   */
+  deniedApiServerAddressesForTests?: readonly string[];
   /** Overrides of the size limits (see limits.ts). */
   limits?: Partial<Limits>;
   xdsAddress?: string;
@@ -63,6 +70,8 @@ export interface ClusterStatusView {
   syncStatus: SyncStatus;
   staleSince?: string;
   lastError?: string;
+  /** Every watch on the cluster's API server (in the primary also the Secrets and ConfigMap ones). */
+  watches: WatchStatus[];
 }
 
 export interface Readiness {
@@ -105,15 +114,26 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   if (options.debugAddress !== undefined) checkDebugAddress(options.debugAddress, options.debugToken);
   const limits = resolveLimits(options.limits);
   const metrics = new HorizonMetrics();
+  // One place where repeated failures (watches retrying, Secrets refused again) are counted.
+  const logs = new LogSummary();
+  const addressPolicy: ApiServerAddressPolicy = {
+    allowLinkLocal: options.allowLinkLocalApiServers ?? false,
+    ...(options.deniedApiServerAddressesForTests ? { extraDenied: options.deniedApiServerAddressesForTests } : {}),
+  };
 
   const registry = new Registry(domain);
-  const makeSource = (id: ClusterId, kubeConfig: KubeConfig) =>
+  /** A cluster's source; a remote one (from a Secret) may only reach addresses the policy allows. */
+  const makeSource = (id: ClusterId, kubeConfig: KubeConfig, remote: boolean) =>
     new ClusterSource({
       id,
       kubeConfig,
       domain,
       systemNamespace,
       syncTimeoutMs,
+      logs,
+      onWatchFailure: () => metrics.recordWatchFailure(id),
+      onHandlerError: () => metrics.recordHandlerError(id),
+      ...(remote ? { rest: { deniedHost: (host: string) => deniedHost(host, addressPolicy), lookup: guardedLookup(addressPolicy) } } : {}),
       ...(options.probeIntervalMs !== undefined ? { probeIntervalMs: options.probeIntervalMs } : {}),
       ...(options.informerBackoff ? { backoff: options.informerBackoff } : {}),
     });
@@ -124,7 +144,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     const id = i === 0 ? primaryId : context;
     if (contextIds.has(id)) throw new Error(`cluster ID "${id}" is given twice`);
     contextIds.add(id);
-    const source = makeSource(id, kubeConfigForContext(options.kubeConfig, context, 'the kubeconfig'));
+    const source = makeSource(id, kubeConfigForContext(options.kubeConfig, context, 'the kubeconfig'), false);
     staticSources.push(source);
   });
   const primary = staticSources[0]!;
@@ -133,9 +153,8 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     parse: parseMeshNetworksSource,
     empty: emptyMeshNetworks,
     ...(options.meshNetworksFile ? { file: options.meshNetworksFile } : {}),
-    primary,
+    primary: primary.connection,
     systemNamespace,
-    ...(options.informerBackoff ? { backoff: options.informerBackoff } : {}),
   });
   const resolver = new GatewayHostnameResolver({
     ...(options.dnsServers ? { servers: options.dnsServers } : {}),
@@ -159,22 +178,26 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     if (request) queue.enqueue(request);
   });
 
+  // The primary's connection owns the Secrets and ConfigMap watches too: both are registered before it
+  // starts, so "the primary is synced" includes them.
   await meshNetworks.start();
-  staticSources.forEach((source, i) => {
-    registry.add(source.id, { kind: i === 0 ? 'primary' : 'context' }, source);
-    source.start();
-  });
   const remoteSecrets = new RemoteSecretController({
-    primary,
+    primary: primary.connection,
     primaryId,
     systemNamespace,
     registry,
-    policy: { allowInsecure: options.allowInsecureKubeconfig ?? false },
-    createSource: makeSource,
+    policy: { allowInsecure: options.allowInsecureKubeconfig ?? false, maxBytes: limits.kubeconfigBytes, ...addressPolicy },
+    limits,
+    logs,
+    createSource: (id, kubeConfig) => makeSource(id, kubeConfig, true),
     staticClusterIds: contextIds,
     onRefused: () => metrics.recordSecretRefusal(),
   });
   remoteSecrets.start();
+  staticSources.forEach((source, i) => {
+    registry.add(source.id, { kind: i === 0 ? 'primary' : 'context' }, source);
+    source.start();
+  });
   log.info({ primary: primaryId, contexts: options.contexts, xds: xds.address }, 'horizon started');
 
   const clusterStatuses = (): ClusterStatusView[] =>
@@ -187,16 +210,19 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
       syncStatus: c.source.status,
       ...(c.source.staleSince !== undefined ? { staleSince: new Date(c.source.staleSince).toISOString() } : {}),
       ...(c.source.lastError ? { lastError: c.source.lastError } : {}),
+      watches: c.source.watches(),
     }));
 
   const readiness = (): Readiness => {
     const reasons: string[] = [];
-    if (primary.status !== 'synced') reasons.push(`primary cluster ${primaryId} is ${primary.status}`);
+    // Readiness waits for the first full sync only: a cluster that loses its API server later keeps
+    // serving its last known state (stale), and taking Horizon out of service would not help anyone.
+    if (!primary.hasSynced) reasons.push(`primary cluster ${primaryId} is ${primary.status}`);
     if (!remoteSecrets.hasSynced) reasons.push('remote cluster secrets not listed yet');
     if (!meshNetworks.hasSynced) reasons.push(`meshNetworks ConfigMap ${systemNamespace}/istio not listed yet`);
     for (const c of registry.clusters()) {
       if (c.source === primary) continue;
-      if (c.source.status === 'syncing') reasons.push(`cluster ${c.id} is syncing`);
+      if (!c.source.hasSynced && c.source.status === 'syncing') reasons.push(`cluster ${c.id} is syncing`);
     }
     return { ready: reasons.length === 0, reasons };
   };
@@ -249,6 +275,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
         c.source.stop();
       }
       await xds.close();
+      logs.close();
       log.info('horizon stopped');
     },
   };

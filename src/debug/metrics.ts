@@ -64,6 +64,19 @@ export class HorizonMetrics implements XdsServerObserver {
     help: 'Remote cluster Secret keys refused (bad kubeconfig or conflicting cluster ID)',
     registers: [this.registry],
   });
+  // Failures are summarised in the logs (first in full, then counted); these say how many there were.
+  private readonly watchFailures = new Counter({
+    name: 'horizon_cluster_watch_failures_total',
+    help: 'Failed list or watch attempts on a cluster API server (every watch of the connection, Secrets and ConfigMap included)',
+    labelNames: ['cluster'] as const,
+    registers: [this.registry],
+  });
+  private readonly handlerErrors = new Counter({
+    name: 'horizon_cluster_watch_handler_errors_total',
+    help: 'Watched objects a handler failed on (caught, skipped; see lastHandlerError in /debug/clusterz)',
+    labelNames: ['cluster'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     const self = this;
@@ -90,6 +103,20 @@ export class HorizonMetrics implements XdsServerObserver {
       collect() {
         this.reset();
         for (const c of self.source?.clusterStatuses() ?? []) this.set({ cluster: c.id }, c.staleSince !== undefined ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'horizon_cluster_watches',
+      help: 'Watches on each cluster API server, by state (failing: retrying with backoff)',
+      labelNames: ['cluster', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const c of self.source?.clusterStatuses() ?? []) {
+          const counts = new Map<string, number>();
+          for (const w of c.watches) counts.set(w.state, (counts.get(w.state) ?? 0) + 1);
+          for (const [state, n] of counts) this.set({ cluster: c.id, state }, n);
+        }
       },
     });
     new Gauge({
@@ -135,6 +162,14 @@ export class HorizonMetrics implements XdsServerObserver {
 
   recordSecretRefusal(): void {
     this.refusals.inc();
+  }
+
+  recordWatchFailure(cluster: string): void {
+    this.watchFailures.inc({ cluster });
+  }
+
+  recordHandlerError(cluster: string): void {
+    this.handlerErrors.inc({ cluster });
   }
 
   // ---- XdsServerObserver -----------------------------------------------------------------------

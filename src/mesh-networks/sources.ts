@@ -1,14 +1,14 @@
 // meshNetworks arrives from two places: a file (`--mesh-networks`, reloaded when it changes) and the
 // primary cluster's ConfigMap `istio`, key `meshNetworks` (watched). Each source keeps its last good
 // value: a malformed edit is reported with its reason and position and changes nothing.
+// The ConfigMap watch belongs to the primary's connection (kube/kube-connection.ts), registered there,
+// so it is restarted with the cluster's own watches and its failure shows against the primary.
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile } from 'node:fs';
-import type { V1ConfigMap } from '@kubernetes/client-node';
 import { logger } from '../log.js';
-import type { ClusterSource } from '../kube/cluster-source.js';
-import type { BackoffOptions } from '../kube/backoff.js';
-import { ResilientInformer } from '../kube/informer.js';
+import type { KubeConnection, KubeWatch } from '../kube/kube-connection.js';
+import { configMapText, type ConfigMapText } from './config-map-text.js';
 
 export type ParseResult<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string };
 
@@ -28,19 +28,17 @@ export interface MeshNetworksSourcesOptions<T> {
   /** The empty config, used when a source is absent. */
   empty: T;
   file?: string;
-  /** Watch ConfigMap `istio` in this cluster's system namespace. */
-  primary?: ClusterSource;
+  /** Watch ConfigMap `istio` in the system namespace of this (the primary's) API server connection. */
+  primary?: Pick<KubeConnection, 'watch'>;
   systemNamespace: string;
   filePollMs?: number;
-  /** Retry pacing of the ConfigMap watch (default: the informer's). */
-  backoff?: BackoffOptions;
 }
 
 export class MeshNetworksSources<T> extends EventEmitter {
   private readonly log = logger('mesh-networks');
   private readonly fileState: SourceState<T> | undefined;
   private readonly configMapState: SourceState<T> | undefined;
-  private informer: ResilientInformer<V1ConfigMap> | undefined;
+  private configMapWatch: KubeWatch<ConfigMapText> | undefined;
   private lastFileText: string | undefined;
   private lastMapText: string | undefined;
   private started = false;
@@ -57,19 +55,18 @@ export class MeshNetworksSources<T> extends EventEmitter {
       await this.reloadFile();
       watchFile(this.opts.file, { interval: this.opts.filePollMs ?? 1000 }, () => void this.reloadFile());
     }
-    if (this.opts.primary) {
-      const primary = this.opts.primary;
-      this.informer = new ResilientInformer<V1ConfigMap>({
-        rest: primary.rest,
+    if (this.opts.primary && !this.configMapWatch) {
+      this.configMapWatch = this.opts.primary.watch<ConfigMapText>({
+        owner: 'mesh-networks',
         path: `/api/v1/namespaces/${this.opts.systemNamespace}/configmaps`,
         fieldSelector: 'metadata.name=istio',
-        ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+        // Only the one key is kept, checked for its type as it arrives.
+        transform: configMapText,
         handlers: {
-          upsert: (cm) => this.onConfigMapText(cm.data?.meshNetworks),
+          upsert: (cm) => (cm.error !== undefined ? this.onConfigMapError(cm.error) : this.onConfigMapText(cm.text)),
           remove: () => this.onConfigMapText(undefined),
         },
       });
-      this.informer.start();
     }
     this.started = true;
   }
@@ -79,12 +76,13 @@ export class MeshNetworksSources<T> extends EventEmitter {
    * topology may lack networks and gateways, and a client would be sent endpoints judged without them.
    */
   get hasSynced(): boolean {
-    return this.started && (this.informer?.hasSynced ?? true);
+    return this.started && (this.configMapWatch?.hasSynced ?? true);
   }
 
   stop(): void {
     if (this.opts.file) unwatchFile(this.opts.file);
-    this.informer?.stop();
+    this.configMapWatch?.close();
+    this.configMapWatch = undefined;
   }
 
   current(): { configMap: T | undefined; file: T | undefined } {
@@ -127,6 +125,16 @@ export class MeshNetworksSources<T> extends EventEmitter {
       return;
     }
     this.accept(state, text);
+  }
+
+  /** The ConfigMap's key is unusable as it arrived (not text): said like a parse error, nothing changes. */
+  private onConfigMapError(error: string): void {
+    const state = this.configMapState!;
+    this.lastMapText = undefined;
+    const kept = state.value === undefined ? 'nothing from this source is in effect' : 'keeping the last good config';
+    state.error = `${state.name}: ${error}; ${kept}`;
+    this.log.warn({ error }, 'invalid meshNetworks refused');
+    this.emit('error-changed');
   }
 
   private accept(state: SourceState<T>, text: string): void {

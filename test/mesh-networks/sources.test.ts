@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startEmulatedClusters, type EmulatedClusterSet } from '../../src/emulator/index.js';
-import { ClusterSource } from '../../src/kube/cluster-source.js';
+import { KubeConnection } from '../../src/kube/kube-connection.js';
 import { MeshModel } from '../../src/mesh/mesh-model.js';
 import { MeshNetworksSources } from '../../src/mesh-networks/sources.js';
 import { parseMeshNetworksSource } from '../../src/mesh-networks/source-parse.js';
@@ -104,18 +104,18 @@ describe('meshconfig/MeshNetworksSources (ConfigMap) hasSynced', function () {
     const c1 = set.get('cluster1');
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(c1.kubeconfigYaml({ contextName: 'cluster1' }));
-    const primary = new ClusterSource({ id: 'cluster1', kubeConfig, domain: 'cluster.local', systemNamespace: 'istio-system', syncTimeoutMs: 10_000 });
+    const primary = new KubeConnection({ cluster: 'cluster1', kubeConfig, syncTimeoutMs: 10_000, backoff: { initialMs: 50, maxMs: 200 } });
     await c1.stop();
     const sources = new MeshNetworksSources<MeshNetworks>({
       parse: parseMeshNetworksSource,
       empty: emptyMeshNetworks,
       primary,
       systemNamespace: 'istio-system',
-      backoff: { initialMs: 50, maxMs: 200 },
     });
     assert.equal(sources.hasSynced, false, 'not started');
     try {
       await sources.start();
+      primary.start();
       // The API server is down: nothing can have been listed.
       assert.equal(sources.hasSynced, false, 'started, API server down');
       await c1.restart();
@@ -123,6 +123,7 @@ describe('meshconfig/MeshNetworksSources (ConfigMap) hasSynced', function () {
       assert.equal(sources.current().configMap, undefined, 'no ConfigMap istio in the demo');
     } finally {
       sources.stop();
+      primary.stop();
     }
   });
 });

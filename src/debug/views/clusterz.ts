@@ -5,6 +5,19 @@ import type { DebugSource } from '../source.js';
 
 export type ClusterzSyncStatus = 'syncing' | 'synced' | 'timeout' | 'closed' | 'refused';
 
+/** One watch on the cluster's API server, whoever owns it (cluster, remote-secrets, mesh-networks). */
+export interface ClusterzWatch {
+  owner: string;
+  path: string;
+  state: 'starting' | 'synced' | 'failing' | 'absent' | 'stopped';
+  since: string;
+  lastError?: string;
+  /** Failed attempts in a row. */
+  failures: number;
+  handlerErrors: number;
+  lastHandlerError?: string;
+}
+
 export interface ClusterzEntry {
   id: string;
   primary: boolean;
@@ -21,6 +34,8 @@ export interface ClusterzEntry {
   lastError?: string;
   /** A changed kubeconfig for this cluster: syncing (the old connection serves meanwhile) or refused (kept the old one). */
   rotation?: { state: 'syncing' | 'refused'; since: string; message: string };
+  /** Every watch on its API server (absent for a refused Secret key). */
+  watches?: ClusterzWatch[];
 }
 
 export function clusterz(source: DebugSource): ClusterzEntry[] {
@@ -41,6 +56,7 @@ export function clusterz(source: DebugSource): ClusterzEntry[] {
       ...(c.staleSince !== undefined ? { staleSince: c.staleSince } : {}),
       ...(c.lastError ? { lastError: c.lastError } : {}),
       ...(rotation ? { rotation } : {}),
+      watches: c.watches,
     };
   });
   for (const r of remote) {

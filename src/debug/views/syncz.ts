@@ -30,9 +30,16 @@ export type SynczEntry = Record<string, unknown> & {
   cluster_id: string;
   network: string;
   types: Record<string, SynczType>;
+  /** Watches of the proxy's own cluster that are failing now: what it was sent may be behind. */
+  clusterWatchesFailing?: Array<{ owner: string; path: string; since: string; lastError?: string; failures: number }>;
 };
 
 export function syncz(source: DebugSource): SynczEntry[] {
+  const failingByCluster = new Map<string, NonNullable<SynczEntry['clusterWatchesFailing']>>();
+  for (const c of source.clusterStatuses()) {
+    const failing = c.watches.filter((w) => w.state === 'failing');
+    if (failing.length > 0) failingByCluster.set(c.id, failing.map(({ owner, path, since, lastError, failures }) => ({ owner, path, since, ...(lastError ? { lastError } : {}), failures })));
+  }
   return connectedProxies(source).map((c) => {
     const node = c.node!;
     const flat: Record<string, string> = {};
@@ -63,6 +70,7 @@ export function syncz(source: DebugSource): SynczEntry[] {
       network: node.network,
       ...flat,
       types,
+      ...(failingByCluster.has(node.clusterId) ? { clusterWatchesFailing: failingByCluster.get(node.clusterId)! } : {}),
     };
   });
 }
