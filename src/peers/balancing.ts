@@ -22,8 +22,12 @@ function activeGroups(cla: DecodedClusterLoadAssignment) {
   return p === undefined ? [] : cla.endpoints.filter((g) => g.priority === p);
 }
 
-/** Share of the calls (0..1) each `address:port` receives from a client of this kind; empty when none is usable. */
-export function addressShares(cla: DecodedClusterLoadAssignment, kind: ClientKind): Map<string, number> {
+/**
+ * Share of the calls (0..1) each `address:port` receives from a client of this kind; empty when none is
+ * usable. `countDuplicates` (Envoy) counts every listing of an address, as the server meant it, instead
+ * of what Envoy does (the first only): the difference between the two is istio/istio#56355.
+ */
+export function addressShares(cla: DecodedClusterLoadAssignment, kind: ClientKind, opts: { countDuplicates?: boolean } = {}): Map<string, number> {
   const out = new Map<string, number>();
   const groups = activeGroups(cla);
   if (kind === 'envoy') {
@@ -31,8 +35,8 @@ export function addressShares(cla: DecodedClusterLoadAssignment, kind: ClientKin
     for (const g of groups) {
       for (const e of g.lbEndpoints) {
         const key = endpointKey(e);
-        if (!usable(e) || hosts.has(key)) continue;
-        hosts.set(key, e.loadBalancingWeight ?? 1);
+        if (!usable(e) || (hosts.has(key) && !opts.countDuplicates)) continue;
+        hosts.set(key, (hosts.get(key) ?? 0) + (e.loadBalancingWeight ?? 1));
       }
     }
     const total = [...hosts.values()].reduce((s, w) => s + w, 0);

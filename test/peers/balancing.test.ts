@@ -43,6 +43,7 @@ describe('peers: how each client kind balances an assignment', () => {
     const a = cla(group('local', [ep('10.0.0.1', 1)], 1), group('a', [ep('192.0.2.1', 2)], 2), group('b', [ep('192.0.2.1', 1)], 1));
     assert.deepEqual(rounded(addressShares(a, 'envoy')), { '10.0.0.1:5000': 0.333333, '192.0.2.1:5000': 0.666667 });
     assert.deepEqual(rounded(addressShares(a, 'proxyless')), { '10.0.0.1:5000': 0.25, '192.0.2.1:5000': 0.75 });
+    assert.deepEqual(rounded(addressShares(a, 'envoy', { countDuplicates: true })), { '10.0.0.1:5000': 0.25, '192.0.2.1:5000': 0.75 }, 'what the server meant');
   });
 
   it('only the best priority with usable endpoints counts, unhealthy endpoints never', () => {
