@@ -24,10 +24,12 @@ function activeGroups(cla: DecodedClusterLoadAssignment) {
 
 /**
  * Share of the calls (0..1) each `address:port` receives from a client of this kind; empty when none is
- * usable. `countDuplicates` (Envoy) counts every listing of an address, as the server meant it, instead
- * of what Envoy does (the first only): the difference between the two is istio/istio#56355.
+ * usable. Two options count what a server meant rather than what the client does, so a test can tell a
+ * known defect from anything else: `countDuplicates` (Envoy) counts every listing of an address, not
+ * the first only (istio/istio#56355); `endpointWeightsInLocality` (proxyless) splits a locality by
+ * endpoint weight, where gRPC round-robins and ignores them.
  */
-export function addressShares(cla: DecodedClusterLoadAssignment, kind: ClientKind, opts: { countDuplicates?: boolean } = {}): Map<string, number> {
+export function addressShares(cla: DecodedClusterLoadAssignment, kind: ClientKind, opts: { countDuplicates?: boolean; endpointWeightsInLocality?: boolean } = {}): Map<string, number> {
   const out = new Map<string, number>();
   const groups = activeGroups(cla);
   if (kind === 'envoy') {
@@ -46,9 +48,11 @@ export function addressShares(cla: DecodedClusterLoadAssignment, kind: ClientKin
   const weighted = groups.map((g) => ({ weight: g.loadBalancingWeight ?? 0, endpoints: g.lbEndpoints.filter(usable) })).filter((g) => g.weight > 0 && g.endpoints.length > 0);
   const total = weighted.reduce((s, g) => s + g.weight, 0);
   for (const g of weighted) {
+    const inGroup = opts.endpointWeightsInLocality ? g.endpoints.reduce((s, e) => s + (e.loadBalancingWeight ?? 1), 0) : g.endpoints.length;
     for (const e of g.endpoints) {
       const key = endpointKey(e);
-      out.set(key, (out.get(key) ?? 0) + g.weight / total / g.endpoints.length);
+      const part = opts.endpointWeightsInLocality ? (e.loadBalancingWeight ?? 1) : 1;
+      out.set(key, (out.get(key) ?? 0) + (g.weight / total) * (part / inGroup));
     }
   }
   return out;

@@ -30,6 +30,7 @@ describe('peers: how each client kind balances an assignment', () => {
   it('proxyless gRPC picks a locality by its weight, then round-robins and ignores endpoint weights', () => {
     const a = cla(group('a', [ep('10.0.0.1', 2)], 3), group('b', [ep('10.0.0.2', 9), ep('10.0.0.3', 1)], 1));
     assert.deepEqual(rounded(addressShares(a, 'proxyless')), { '10.0.0.1:5000': 0.75, '10.0.0.2:5000': 0.125, '10.0.0.3:5000': 0.125 });
+    assert.deepEqual(rounded(addressShares(a, 'proxyless', { endpointWeightsInLocality: true })), { '10.0.0.1:5000': 0.75, '10.0.0.2:5000': 0.225, '10.0.0.3:5000': 0.025 }, 'what the server meant');
   });
 
   it('a locality without weight gets nothing from proxyless gRPC', () => {

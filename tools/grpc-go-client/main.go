@@ -228,8 +228,14 @@ func summarize(tgts []string, resp *v3statuspb.ClientStatusResponse) (*dumpResul
 			if e := g.GetErrorState(); e != nil {
 				d.Error = e.GetDetails()
 			}
-			if g.GetClientStatus() == v3adminpb.ClientResourceStatus_REQUESTED {
+			switch g.GetClientStatus() {
+			case v3adminpb.ClientResourceStatus_REQUESTED:
 				settled = false
+			case v3adminpb.ClientResourceStatus_NACKED, v3adminpb.ClientResourceStatus_DOES_NOT_EXIST:
+				// Answered: rejected (error above) or absent; the client keeps nothing newer for it.
+				if g.GetTypeUrl() == typeCLA {
+					haveCLA[g.GetName()] = true
+				}
 			}
 			if a := g.GetXdsConfig(); a != nil {
 				switch g.GetTypeUrl() {

@@ -126,7 +126,12 @@ export const LISTED_DIFFERENCES = {
   gatewayPerLocality: {
     id: 'gateway listed once per locality (istio/istio#56355)',
     reason:
-      'istiod lists a remote network\'s gateway once per locality of the remote endpoints; Envoy keeps only the first of equal addresses, so the network gets the weight of one locality; Horizon lists each gateway once per assignment with the whole network\'s weight',
+      'istiod lists a remote network\'s gateway once per locality of the remote endpoints; Envoy keeps only the first of equal addresses, so the network gets the weight of one locality, and grpc-go rejects the whole assignment (duplicate endpoint address), so a proxyless caller keeps an older one or none; Horizon lists each gateway once per assignment with the whole network\'s weight',
+  },
+  gatewayWeightInsideLocality: {
+    id: 'gateway weight only as endpoint weight inside a locality',
+    reason:
+      'istiod puts a remote network\'s gateway into the locality group of the remote endpoints, next to other endpoints of that locality, its weight carried by its endpoint weight; proxyless gRPC round-robins inside a locality and ignores endpoint weights, so the gateway gets one endpoint\'s share there; Horizon gives each network\'s gateways a locality group of their own whose locality weight carries the network\'s share',
   },
 } as const satisfies Record<string, Difference>;
 
