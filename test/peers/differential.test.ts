@@ -127,7 +127,9 @@ function differentialSuite(provider: ClusterProvider): void {
       horizon = await startHorizon({ kubeConfig, contexts: [primary.context], clusterId: primary.clusterId, xdsAddress: '127.0.0.1:0' });
       await horizon.whenReady();
       workDir = await mkdtemp(path.join(os.tmpdir(), 'horizon-peers-'));
+      const started = Date.now();
       istiod = await startIstiod({ binaries: peers, kubeconfigYaml: await minified(primary), clusterId: primary.clusterId, workDir: path.join(workDir, 'istiod') });
+      console.log(`      istiod ${ISTIO_VERSION} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (xDS ${istiod.xdsAddress})`);
     });
 
     after(async () => {
