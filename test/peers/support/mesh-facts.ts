@@ -11,6 +11,7 @@ export interface FactEndpoint {
   key: string;
   cluster: string;
   network: string;
+  labels: Readonly<Record<string, string>>;
   /** Pod label security.istio.io/tlsMode=istio (what injection adds): istiod routes it across networks. */
   mtls: boolean;
   pod: string;
@@ -19,14 +20,23 @@ export interface FactEndpoint {
 export interface FactService {
   host: string;
   port: number;
-  /** Ready, not terminating endpoints of this port, every cluster. */
+  /** A DestinationRule subset: its name (in the cluster name) and the endpoints its labels select. */
+  subset?: string;
+  /** Ready, not terminating endpoints of this port (and subset), every cluster. */
   endpoints: FactEndpoint[];
 }
 
+export interface FactGateway {
+  key: string;
+  network: string;
+  cluster: string;
+}
+
 export interface MeshFacts {
+  /** Every service port, and every DestinationRule subset of it. */
   services: FactService[];
-  /** network -> `address:port` of its east-west gateways. */
-  gateways: Map<string, string[]>;
+  /** network -> its east-west gateways. */
+  gateways: Map<string, FactGateway[]>;
   /** Any `address:port` -> the network it leads to (pod network, or the gateway's network). */
   networkOf(key: string): string | undefined;
 }
@@ -38,11 +48,16 @@ export interface ClusterContext {
 
 const NETWORK_LABEL = 'topology.istio.io/network';
 
-/** Reads pods, Services, EndpointSlices and the system namespace of each cluster. */
+export const clusterName = (s: Pick<FactService, 'host' | 'port' | 'subset'>): string => `outbound|${s.port}|${s.subset ?? ''}|${s.host}`;
+
+/**
+ * Reads pods, Services, EndpointSlices and the system namespace of each cluster, and the
+ * DestinationRules of the first (the config cluster).
+ */
 export async function readMeshFacts(k: KubectlEnv, clusters: readonly ClusterContext[], namespaces: readonly string[]): Promise<MeshFacts> {
   const get = async (c: ClusterContext, what: string) => JSON.parse((await k.run(['--context', c.context, 'get', what, '-A', '-o', 'json'])).stdout) as Json;
   const services = new Map<string, FactService>();
-  const gateways = new Map<string, Set<string>>();
+  const gateways = new Map<string, Map<string, FactGateway>>();
   const networks = new Map<string, string>();
   for (const c of clusters) {
     const [pods, svcs, slices, nss] = await Promise.all([get(c, 'pods'), get(c, 'services'), get(c, 'endpointslices'), get(c, 'namespaces')]);
@@ -58,9 +73,10 @@ export async function readMeshFacts(k: KubectlEnv, clusters: readonly ClusterCon
           for (const ing of (s.status?.loadBalancer?.ingress ?? []) as Json[]) {
             const addr = ing.ip ?? ing.hostname;
             if (!addr) continue;
-            if (!gateways.has(nw)) gateways.set(nw, new Set());
-            gateways.get(nw)!.add(`${addr}:${gwPort}`);
-            networks.set(`${addr}:${gwPort}`, nw);
+            const key = `${addr}:${gwPort}`;
+            if (!gateways.has(nw)) gateways.set(nw, new Map());
+            gateways.get(nw)!.set(key, { key, network: nw, cluster: c.clusterId });
+            networks.set(key, nw);
           }
         }
       }
@@ -81,18 +97,44 @@ export async function readMeshFacts(k: KubectlEnv, clusters: readonly ClusterCon
               const network = pod?.metadata?.labels?.[NETWORK_LABEL] ?? clusterNetwork;
               const key = `${a}:${slicePort.port}`;
               networks.set(key, network);
-              svc.endpoints.push({ key, cluster: c.clusterId, network, mtls: pod?.metadata?.labels?.['security.istio.io/tlsMode'] === 'istio', pod: pod?.metadata?.name ?? '?' });
+              const labels = (pod?.metadata?.labels ?? {}) as Record<string, string>;
+              svc.endpoints.push({ key, cluster: c.clusterId, network, labels, mtls: labels['security.istio.io/tlsMode'] === 'istio', pod: pod?.metadata?.name ?? '?' });
             }
           }
         }
       }
     }
   }
+  // Subsets: each DestinationRule subset of a known host is a cluster of its own, holding the endpoints
+  // whose pod labels match.
+  const primary = clusters[0];
+  if (primary) {
+    const drs = await get(primary, 'destinationrules.networking.istio.io');
+    for (const dr of (drs.items ?? []) as Json[]) {
+      const ns = dr.metadata.namespace as string;
+      const host = String(dr.spec?.host ?? '');
+      const fqdn = host.includes('.') ? (host.endsWith('.svc.cluster.local') ? host : `${host}.svc.cluster.local`) : `${host}.${ns}.svc.cluster.local`;
+      for (const base of [...services.values()].filter((x) => x.host === fqdn && !x.subset)) {
+        for (const sub of (dr.spec?.subsets ?? []) as Json[]) {
+          const want = Object.entries((sub.labels ?? {}) as Record<string, string>);
+          const endpoints = base.endpoints.filter((e) => want.every(([lk, lv]) => e.labels[lk] === lv));
+          services.set(`${base.host}:${base.port}|${sub.name}`, { host: base.host, port: base.port, subset: String(sub.name), endpoints });
+        }
+      }
+    }
+  }
   return {
-    services: [...services.values()].sort((a, b) => `${a.host}:${a.port}`.localeCompare(`${b.host}:${b.port}`)),
-    gateways: new Map([...gateways].map(([n, s]) => [n, [...s].sort()])),
+    services: [...services.values()].sort((a, b) => clusterName(a).localeCompare(clusterName(b))),
+    gateways: new Map([...gateways].map(([n, m]) => [n, [...m.values()].sort((a, b) => a.key.localeCompare(b.key))])),
     networkOf: (key) => networks.get(key),
   };
+}
+
+/** The gateways that carry an endpoint of (network, cluster): that cluster's own, else all of the network (both servers' rule). */
+export function gatewaysFor(facts: MeshFacts, network: string, cluster: string): string[] {
+  const all = facts.gateways.get(network) ?? [];
+  const own = all.filter((g) => g.cluster === cluster);
+  return (own.length > 0 ? own : all).map((g) => g.key);
 }
 
 /** What a caller receives for one service, by what it does to traffic. */
@@ -150,7 +192,7 @@ export function expectedView(facts: MeshFacts, svc: FactService, network: string
   const rules = new Set<Difference>();
   const count = (n: string) => counts.set(n, (counts.get(n) ?? 0) + 1);
   for (const e of svc.endpoints) {
-    const gws = facts.gateways.get(e.network) ?? [];
+    const gws = gatewaysFor(facts, e.network, e.cluster);
     if (e.network === network || e.network === '') {
       direct.push(e.key);
       count(e.network);
