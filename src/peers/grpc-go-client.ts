@@ -62,8 +62,9 @@ async function runClient(r: GrpcGoRun, args: string[]): Promise<unknown> {
   return JSON.parse(res.stdout) as unknown;
 }
 
-export async function grpcGoCalls(r: GrpcGoRun & { target: string; calls: number }): Promise<GrpcGoCalls> {
-  return (await runClient(r, ['calls', '--target', r.target, '--calls', String(r.calls)])) as GrpcGoCalls;
+/** N calls one after another; each waits for a ready endpoint up to callTimeoutMs (default 5 s). */
+export async function grpcGoCalls(r: GrpcGoRun & { target: string; calls: number; callTimeoutMs?: number }): Promise<GrpcGoCalls> {
+  return (await runClient(r, ['calls', '--target', r.target, '--calls', String(r.calls), '--call-timeout', `${r.callTimeoutMs ?? 5000}ms`])) as GrpcGoCalls;
 }
 
 /** Resolves the targets and returns what the client holds once nothing is still requested. */
