@@ -56,7 +56,7 @@ function experimentsSuite(provider: ClusterProvider): void {
     /** The same calls from a network1 client through each server, printed side by side. */
     async function sideBySide(what: string, calls: number): Promise<{ horizon: Outcome; istiod: Outcome }> {
       const node = { id: `sidecar~203.0.113.1~caller-network1.sample~sample.svc.cluster.local`, metadata: { NETWORK: 'network1', GENERATOR: 'grpc', NAMESPACE: 'sample', CLUSTER_ID: clusters!.primary.clusterId, ISTIO_VERSION } };
-      const run = (server: string) => grpcGoCalls({ binaries: peers!, server, node, target: TARGET, calls, callTimeoutMs: 500, timeoutMs: 40_000 });
+      const run = (server: string) => grpcGoCalls({ binaries: peers!, server, node, target: TARGET, calls, callTimeoutMs: 500, timeoutMs: 20_000 });
       const [h, i] = await Promise.all([run(both!.horizon.xds.address), run(both!.istiod.xdsAddress)]);
       const out = { horizon: outcome(h, gatewayKeys), istiod: outcome(i, gatewayKeys) };
       console.log(`      ${what}, ${calls} calls from network1:`);
