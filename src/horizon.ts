@@ -19,6 +19,8 @@ import { startXdsServer, type XdsServer } from './xds/server/server.js';
 import { combineObservers, type XdsServerObserver } from './xds/server/observer.js';
 import { checkDebugAddress, startDebugServer, type DebugServer } from './debug/debug-server.js';
 import { HorizonMetrics } from './debug/metrics.js';
+import type { DebugSource } from './debug/source.js';
+import { horizonDebugSource } from './horizon-debug-source.js';
 import { type Limits, resolveLimits } from './limits.js';
 
 export interface HorizonOptions {
@@ -86,6 +88,8 @@ export interface Horizon {
   readonly metrics: HorizonMetrics;
   /** The debug HTTP server, when debugAddress was given. */
   readonly debug: DebugServer | undefined;
+  /** What the debug API and the metrics read (read-only; never touches the serving cache). */
+  readonly debugSource: DebugSource;
   clusterStatuses(): ClusterStatusView[];
   readiness(): Readiness;
   /** Resolves when ready (see readiness()). */
@@ -216,6 +220,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
 
   let closed = false;
   let debug: DebugServer | undefined;
+  const debugSource = horizonDebugSource({ registry, mesh, provider, xds, remoteSecrets, meshNetworks, clusterStatuses, readiness });
   const horizon: Horizon = {
     primaryId,
     systemNamespace,
@@ -231,6 +236,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     get debug() {
       return debug;
     },
+    debugSource,
     clusterStatuses,
     readiness,
     whenReady,
@@ -252,13 +258,13 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
       log.info('horizon stopped');
     },
   };
-  metrics.attach(horizon);
+  metrics.attach(debugSource);
   if (options.debugAddress !== undefined) {
     try {
       debug = await startDebugServer({
         address: options.debugAddress,
         ...(options.debugToken ? { token: options.debugToken } : {}),
-        source: horizon,
+        source: debugSource,
         metrics,
       });
     } catch (err) {

@@ -1,7 +1,7 @@
 // /debug/clusterz: every cluster Horizon reads, primary first, then the other registered clusters, then
 // the Secret keys it refused (bad kubeconfig, conflicting cluster ID) with the reason. Field names are a
 // contract: end-to-end tests and the `status` command read them.
-import type { DebugSource } from '../source.js';
+import type { DebugClusters } from '../source.js';
 
 export type ClusterzSyncStatus = 'syncing' | 'synced' | 'timeout' | 'closed' | 'refused';
 
@@ -23,9 +23,9 @@ export interface ClusterzEntry {
   rotation?: { state: 'syncing' | 'refused'; since: string; message: string };
 }
 
-export function clusterz(source: DebugSource): ClusterzEntry[] {
-  const remote = source.remoteSecrets.statuses();
-  const out: ClusterzEntry[] = source.clusterStatuses().map((c) => {
+export function clusterz(clusters: DebugClusters): ClusterzEntry[] {
+  const remote = clusters.remoteSecrets();
+  const out: ClusterzEntry[] = clusters.statuses().map((c) => {
     const owner = c.secret ? remote.find((r) => r.secret.namespace === c.secret!.namespace && r.secret.name === c.secret!.name && r.secret.key === c.secret!.key) : undefined;
     let rotation: ClusterzEntry['rotation'];
     if (owner?.state === 'rotating') rotation = { state: 'syncing', since: owner.since, message: owner.error ?? 'new kubeconfig is syncing' };
