@@ -134,7 +134,9 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   const primary = staticSources[0]!;
 
   const meshNetworks = new MeshNetworksSources<MeshNetworks>({
-    parse: parseMeshNetworksSource,
+    // Bounded by the limits: bytes (a file's checked before it is read) and networks.
+    parse: (text, name) => parseMeshNetworksSource(text, name, limits),
+    maxFileBytes: limits.meshNetworksBytes,
     empty: emptyMeshNetworks,
     ...(options.meshNetworksFile ? { file: options.meshNetworksFile } : {}),
     primary,

@@ -1,14 +1,16 @@
 // meshNetworks arrives from two places: a file (`--mesh-networks`, reloaded when it changes) and the
 // primary cluster's ConfigMap `istio`, key `meshNetworks` (watched). Each source keeps its last good
-// value: a malformed edit is reported with its reason and position and changes nothing.
+// value: a malformed edit is reported with its reason and position and changes nothing. The file is
+// bounded like the text: its size is checked before it is read, and at most one byte past the limit is.
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { unwatchFile, watchFile } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { constants as fsConstants, unwatchFile, watchFile } from 'node:fs';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { logger } from '../log.js';
 import type { ClusterSource } from '../kube/cluster-source.js';
 import type { BackoffOptions } from '../kube/backoff.js';
 import { ResilientInformer } from '../kube/informer.js';
+import { defaultLimits, limitExceeded } from '../limits.js';
 
 export type ParseResult<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string };
 
@@ -32,6 +34,8 @@ export interface MeshNetworksSourcesOptions<T> {
   primary?: ClusterSource;
   systemNamespace: string;
   filePollMs?: number;
+  /** A file bigger than this is refused without being read (default limits.meshNetworksBytes). */
+  maxFileBytes?: number;
   /** Retry pacing of the ConfigMap watch (default: the informer's). */
   backoff?: BackoffOptions;
 }
@@ -97,16 +101,25 @@ export class MeshNetworksSources<T> extends EventEmitter {
 
   private async reloadFile(): Promise<void> {
     const state = this.fileState!;
-    let text: string;
+    const maxBytes = this.opts.maxFileBytes ?? defaultLimits.meshNetworksBytes;
+    let text: string | { tooBig: number };
     try {
-      text = await readFile(this.opts.file!, 'utf8');
+      text = await readBounded(this.opts.file!, maxBytes);
     } catch (err) {
-      const error = `${state.name}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); keeping the last good config`;
+      // Read again in full once readable: the same text may then need to clear this error.
+      this.lastFileText = undefined;
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const error = `${state.name}: cannot be read (${reason}); keeping the last good config`;
       if (state.error !== error) {
         state.error = error;
         this.log.warn({ error }, 'mesh networks file unreadable');
         this.emit('error-changed');
       }
+      return;
+    }
+    if (typeof text !== 'string') {
+      this.lastFileText = undefined;
+      this.refuse(state, `${state.name}: refused without reading it: ${limitExceeded('meshNetworksBytes', maxBytes, text.tooBig)}`);
       return;
     }
     if (text === this.lastFileText) return;
@@ -129,15 +142,25 @@ export class MeshNetworksSources<T> extends EventEmitter {
     this.accept(state, text);
   }
 
+  /** A refused text: the error is recorded, the value in effect stays. */
+  private refuse(state: SourceState<T>, error: string): void {
+    const kept = state.value === undefined ? 'nothing from this source is in effect' : 'keeping the last good config';
+    const full = `${error}; ${kept}`;
+    if (state.error === full) return;
+    state.error = full;
+    this.log.warn({ error }, 'invalid meshNetworks refused');
+    this.emit('error-changed');
+  }
+
   private accept(state: SourceState<T>, text: string): void {
-    const parsed = this.opts.parse(text, state.name);
-    if (!parsed.ok) {
-      const kept = state.value === undefined ? 'nothing from this source is in effect' : 'keeping the last good config';
-      state.error = `${parsed.error}; ${kept}`;
-      this.log.warn({ error: parsed.error }, 'invalid meshNetworks refused');
-      this.emit('error-changed');
-      return;
+    let parsed: ParseResult<T>;
+    try {
+      parsed = this.opts.parse(text, state.name);
+    } catch (err) {
+      // Parsers return errors as values; one that throws still refuses only this text.
+      parsed = { ok: false, error: `${state.name}: could not be parsed (${err instanceof Error ? err.message : String(err)})` };
     }
+    if (!parsed.ok) return this.refuse(state, parsed.error);
     state.value = parsed.value;
     delete state.error;
     if (parsed.warnings && parsed.warnings.length > 0) {
@@ -146,5 +169,35 @@ export class MeshNetworksSources<T> extends EventEmitter {
     } else delete state.warnings;
     state.loadedAt = new Date().toISOString();
     this.emit('changed');
+  }
+}
+
+/**
+ * The file's text, or its size when that is over `maxBytes` (known from stat before reading, or from
+ * reading one byte past the limit if it grew since). Only regular files: a FIFO or a device would never end.
+ */
+async function readBounded(path: string, maxBytes: number): Promise<string | { tooBig: number }> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new Error('not a regular file');
+  if (info.size > maxBytes) return { tooBig: info.size };
+  // O_NONBLOCK: should the path have become a FIFO since stat, opening it must not wait for a writer.
+  const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    // Sized from stat, grown (never past the limit + 1) should the file have grown since.
+    let buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) return buffer.toString('utf8', 0, length);
+      length += bytesRead;
+      if (length > maxBytes) return { tooBig: Math.max(length, (await handle.stat()).size) };
+      if (length === buffer.length) {
+        const bigger = Buffer.alloc(Math.min(buffer.length * 2, maxBytes + 1));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+    }
+  } finally {
+    await handle.close();
   }
 }
