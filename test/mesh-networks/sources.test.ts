@@ -1,6 +1,7 @@
 // meshNetworks from a file through MeshNetworksSources: a broken edit keeps the last good value (so the
 // last good topology), a document accepted with warnings keeps them where the debug API shows them.
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,6 +88,69 @@ describe('meshconfig/MeshNetworksSources (file)', () => {
     } finally {
       mesh.close();
     }
+  });
+});
+
+describe('meshconfig/MeshNetworksSources (file) bounds', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let file: string;
+  let sources: MeshNetworksSources<MeshNetworks> | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-mn-bounds-'));
+    file = path.join(dir, 'mn.yaml');
+  });
+  afterEach(async () => {
+    sources?.stop();
+    sources = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+  const start = async (options: { maxFileBytes?: number } = {}) => {
+    sources = new MeshNetworksSources<MeshNetworks>({ parse: parseMeshNetworksSource, empty: emptyMeshNetworks, file, systemNamespace: 'istio-system', filePollMs: 20, ...options });
+    await sources.start();
+    return sources;
+  };
+  const fileState = () => sources!.sources()[0]!;
+  const good = 'networks:\n  network3:\n    gateways: [{address: 192.0.2.30, port: 15443}]\n';
+
+  it('a 10 MB file is refused from its size, without being read, naming the limit and its flag; the last good value stays', async () => {
+    await writeFile(file, good);
+    const s = await start();
+    const previous = s.current().file;
+    assert.deepEqual(previous?.networks.map((n) => n.name), ['network3']);
+    const big = `networks:\n${Array.from({ length: 100_000 }, (_, i) => `  network${i}:\n    gateways: [{address: 192.0.2.1, port: 15443}]\n    endpoints: [{fromRegistry: cluster${i}}]`).join('\n')}\n`;
+    await writeFile(file, big);
+    // (The file may be seen half written first: refused then too, with the size it had.)
+    const expected = `file ${file}: refused without reading it: limit exceeded: at most 1048576 bytes of a meshNetworks document (got ${Buffer.byteLength(big)}); raise it with --max-mesh-networks-bytes; keeping the last good config`;
+    await waitFor(() => fileState().error === expected, 'the refusal recorded', { timeoutMs: 10_000 });
+    assert.equal(s.current().file, previous);
+    // Back to the same good text: read again, and the error goes.
+    await writeFile(file, good);
+    await waitFor(() => fileState().error === undefined && s.current().file?.networks.length === 1, 'the error cleared', { timeoutMs: 10_000 });
+    assert.deepEqual(s.current().file, previous);
+  });
+
+  it('the byte limit is the one given (one byte over is refused, the limit itself is read)', async () => {
+    await writeFile(file, good);
+    const s = await start({ maxFileBytes: Buffer.byteLength(good) });
+    assert.ok(s.current().file, 'exactly the limit is read');
+    await writeFile(file, `${good}#`);
+    await waitFor(() => fileState().error !== undefined, 'the refusal recorded', { timeoutMs: 10_000 });
+    assert.match(fileState().error!, new RegExp(`at most ${Buffer.byteLength(good)} bytes of a meshNetworks document \\(got ${Buffer.byteLength(good) + 1}\\)`));
+  });
+
+  it('a FIFO (or any non-regular file) at the path is refused at once instead of waiting for a writer forever', async function () {
+    try {
+      execFileSync('mkfifo', [file]);
+    } catch (err) {
+      this.skip(); // no mkfifo on this machine
+      void err;
+    }
+    const started = Date.now();
+    await start();
+    assert.ok(Date.now() - started < 5_000);
+    assert.equal(fileState().error, `file ${file}: cannot be read (not a regular file); keeping the last good config`);
+    assert.equal(sources!.current().file, undefined);
   });
 });
 
