@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigForContext } from './cli/load-kubeconfig.js';
 import { logger } from './log.js';
-import { ClusterSource, type SyncStatus } from './kube/cluster-source.js';
+import { ClusterSource } from './kube/cluster-source.js';
 import { MeshModel } from './mesh/mesh-model.js';
 import { MeshNetworksSources } from './mesh-networks/sources.js';
 import { parseMeshNetworksSource } from './mesh-networks/source-parse.js';
@@ -19,7 +19,7 @@ import { startXdsServer, type XdsServer } from './xds/server/server.js';
 import { combineObservers, type XdsServerObserver } from './xds/server/observer.js';
 import { checkDebugAddress, startDebugServer, type DebugServer } from './debug/debug-server.js';
 import { HorizonMetrics } from './debug/metrics.js';
-import type { DebugSource } from './debug/source.js';
+import type { ClusterStatus as ClusterStatusView, DebugSource, Readiness } from './debug/source.js';
 import { horizonDebugSource } from './horizon-debug-source.js';
 import { type Limits, resolveLimits } from './limits.js';
 
@@ -56,21 +56,8 @@ export interface HorizonOptions {
   debugToken?: string;
 }
 
-export interface ClusterStatusView {
-  id: ClusterId;
-  primary: boolean;
-  origin: 'primary' | 'context' | 'secret';
-  secret?: { namespace: string; name: string; key: string };
-  server: string;
-  syncStatus: SyncStatus;
-  staleSince?: string;
-  lastError?: string;
-}
-
-export interface Readiness {
-  ready: boolean;
-  reasons: string[];
-}
+/** A cluster's status and Horizon's readiness, in the shapes the debug API declares (one definition). */
+export type { ClusterStatus as ClusterStatusView, Readiness } from './debug/source.js';
 
 export interface Horizon {
   readonly primaryId: ClusterId;

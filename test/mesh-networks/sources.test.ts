@@ -16,7 +16,8 @@ import { buildTopology, emptyMeshNetworks, type MeshNetworks } from '../../src/t
 import { demoClusters } from '../support/demo-mesh.js';
 import { waitFor } from '../support/wait.js';
 
-describe('meshconfig/MeshNetworksSources (file)', () => {
+describe('meshconfig/MeshNetworksSources (file)', function () {
+  this.timeout(60_000);
   let dir: string;
   let file: string;
   let sources: MeshNetworksSources<MeshNetworks> | undefined;
@@ -31,9 +32,10 @@ describe('meshconfig/MeshNetworksSources (file)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const start = async (text: string) => {
-    await writeFile(file, text);
-    sources = new MeshNetworksSources<MeshNetworks>({ parse: parseMeshNetworksSource, empty: emptyMeshNetworks, file, systemNamespace: 'istio-system', filePollMs: 20 });
+  /** Starts the file source on `text` (undefined: whatever is at the path already). */
+  const start = async (text: string | undefined, options: { maxFileBytes?: number } = {}) => {
+    if (text !== undefined) await writeFile(file, text);
+    sources = new MeshNetworksSources<MeshNetworks>({ parse: parseMeshNetworksSource, empty: emptyMeshNetworks, file, systemNamespace: 'istio-system', filePollMs: 20, ...options });
     await sources.start();
     return sources;
   };
@@ -89,33 +91,11 @@ describe('meshconfig/MeshNetworksSources (file)', () => {
       mesh.close();
     }
   });
-});
 
-describe('meshconfig/MeshNetworksSources (file) bounds', function () {
-  this.timeout(60_000);
-  let dir: string;
-  let file: string;
-  let sources: MeshNetworksSources<MeshNetworks> | undefined;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'horizon-mn-bounds-'));
-    file = path.join(dir, 'mn.yaml');
-  });
-  afterEach(async () => {
-    sources?.stop();
-    sources = undefined;
-    await rm(dir, { recursive: true, force: true });
-  });
-  const start = async (options: { maxFileBytes?: number } = {}) => {
-    sources = new MeshNetworksSources<MeshNetworks>({ parse: parseMeshNetworksSource, empty: emptyMeshNetworks, file, systemNamespace: 'istio-system', filePollMs: 20, ...options });
-    await sources.start();
-    return sources;
-  };
-  const fileState = () => sources!.sources()[0]!;
   const good = 'networks:\n  network3:\n    gateways: [{address: 192.0.2.30, port: 15443}]\n';
 
   it('a 10 MB file is refused from its size, without being read, naming the limit and its flag; the last good value stays', async () => {
-    await writeFile(file, good);
-    const s = await start();
+    const s = await start(good);
     const previous = s.current().file;
     assert.deepEqual(previous?.networks.map((n) => n.name), ['network3']);
     const big = `networks:\n${Array.from({ length: 100_000 }, (_, i) => `  network${i}:\n    gateways: [{address: 192.0.2.1, port: 15443}]\n    endpoints: [{fromRegistry: cluster${i}}]`).join('\n')}\n`;
@@ -131,8 +111,7 @@ describe('meshconfig/MeshNetworksSources (file) bounds', function () {
   });
 
   it('the byte limit is the one given (one byte over is refused, the limit itself is read)', async () => {
-    await writeFile(file, good);
-    const s = await start({ maxFileBytes: Buffer.byteLength(good) });
+    const s = await start(good, { maxFileBytes: Buffer.byteLength(good) });
     assert.ok(s.current().file, 'exactly the limit is read');
     await writeFile(file, `${good}#`);
     await waitFor(() => fileState().error !== undefined, 'the refusal recorded', { timeoutMs: 10_000 });
@@ -147,7 +126,7 @@ describe('meshconfig/MeshNetworksSources (file) bounds', function () {
       void err;
     }
     const started = Date.now();
-    await start();
+    await start(undefined);
     assert.ok(Date.now() - started < 5_000);
     assert.equal(fileState().error, `file ${file}: cannot be read (not a regular file); keeping the last good config`);
     assert.equal(sources!.current().file, undefined);
