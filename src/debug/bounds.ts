@@ -10,7 +10,7 @@ export const DEBUG_BOUNDS = Object.freeze({
   /** Query parameters in one request: 400 past it. */
   queryParams: 32,
   /** Characters of one query parameter's value (node IDs are the longest legitimate ones). */
-  paramChars: 512,
+  paramChars: 1024,
   /** Characters of a caller's own text repeated in an error message. */
   echoChars: 64,
   /** Bytes of one node's metadata shown (whole keys: the ones that do not fit are listed by name). */

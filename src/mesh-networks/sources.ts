@@ -2,6 +2,8 @@
 // primary cluster's ConfigMap `istio`, key `meshNetworks` (watched). Each source keeps its last good
 // value: a malformed edit is reported with its reason and position and changes nothing. The file is
 // bounded like the text: its size is checked before it is read, and at most one byte past the limit is.
+// A file's text is taken once two reads FILE_SETTLE_MS apart agree: `>` and many editors truncate, then
+// write, and the empty or half-written file in between must not become the meshNetworks in effect.
 import { EventEmitter } from 'node:events';
 import { open, stat } from 'node:fs/promises';
 import { constants as fsConstants, unwatchFile, watchFile } from 'node:fs';
@@ -48,6 +50,10 @@ export class MeshNetworksSources<T> extends EventEmitter {
   private lastFileText: string | undefined;
   private lastMapText: string | undefined;
   private started = false;
+  private stopped = false;
+  /** One reload at a time; a change seen meanwhile reloads once more after it. */
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
 
   constructor(private readonly opts: MeshNetworksSourcesOptions<T>) {
     super();
@@ -87,6 +93,7 @@ export class MeshNetworksSources<T> extends EventEmitter {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.opts.file) unwatchFile(this.opts.file);
     this.informer?.stop();
   }
@@ -99,12 +106,27 @@ export class MeshNetworksSources<T> extends EventEmitter {
     return [this.configMapState, this.fileState].filter((s): s is SourceState<T> => s !== undefined);
   }
 
-  private async reloadFile(): Promise<void> {
+  private reloadFile(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        await this.reloadFileOnce();
+      } while (this.reloadAgain && !this.stopped);
+    })().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  private async reloadFileOnce(): Promise<void> {
     const state = this.fileState!;
     const maxBytes = this.opts.maxFileBytes ?? defaultLimits.meshNetworksBytes;
-    let text: string | { tooBig: number };
+    let text: string | { tooBig: number } | undefined;
     try {
-      text = await readBounded(this.opts.file!, maxBytes);
+      text = await readBounded(this.opts.file!, maxBytes, () => this.stopped);
+      if (text === undefined) return;
     } catch (err) {
       // Read again in full once readable: the same text may then need to clear this error.
       this.lastFileText = undefined;
@@ -172,19 +194,38 @@ export class MeshNetworksSources<T> extends EventEmitter {
   }
 }
 
+/** A file's text is taken once two reads this far apart agree (it may be being written). */
+const FILE_SETTLE_MS = 100;
+
 /**
- * The file's text, or its size when that is over `maxBytes` (known from stat before reading, or from
- * reading one byte past the limit if it grew since). Only regular files: a FIFO or a device would never end.
+ * The file's text once two reads FILE_SETTLE_MS apart give the same text, or its size when that is over
+ * `maxBytes` (from stat, before reading; or from reading one byte past the limit should it have grown
+ * since); undefined if `stopped()` first. Two reads rather than timestamps: truncating a file does not
+ * always move its mtime (seen on ext4), so an emptied file can look as old as its last content.
+ * Only regular files: a FIFO or a device would never end.
  */
-async function readBounded(path: string, maxBytes: number): Promise<string | { tooBig: number }> {
-  const info = await stat(path);
-  if (!info.isFile()) throw new Error('not a regular file');
-  if (info.size > maxBytes) return { tooBig: info.size };
+async function readBounded(path: string, maxBytes: number, stopped: () => boolean): Promise<string | { tooBig: number } | undefined> {
+  let previous: string | undefined;
+  while (!stopped()) {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > maxBytes) return { tooBig: info.size };
+    const read = await readAtMost(path, info.size, maxBytes);
+    if (typeof read !== 'string') return read;
+    if (read === previous) return read;
+    previous = read;
+    await new Promise((resolve) => setTimeout(resolve, FILE_SETTLE_MS));
+  }
+  return undefined;
+}
+
+/** At most maxBytes + 1 bytes of the file: its text, or its size when over the limit. */
+async function readAtMost(path: string, sizeHint: number, maxBytes: number): Promise<string | { tooBig: number }> {
   // O_NONBLOCK: should the path have become a FIFO since stat, opening it must not wait for a writer.
   const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   try {
     // Sized from stat, grown (never past the limit + 1) should the file have grown since.
-    let buffer = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
+    let buffer = Buffer.alloc(Math.min(sizeHint, maxBytes) + 1);
     let length = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);

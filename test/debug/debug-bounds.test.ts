@@ -108,7 +108,7 @@ describe('debug API bounds', function () {
         const r = await getJson<{ error: string }>(server.url, path);
         assert.equal(r.status, 400, path);
         assert.ok(r.text.length < 400, `${path}: ${r.text.length} bytes: ${r.text.slice(0, 200)}`);
-        assert.match(r.body.error, /is too long: at most 512 characters/);
+        assert.match(r.body.error, /is too long: at most 1024 characters/);
         assert.match(r.body.error, /"<script>p+"\.\.\. \(3008 characters\)/);
       }
       // Short but unknown: a 404 repeating it, escaped.

@@ -2,7 +2,7 @@
 // last good topology), a document accepted with warnings keeps them where the debug API shows them.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -108,6 +108,26 @@ describe('meshconfig/MeshNetworksSources (file)', function () {
     await writeFile(file, good);
     await waitFor(() => fileState().error === undefined && s.current().file?.networks.length === 1, 'the error cleared', { timeoutMs: 10_000 });
     assert.deepEqual(s.current().file, previous);
+  });
+
+  it('a file being written (truncated, then written in pieces) is read once it is still: the empty or half file never takes effect', async () => {
+    const s = await start(good);
+    const seen: string[][] = [];
+    s.on('changed', () => seen.push(s.current().file?.networks.map((n) => n.name) ?? []));
+    const next = `networks:\n${Array.from({ length: 20 }, (_, i) => `  n${i}: {gateways: [{address: 192.0.2.${i + 1}, port: 15443}]}`).join('\n')}\n`;
+    // Written the way `>` or a plain writeFile does it: truncate, then the content in pieces (polls every 20 ms).
+    const handle = await open(file, 'w');
+    try {
+      const cut = next.indexOf('  n10:');
+      await new Promise((r) => setTimeout(r, 40));
+      await handle.write(next.slice(0, cut));
+      await new Promise((r) => setTimeout(r, 40));
+      await handle.write(next.slice(cut));
+    } finally {
+      await handle.close();
+    }
+    await waitFor(() => s.current().file?.networks.length === 20, 'the whole new file in effect', { timeoutMs: 10_000 });
+    assert.deepEqual(seen.map((names) => names.length), [20], `values taken: ${JSON.stringify(seen.map((n) => n.length))}`);
   });
 
   it('the byte limit is the one given (one byte over is refused, the limit itself is read)', async () => {
