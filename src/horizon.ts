@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigForContext } from './cli/load-kubeconfig.js';
 import { logger } from './log.js';
-import { ClusterSource, type SyncStatus, type WatchStatus } from './kube/cluster-source.js';
+import { ClusterSource } from './kube/cluster-source.js';
 import { deniedHost, guardedLookup, type ApiServerAddressPolicy } from './kube/api-server-address.js';
 import { LogSummary } from './util/log-summary.js';
 import { MeshModel } from './mesh/mesh-model.js';
@@ -21,6 +21,8 @@ import { startXdsServer, type XdsServer } from './xds/server/server.js';
 import { combineObservers, type XdsServerObserver } from './xds/server/observer.js';
 import { checkDebugAddress, startDebugServer, type DebugServer } from './debug/debug-server.js';
 import { HorizonMetrics } from './debug/metrics.js';
+import type { ClusterStatus as ClusterStatusView, DebugSource, Readiness } from './debug/source.js';
+import { horizonDebugSource } from './horizon-debug-source.js';
 import { type Limits, resolveLimits } from './limits.js';
 
 export interface HorizonOptions {
@@ -61,23 +63,8 @@ export interface HorizonOptions {
   debugToken?: string;
 }
 
-export interface ClusterStatusView {
-  id: ClusterId;
-  primary: boolean;
-  origin: 'primary' | 'context' | 'secret';
-  secret?: { namespace: string; name: string; key: string };
-  server: string;
-  syncStatus: SyncStatus;
-  staleSince?: string;
-  lastError?: string;
-  /** Every watch on the cluster's API server (in the primary also the Secrets and ConfigMap ones). */
-  watches: WatchStatus[];
-}
-
-export interface Readiness {
-  ready: boolean;
-  reasons: string[];
-}
+/** A cluster's status and Horizon's readiness, in the shapes the debug API declares (one definition). */
+export type { ClusterStatus as ClusterStatusView, Readiness } from './debug/source.js';
 
 export interface Horizon {
   readonly primaryId: ClusterId;
@@ -95,6 +82,8 @@ export interface Horizon {
   readonly metrics: HorizonMetrics;
   /** The debug HTTP server, when debugAddress was given. */
   readonly debug: DebugServer | undefined;
+  /** What the debug API and the metrics read (read-only; never touches the serving cache). */
+  readonly debugSource: DebugSource;
   clusterStatuses(): ClusterStatusView[];
   readiness(): Readiness;
   /** Resolves when ready (see readiness()). */
@@ -150,7 +139,9 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   const primary = staticSources[0]!;
 
   const meshNetworks = new MeshNetworksSources<MeshNetworks>({
-    parse: parseMeshNetworksSource,
+    // Bounded by the limits: bytes (a file's checked before it is read) and networks.
+    parse: (text, name) => parseMeshNetworksSource(text, name, limits),
+    maxFileBytes: limits.meshNetworksBytes,
     empty: emptyMeshNetworks,
     ...(options.meshNetworksFile ? { file: options.meshNetworksFile } : {}),
     primary: primary.connection,
@@ -242,6 +233,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
 
   let closed = false;
   let debug: DebugServer | undefined;
+  const debugSource = horizonDebugSource({ registry, mesh, provider, xds, remoteSecrets, meshNetworks, clusterStatuses, readiness });
   const horizon: Horizon = {
     primaryId,
     systemNamespace,
@@ -257,6 +249,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     get debug() {
       return debug;
     },
+    debugSource,
     clusterStatuses,
     readiness,
     whenReady,
@@ -279,13 +272,13 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
       log.info('horizon stopped');
     },
   };
-  metrics.attach(horizon);
+  metrics.attach(debugSource);
   if (options.debugAddress !== undefined) {
     try {
       debug = await startDebugServer({
         address: options.debugAddress,
         ...(options.debugToken ? { token: options.debugToken } : {}),
-        source: horizon,
+        source: debugSource,
         metrics,
       });
     } catch (err) {

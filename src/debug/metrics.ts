@@ -8,7 +8,7 @@ import type { AckEvent, ConnectEvent, DisconnectEvent, NackEvent, PushSentEvent,
 import type { DebugSource } from './source.js';
 
 /** What the scrape-time gauges read; bound once Horizon is assembled (metrics exist before it is). */
-export type MetricsSource = Pick<DebugSource, 'mesh' | 'clusterStatuses' | 'remoteSecrets' | 'readiness'>;
+export type MetricsSource = Pick<DebugSource, 'mesh' | 'clusters' | 'readiness'>;
 
 interface PushMetrics {
   pushes: { inc(v?: number): void };
@@ -89,8 +89,8 @@ export class HorizonMetrics implements XdsServerObserver {
         const counts = new Map<string, number>(SYNC_STATUSES.map((s) => [s, 0]));
         const source = self.source;
         if (source) {
-          for (const c of source.clusterStatuses()) counts.set(c.syncStatus, (counts.get(c.syncStatus) ?? 0) + 1);
-          for (const r of source.remoteSecrets.statuses()) if (r.state === 'refused') counts.set('refused', counts.get('refused')! + 1);
+          for (const c of source.clusters.statuses()) counts.set(c.syncStatus, (counts.get(c.syncStatus) ?? 0) + 1);
+          for (const r of source.clusters.remoteSecrets()) if (r.state === 'refused') counts.set('refused', counts.get('refused')! + 1);
         }
         for (const [status, n] of counts) this.set({ status }, n);
       },
@@ -102,7 +102,7 @@ export class HorizonMetrics implements XdsServerObserver {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const c of self.source?.clusterStatuses() ?? []) this.set({ cluster: c.id }, c.staleSince !== undefined ? 1 : 0);
+        for (const c of self.source?.clusters.statuses() ?? []) this.set({ cluster: c.id }, c.staleSince !== undefined ? 1 : 0);
       },
     });
     new Gauge({
@@ -112,7 +112,7 @@ export class HorizonMetrics implements XdsServerObserver {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const c of self.source?.clusterStatuses() ?? []) {
+        for (const c of self.source?.clusters.statuses() ?? []) {
           const counts = new Map<string, number>();
           for (const w of c.watches) counts.set(w.state, (counts.get(w.state) ?? 0) + 1);
           for (const [state, n] of counts) this.set({ cluster: c.id, state }, n);

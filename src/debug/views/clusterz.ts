@@ -1,22 +1,12 @@
 // /debug/clusterz: every cluster Horizon reads, primary first, then the other registered clusters, then
 // the Secret keys it refused (bad kubeconfig, conflicting cluster ID) with the reason. Field names are a
 // contract: end-to-end tests and the `status` command read them.
-import type { DebugSource } from '../source.js';
+import type { ClusterWatchStatus, DebugClusters } from '../source.js';
 
 export type ClusterzSyncStatus = 'syncing' | 'synced' | 'timeout' | 'closed' | 'refused';
 
 /** One watch on the cluster's API server, whoever owns it (cluster, remote-secrets, mesh-networks). */
-export interface ClusterzWatch {
-  owner: string;
-  path: string;
-  state: 'starting' | 'synced' | 'failing' | 'absent' | 'stopped';
-  since: string;
-  lastError?: string;
-  /** Failed attempts in a row. */
-  failures: number;
-  handlerErrors: number;
-  lastHandlerError?: string;
-}
+export type ClusterzWatch = ClusterWatchStatus;
 
 export interface ClusterzEntry {
   id: string;
@@ -38,9 +28,9 @@ export interface ClusterzEntry {
   watches?: ClusterzWatch[];
 }
 
-export function clusterz(source: DebugSource): ClusterzEntry[] {
-  const remote = source.remoteSecrets.statuses();
-  const out: ClusterzEntry[] = source.clusterStatuses().map((c) => {
+export function clusterz(clusters: DebugClusters): ClusterzEntry[] {
+  const remote = clusters.remoteSecrets();
+  const out: ClusterzEntry[] = clusters.statuses().map((c) => {
     const owner = c.secret ? remote.find((r) => r.secret.namespace === c.secret!.namespace && r.secret.name === c.secret!.name && r.secret.key === c.secret!.key) : undefined;
     let rotation: ClusterzEntry['rotation'];
     if (owner?.state === 'rotating') rotation = { state: 'syncing', since: owner.since, message: owner.error ?? 'new kubeconfig is syncing' };
@@ -56,7 +46,7 @@ export function clusterz(source: DebugSource): ClusterzEntry[] {
       ...(c.staleSince !== undefined ? { staleSince: c.staleSince } : {}),
       ...(c.lastError ? { lastError: c.lastError } : {}),
       ...(rotation ? { rotation } : {}),
-      watches: c.watches,
+      watches: [...c.watches],
     };
   });
   for (const r of remote) {

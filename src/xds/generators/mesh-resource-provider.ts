@@ -296,6 +296,25 @@ export class MeshResourceProvider implements XdsResourceProvider {
     return this.routes(host, port, proxyless);
   }
 
+  /**
+   * What `node` would be sent for these names, generated now: the cache is neither read nor filled, no
+   * name is remembered and no counter moves, so a debug read never changes what clients are served.
+   */
+  generateUncached(typeUrl: string, node: XdsNode, names: ReadonlySet<string>): EncodedResource[] {
+    const out: EncodedResource[] = [];
+    for (const name of names) {
+      const host = typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE ? parseClusterName(name)?.host : this.target(typeUrl, node, name)?.host;
+      if (host === undefined) continue;
+      try {
+        const r = this.generate(typeUrl, node, name, host).resource;
+        if (r) out.push(r);
+      } catch (err) {
+        this.log.error({ typeUrl, name, err: (err as Error).message }, 'resource generation failed (debug)');
+      }
+    }
+    return out;
+  }
+
   /** Every cluster name Horizon serves, for debug listings. */
   clusterNames(): string[] {
     return this.mesh.hostnames().flatMap((h) => clusterKeysOf(this.mesh, this.config, h).map((k) => clusterName(k.port, k.subset, k.host)));
