@@ -1,0 +1,40 @@
+// One xDS resource type as the mesh serves it, in the style of grpc-js-xds's xds-resource-type/: which
+// host a name is about, which clients share its bytes, how it is generated. The provider caches and
+// invalidates; a type only answers these questions. Adding a type means adding a file (and listing it
+// in index.ts), not editing a switch.
+import type { MeshModel } from '../../../mesh/mesh-model.js';
+import type { Hostname } from '../../../model/types.js';
+import type { XdsNode } from '../../xds-node.js';
+import type { IstioConfigIndex } from '../istio-config-index.js';
+
+/** What generators read: the mesh model and the Istio config index built from it. */
+export interface MeshView {
+  readonly mesh: MeshModel;
+  readonly config: IstioConfigIndex;
+}
+
+export interface ResourceType {
+  readonly typeUrl: string;
+  /** Whether a change of a host's endpoints alone changes this type's resources (only EDS). */
+  readonly followsEndpoints: boolean;
+  /**
+   * The service a name is about, as `node` means it; undefined when no resource of this type can have
+   * that name. Called for every subscribe and unsubscribe: cheap and pure.
+   */
+  hostOf(name: string, node: XdsNode, view: MeshView): Hostname | undefined;
+  /** Clients with equal variants get the same bytes for a name (EDS: the network view; CDS: the client kind). */
+  variantOf(name: string, node: XdsNode): string;
+  /** The resource's own bytes, or undefined when it does not exist. May throw (XdsEncodeError) for input a client would reject. */
+  generate(view: MeshView, name: string, host: Hostname, node: XdsNode): Uint8Array | undefined;
+  /** What a wildcard subscriber gets; absent when the type is always asked for by name. */
+  readonly wildcard?: {
+    /** Clients with equal variants get the same list. */
+    variantOf(node: XdsNode): string;
+    names(view: MeshView, node: XdsNode): string[];
+  };
+}
+
+/** CDS and RDS differ between proxyless gRPC and Envoy (load balancers, hash policies). */
+export function clientKind(node: XdsNode): 'grpc' | 'envoy' {
+  return node.proxyless ? 'grpc' : 'envoy';
+}

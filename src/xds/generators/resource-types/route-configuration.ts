@@ -1,0 +1,19 @@
+// RouteConfiguration (RDS): the routes of one service port, from its VirtualService or the default
+// route, per client kind (hash policies differ).
+import { encodeRouteConfiguration } from '../../resources/route-configuration.js';
+import { ROUTE_CONFIGURATION_TYPE } from '../../type-urls.js';
+import { splitHostPort } from '../names.js';
+import { RouteBuilder } from '../rds.js';
+import type { ResourceType } from './resource-type.js';
+import { targetHostOf, targetVariantOf } from './target-names.js';
+
+export const routeConfigurationType: ResourceType = {
+  typeUrl: ROUTE_CONFIGURATION_TYPE,
+  followsEndpoints: false,
+  hostOf: targetHostOf,
+  variantOf: targetVariantOf,
+  generate(view, name, host, node) {
+    const built = new RouteBuilder(view.mesh, view.config, node.proxyless).build(host, splitHostPort(name)!.port);
+    return built ? encodeRouteConfiguration({ ...built.input, name }) : undefined;
+  },
+};
