@@ -1,6 +1,7 @@
 // /debug/config_dump?proxyID=: every resource the proxy holds, by type, in proto3 JSON. Resources are
-// rendered from Horizon's cache for that proxy's view; `upToDate: false` marks one whose current version
-// differs from the version last sent (a push is on its way, or the proxy rejected it).
+// generated now for that proxy's view, uncached (a debug read never fills the serving cache);
+// `upToDate: false` marks one whose current version differs from the version last sent (a push is on
+// its way, or the proxy rejected it).
 import type { JsonObject } from '../../xds/codec/struct.js';
 import { anyToProto3Json } from '../../xds/codec/proto-json.js';
 import { kindOf, PUSH_ORDER } from '../../xds/type-urls.js';
@@ -37,7 +38,7 @@ export function configDump(source: DebugSource, params: URLSearchParams): Config
     const list: DumpedResource[] = [];
     const found = new Set<string>();
     if (names.size > 0) {
-      for (const r of source.provider.resources(t.typeUrl, node, names)) {
+      for (const r of source.provider.generateUncached(t.typeUrl, node, names)) {
         if (!names.has(r.name) || found.has(r.name)) continue;
         found.add(r.name);
         const json = anyToProto3Json(r.any);

@@ -37,7 +37,7 @@ export function proxyEdsz(source: DebugSource, params: URLSearchParams): JsonObj
   const names = new Set(Object.keys(eds?.sent ?? {}));
   if (names.size === 0) return [];
   const out: JsonObject[] = [];
-  for (const r of source.provider.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE, conn.node!, names)) {
+  for (const r of source.provider.generateUncached(CLUSTER_LOAD_ASSIGNMENT_TYPE, conn.node!, names)) {
     const json = anyToProto3Json(r.any);
     if (!json.ok) continue;
     const { '@type': _type, ...cla } = json.value;
