@@ -73,39 +73,42 @@ function strings(v: unknown): string[] {
 
 /**
  * Checks an encoded Node {id = 1, cluster = 2, metadata = 3, locality = 4, user_agent_name = 6, ...} before
- * protobufjs decodes it: its size, and its metadata's size, wire types and nesting (protobufjs and
- * structToJson recurse once per level).
+ * protobufjs decodes it: its metadata's size, the node's size (the other fields may take as many bytes
+ * again), and the metadata's wire types and nesting (protobufjs and structToJson recurse per level).
+ * `what` names the request for messages ("DiscoveryRequest").
  */
-export function checkNodeBytes(view: Uint8Array, bounds: Pick<RequestBounds, 'nodeMetadataBytes'>, where: string): Decoded<void> {
+export function checkNodeBytes(view: Uint8Array, bounds: Pick<RequestBounds, 'nodeMetadataBytes'>, what: string): Decoded<void> {
   const max = bounds.nodeMetadataBytes;
-  if (view.length > 2 * max) {
-    return overLimit('nodeMetadataBytes', max, view.length, `${where} of ${view.length} bytes (metadata and the other fields may take twice the limit together)`);
-  }
   try {
+    const metadata: number[] = [];
     let metadataBytes = 0;
     forEachField(view, 0, view.length, (field, wire, start, end) => {
       if (field !== 3) return;
       if (wire !== 2) throw new Malformed(`metadata has wire type ${wire}, expected 2`);
       metadataBytes += end - start;
-      if (metadataBytes <= max) checkStruct(view, start, end, { maxDepth: MAX_METADATA_DEPTH });
+      metadata.push(start, end);
     });
-    if (metadataBytes > max) return overLimit('nodeMetadataBytes', max, metadataBytes, `${where} metadata`);
+    if (metadataBytes > max) return overLimit('nodeMetadataBytes', max, metadataBytes, `${what} node metadata`);
+    if (view.length > 2 * max) {
+      return overLimit('nodeMetadataBytes', max, view.length, `${what} node of ${view.length} bytes (its other fields may take as many bytes as its metadata)`);
+    }
+    for (let i = 0; i < metadata.length; i += 2) checkStruct(view, metadata[i]!, metadata[i + 1]!, { maxDepth: MAX_METADATA_DEPTH });
     return ok(undefined);
   } catch (err) {
-    return fail(`${where}: ${errorText(err)}`);
+    return fail(`malformed ${what}: node: ${errorText(err)}`);
   }
 }
 
 /** An encoded Node, checked (checkNodeBytes) and then decoded. */
-export function decodeNode(bytes: Uint8Array, bounds: Pick<RequestBounds, 'nodeMetadataBytes'> = defaultRequestBounds, where = 'node'): Decoded<XdsNode> {
+export function decodeNode(bytes: Uint8Array, bounds: Pick<RequestBounds, 'nodeMetadataBytes'> = defaultRequestBounds, what = 'Node'): Decoded<XdsNode> {
   const view = strictView(bytes);
-  const checked = checkNodeBytes(view, bounds, where);
+  const checked = checkNodeBytes(view, bounds, what);
   if (!checked.ok) return checked;
   try {
     const { Node } = xdsTypes();
     return ok(parseNode(Node.toObject(Node.decode(view), TO_OBJECT) as DecodedNode));
   } catch (err) {
-    return fail(`${where}: ${errorText(err)}`);
+    return fail(`malformed ${what}: node: ${errorText(err)}`);
   }
 }
 
@@ -169,7 +172,7 @@ export class DiscoveryRequestView {
   readNode(bounds: Pick<RequestBounds, 'nodeMetadataBytes'> = defaultRequestBounds): Decoded<XdsNode | undefined> {
     if (this.nodeRead === undefined) {
       if (this.nodeStart < 0) this.nodeRead = ok(undefined);
-      else this.nodeRead = decodeNode(strictView(this.buf).subarray(this.nodeStart, this.nodeEnd), bounds, 'malformed DiscoveryRequest: node');
+      else this.nodeRead = decodeNode(strictView(this.buf).subarray(this.nodeStart, this.nodeEnd), bounds, 'DiscoveryRequest');
     }
     return this.nodeRead;
   }
@@ -323,7 +326,7 @@ export function decodeDeltaDiscoveryRequest(bytes: Uint8Array, bounds: RequestBo
   const names = Math.max(subscribe, unsubscribe, initial);
   if (names > bounds.names) return overLimit('namesPerStream', bounds.names, names, 'DeltaDiscoveryRequest');
   if (nodeStart >= 0) {
-    const checked = checkNodeBytes(view.subarray(nodeStart, nodeEnd), bounds, 'malformed DeltaDiscoveryRequest: node');
+    const checked = checkNodeBytes(view.subarray(nodeStart, nodeEnd), bounds, 'DeltaDiscoveryRequest');
     if (!checked.ok) return checked;
   }
   try {

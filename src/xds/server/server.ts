@@ -26,7 +26,9 @@ export interface XdsServerOptions {
   observer?: XdsServerObserver;
   /** Size limits (limits.ts); defaults for what is not given. */
   limits?: Partial<Limits>;
-  /** Extra grpc-js server options, over the defaults below (keepalive, idle connections, message size). */
+  /** Socket time bounds (DEFAULT_SOCKET_BOUNDS for what is not given). */
+  socketBounds?: Partial<SocketBounds>;
+  /** Extra grpc-js server options, over what Horizon sets (they win). */
   grpcOptions?: grpc.ServerOptions;
   /** Window of the summarised client logs (NACKs, limits, broken requests); default 30 s. */
   logWindowMs?: number;
@@ -57,17 +59,21 @@ const identity = (b: Buffer): Buffer => b;
 export const PUSH_SLICE_MS = 4;
 
 /**
- * grpc-js options Horizon sets. A socket whose peer stops speaking HTTP/2 must not stay forever: one
- * that never finishes its preface, sends half a header block, or sent frames Node's HTTP/2 rejected
- * (Node answers GOAWAY, then stops reading without closing the socket) stops answering pings and is
- * dropped by keepalive; a connection with no stream at all is closed when idle. Real clients answer
- * pings on their own and always keep their ADS stream open.
+ * How long a socket may go without speaking HTTP/2 properly. One that never finishes its preface, sends
+ * half a header block, or sent frames Node's HTTP/2 rejected (Node answers GOAWAY, then stops reading
+ * without closing the socket) stops answering pings and is dropped by keepalive; a connection with no
+ * stream at all is closed when idle. Real clients answer pings on their own and keep their ADS stream.
  */
-export const GRPC_DEFAULTS: Readonly<grpc.ServerOptions> = Object.freeze({
-  'grpc.keepalive_time_ms': 30_000,
-  'grpc.keepalive_timeout_ms': 20_000,
-  'grpc.max_connection_idle_ms': 60_000,
-});
+export interface SocketBounds {
+  /** The server pings every connection this often (grpc.keepalive_time_ms). */
+  keepaliveMs: number;
+  /** ...and closes it when the answer takes longer than this (grpc.keepalive_timeout_ms). */
+  keepaliveTimeoutMs: number;
+  /** A connection without any stream for this long is closed (grpc.max_connection_idle_ms). */
+  idleMs: number;
+}
+
+export const DEFAULT_SOCKET_BOUNDS: Readonly<SocketBounds> = Object.freeze({ keepaliveMs: 30_000, keepaliveTimeoutMs: 20_000, idleMs: 60_000 });
 
 function adsServiceDefinition(): grpc.ServiceDefinition {
   const method = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
@@ -154,8 +160,11 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     conn.start();
   };
 
+  const sockets = { ...DEFAULT_SOCKET_BOUNDS, ...options.socketBounds };
   const server = new grpc.Server({
-    ...GRPC_DEFAULTS,
+    'grpc.keepalive_time_ms': sockets.keepaliveMs,
+    'grpc.keepalive_timeout_ms': sockets.keepaliveTimeoutMs,
+    'grpc.max_connection_idle_ms': sockets.idleMs,
     // grpc-js reads the length prefix and refuses a bigger message (RESOURCE_EXHAUSTED) before buffering it.
     'grpc.max_receive_message_length': limits.requestBytes,
     ...options.grpcOptions,
