@@ -202,9 +202,14 @@ export function readDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryRequestV
   // Strings are read straight out of one Buffer view (toString with a range allocates no view per field).
   const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   try {
-    let versionInfo = '';
-    let typeUrl = '';
-    let responseNonce = '';
+    // Byte ranges of the last version_info, type_url and response_nonce: strings made once, after the
+    // scan (a request repeating a field a million times costs no million strings).
+    let version0 = 0;
+    let version1 = 0;
+    let type0 = 0;
+    let type1 = 0;
+    let nonce0 = 0;
+    let nonce1 = 0;
     let nodeStart = -1;
     let nodeEnd = -1;
     let errorDetail: ErrorDetail | undefined;
@@ -228,7 +233,8 @@ export function readDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryRequestV
         if (stop > end) throw new Malformed(`field ${field} runs past the end`);
         switch (field) {
           case 1:
-            versionInfo = buf.toString('utf8', pos, stop);
+            version0 = pos;
+            version1 = stop;
             break;
           case 2: // a repeated node: the last one is read (protobuf would merge them; no client sends two)
             nodeStart = pos;
@@ -241,10 +247,12 @@ export function readDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryRequestV
             namesEnd = stop;
             break;
           case 4:
-            typeUrl = buf.toString('utf8', pos, stop);
+            type0 = pos;
+            type1 = stop;
             break;
           case 5:
-            responseNonce = buf.toString('utf8', pos, stop);
+            nonce0 = pos;
+            nonce1 = stop;
             break;
           case 6: {
             const { Status } = xdsTypes();
@@ -274,6 +282,9 @@ export function readDiscoveryRequest(raw: Uint8Array): Decoded<DiscoveryRequestV
       namesEnd = 0;
     }
     if (!contiguous) namesStart = -1;
+    const versionInfo = version1 > version0 ? buf.toString('utf8', version0, version1) : '';
+    const typeUrl = type1 > type0 ? buf.toString('utf8', type0, type1) : '';
+    const responseNonce = nonce1 > nonce0 ? buf.toString('utf8', nonce0, nonce1) : '';
     return ok(new DiscoveryRequestView(buf, versionInfo, typeUrl, responseNonce, nodeStart, nodeEnd, errorDetail, namesStart, namesEnd, nameCount));
   } catch (err) {
     return fail(`malformed DiscoveryRequest: ${errorText(err)}`);
