@@ -6,24 +6,17 @@ import * as grpc from '@grpc/grpc-js';
 import { strict as assert } from 'node:assert';
 import { pino } from 'pino';
 import type { Limits } from '../../src/limits.js';
-import { AdsClient } from '../../src/xds/client/ads-client.js';
 import { encodeDeltaDiscoveryRequest, encodeDiscoveryRequest } from '../../src/xds/codec/requests.js';
 import type { LimitEvent, NackEvent } from '../../src/xds/server/observer.js';
-import { startXdsServer, type XdsServer } from '../../src/xds/server/server.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS } from '../../src/xds/type-urls.js';
-import { StaticProvider } from '../support/static-provider.js';
 import { waitFor } from '../support/wait.js';
-import { claInput, changes } from './ads-support.js';
+import { claInput, changes, harness, type Harness } from './ads-support.js';
 
-interface Setup {
-  server: XdsServer;
-  provider: StaticProvider;
+interface Setup extends Harness {
   limits: LimitEvent[];
   nacks: NackEvent[];
   /** Log lines (parsed) at warn and above. */
   lines: { msg: string; [k: string]: unknown }[];
-  client(opts?: Partial<ConstructorParameters<typeof AdsClient>[0]>): AdsClient;
-  close(): Promise<void>;
 }
 
 let setup: Setup | undefined;
@@ -31,34 +24,10 @@ let setup: Setup | undefined;
 async function start(limits: Partial<Limits> = {}): Promise<Setup> {
   const lines: Setup['lines'] = [];
   const log = pino({ level: 'warn', base: undefined }, { write: (l: string) => lines.push(JSON.parse(l)) });
-  const provider = new StaticProvider();
   const limitEvents: LimitEvent[] = [];
   const nacks: NackEvent[] = [];
-  const server = await startXdsServer({
-    address: '127.0.0.1:0',
-    provider,
-    limits,
-    log,
-    observer: { onLimitExceeded: (e) => limitEvents.push(e), onNack: (e) => nacks.push(e) },
-  });
-  const clients: AdsClient[] = [];
-  let n = 0;
-  setup = {
-    server,
-    provider,
-    limits: limitEvents,
-    nacks,
-    lines,
-    client(opts = {}) {
-      const c = new AdsClient({ address: server.address, node: { id: `node-${++n}`, metadata: { NETWORK: 'network1' } }, ...opts });
-      clients.push(c);
-      return c;
-    },
-    async close() {
-      for (const c of clients) c.close();
-      await server.close();
-    },
-  };
+  const h = await harness({ onLimitExceeded: (e) => limitEvents.push(e), onNack: (e) => nacks.push(e) }, { limits, log });
+  setup = Object.assign(h, { limits: limitEvents, nacks, lines });
   return setup;
 }
 
