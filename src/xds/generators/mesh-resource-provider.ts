@@ -15,7 +15,7 @@ import { IstioConfigIndex } from './istio-config-index.js';
 import { clusterName, parseClusterName } from './names.js';
 import { RouteBuilder, type RouteConfigResult } from './rds.js';
 import { ResourceCache, type ResourceCacheSizes } from './resource-cache.js';
-import { MESH_RESOURCE_TYPES, type MeshView, type ResourceType } from './resource-types/index.js';
+import { MESH_RESOURCE_TYPES, type MeshView, type NameTarget, type ResourceType } from './resource-types/index.js';
 
 export interface MeshResourceProviderOptions {
   systemNamespace: string;
@@ -95,7 +95,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
   }
 
   hostOf(typeUrl: string, name: string, node: XdsNode): Hostname | undefined {
-    return this.types.get(typeUrl)?.hostOf(name, node, this.view);
+    return this.types.get(typeUrl)?.parse(name, node, this.view)?.host;
   }
 
   private wildcard(type: ResourceType, node: XdsNode): EncodedResource[] {
@@ -121,18 +121,18 @@ export class MeshResourceProvider implements XdsResourceProvider {
       this.counters.hits++;
       return hit.resource;
     }
-    const host = type.hostOf(name, node, this.view);
+    const target = type.parse(name, node, this.view);
     // Not a name of this type: nothing to cache (it can never exist).
-    if (host === undefined) return undefined;
+    if (target === undefined) return undefined;
     this.counters.misses++;
-    const resource = this.generate(type, node, name, host);
-    this.cache.set(type.typeUrl, variant, name, host, resource);
+    const resource = this.generate(type, node, name, target);
+    this.cache.set(type.typeUrl, variant, name, target.host, resource);
     return resource;
   }
 
-  private generate(type: ResourceType, node: XdsNode, name: string, host: Hostname): EncodedResource | undefined {
+  private generate(type: ResourceType, node: XdsNode, name: string, target: NameTarget): EncodedResource | undefined {
     try {
-      const bytes = type.generate(this.view, name, host, node);
+      const bytes = type.generate(this.view, name, target, node);
       return bytes ? encodedResource(type.typeUrl, name, bytes) : undefined;
     } catch (err) {
       // A resource that cannot be encoded is left out (and logged), never half-sent.
@@ -153,8 +153,8 @@ export class MeshResourceProvider implements XdsResourceProvider {
     const list = names ?? type.wildcard?.names(this.view, node) ?? [];
     const out: EncodedResource[] = [];
     for (const name of list) {
-      const host = type.hostOf(name, node, this.view);
-      const r = host === undefined ? undefined : this.generate(type, node, name, host);
+      const target = type.parse(name, node, this.view);
+      const r = target === undefined ? undefined : this.generate(type, node, name, target);
       if (r) out.push(r);
     }
     return out;

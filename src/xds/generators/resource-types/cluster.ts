@@ -2,17 +2,16 @@
 import { encodeEdsCluster } from '../../resources/cluster.js';
 import { CLUSTER_TYPE } from '../../type-urls.js';
 import { buildCluster, clusterKeysOf } from '../cds.js';
-import { clusterName, parseClusterName } from '../names.js';
+import { clusterName, parseClusterName, type ClusterKey } from '../names.js';
 import { clientKind, type ResourceType } from './resource-type.js';
 
-export const clusterType: ResourceType = {
+export const clusterType: ResourceType<ClusterKey> = {
   typeUrl: CLUSTER_TYPE,
   followsEndpoints: false,
-  hostOf: (name) => parseClusterName(name)?.host,
+  parse: parseClusterName,
   variantOf: (_name, node) => clientKind(node),
-  generate(view, name, _host, node) {
-    const key = parseClusterName(name);
-    const built = key && buildCluster(view.mesh, view.config, key, node.proxyless);
+  generate(view, _name, key, node) {
+    const built = buildCluster(view.mesh, view.config, key, node.proxyless);
     return built ? encodeEdsCluster(built) : undefined;
   },
   wildcard: {

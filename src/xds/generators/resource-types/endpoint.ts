@@ -4,17 +4,16 @@ import { encodeClusterLoadAssignment } from '../../resources/cluster-load-assign
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../type-urls.js';
 import { networkViewOf } from '../../xds-node.js';
 import { buildAssignment } from '../eds.js';
-import { parseClusterName } from '../names.js';
+import { parseClusterName, type ClusterKey } from '../names.js';
 import type { ResourceType } from './resource-type.js';
 
-export const endpointType: ResourceType = {
+export const endpointType: ResourceType<ClusterKey> = {
   typeUrl: CLUSTER_LOAD_ASSIGNMENT_TYPE,
   followsEndpoints: true,
-  hostOf: (name) => parseClusterName(name)?.host,
+  parse: parseClusterName,
   variantOf: (_name, node) => node.viewKey,
-  generate(view, name, _host, node) {
-    const key = parseClusterName(name);
-    const built = key && buildAssignment(view.mesh, view.config, key, networkViewOf(node));
+  generate(view, _name, key, node) {
+    const built = buildAssignment(view.mesh, view.config, key, networkViewOf(node));
     return built ? encodeClusterLoadAssignment(built.input) : undefined;
   },
 };

@@ -5,6 +5,6 @@ import { listenerType } from './listener.js';
 import { routeConfigurationType } from './route-configuration.js';
 import type { ResourceType } from './resource-type.js';
 
-export type { MeshView, ResourceType } from './resource-type.js';
+export type { MeshView, NameTarget, ResourceType } from './resource-type.js';
 
 export const MESH_RESOURCE_TYPES: readonly ResourceType[] = [clusterType, endpointType, listenerType, routeConfigurationType];

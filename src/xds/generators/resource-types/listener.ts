@@ -2,17 +2,16 @@
 // it (Envoy's listeners are out of Horizon's scope).
 import { encodeApiListener } from '../../resources/listener.js';
 import { LISTENER_TYPE } from '../../type-urls.js';
-import { routeConfigName, splitHostPort } from '../names.js';
+import { routeConfigName } from '../names.js';
 import { clientKind, type ResourceType } from './resource-type.js';
-import { targetHostOf, targetVariantOf } from './target-names.js';
+import { parseTarget, targetVariantOf, type HostPort } from './target-names.js';
 
-export const listenerType: ResourceType = {
+export const listenerType: ResourceType<HostPort> = {
   typeUrl: LISTENER_TYPE,
   followsEndpoints: false,
-  hostOf: (name, node, view) => (node.proxyless ? targetHostOf(name, node, view) : undefined),
+  parse: (name, node, view) => (node.proxyless ? parseTarget(name, node, view) : undefined),
   variantOf: targetVariantOf,
-  generate(view, name, host) {
-    const port = splitHostPort(name)!.port;
+  generate(view, name, { host, port }) {
     const exists = view.mesh.serviceInstances(host).some((s) => s.ports.some((p) => p.port === port));
     return exists ? encodeApiListener({ name, routeConfigName: routeConfigName(host, port) }) : undefined;
   },

@@ -13,19 +13,24 @@ export interface MeshView {
   readonly config: IstioConfigIndex;
 }
 
-export interface ResourceType {
+/** What a name means: at least the service it is about (cluster names also carry port and subset). */
+export interface NameTarget {
+  host: Hostname;
+}
+
+export interface ResourceType<T extends NameTarget = NameTarget> {
   readonly typeUrl: string;
   /** Whether a change of a host's endpoints alone changes this type's resources (only EDS). */
   readonly followsEndpoints: boolean;
   /**
-   * The service a name is about, as `node` means it; undefined when no resource of this type can have
-   * that name. Called for every subscribe and unsubscribe: cheap and pure.
+   * What a name means for `node`; undefined when no resource of this type can have that name. Called for
+   * every subscribe and unsubscribe (for the host) and every cache miss: cheap and pure.
    */
-  hostOf(name: string, node: XdsNode, view: MeshView): Hostname | undefined;
+  parse(name: string, node: XdsNode, view: MeshView): T | undefined;
   /** Clients with equal variants get the same bytes for a name (EDS: the network view; CDS: the client kind). */
   variantOf(name: string, node: XdsNode): string;
   /** The resource's own bytes, or undefined when it does not exist. May throw (XdsEncodeError) for input a client would reject. */
-  generate(view: MeshView, name: string, host: Hostname, node: XdsNode): Uint8Array | undefined;
+  generate(view: MeshView, name: string, target: T, node: XdsNode): Uint8Array | undefined;
   /** What a wildcard subscriber gets; absent when the type is always asked for by name. */
   readonly wildcard?: {
     /** Clients with equal variants get the same list. */

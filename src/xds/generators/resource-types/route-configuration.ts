@@ -2,18 +2,17 @@
 // route, per client kind (hash policies differ).
 import { encodeRouteConfiguration } from '../../resources/route-configuration.js';
 import { ROUTE_CONFIGURATION_TYPE } from '../../type-urls.js';
-import { splitHostPort } from '../names.js';
 import { RouteBuilder } from '../rds.js';
 import type { ResourceType } from './resource-type.js';
-import { targetHostOf, targetVariantOf } from './target-names.js';
+import { parseTarget, targetVariantOf, type HostPort } from './target-names.js';
 
-export const routeConfigurationType: ResourceType = {
+export const routeConfigurationType: ResourceType<HostPort> = {
   typeUrl: ROUTE_CONFIGURATION_TYPE,
   followsEndpoints: false,
-  hostOf: targetHostOf,
+  parse: parseTarget,
   variantOf: targetVariantOf,
-  generate(view, name, host, node) {
-    const built = new RouteBuilder(view.mesh, view.config, node.proxyless).build(host, splitHostPort(name)!.port);
+  generate(view, name, { host, port }, node) {
+    const built = new RouteBuilder(view.mesh, view.config, node.proxyless).build(host, port);
     return built ? encodeRouteConfiguration({ ...built.input, name }) : undefined;
   },
 };

@@ -5,9 +5,16 @@ import type { XdsNode } from '../../xds-node.js';
 import { qualifyTargetHost, splitHostPort } from '../names.js';
 import { clientKind, type MeshView } from './resource-type.js';
 
-export function targetHostOf(name: string, node: XdsNode, view: MeshView): Hostname | undefined {
+/** The service and port a `<host>:<port>` name means for the caller. */
+export interface HostPort {
+  host: Hostname;
+  port: number;
+}
+
+export function parseTarget(name: string, node: XdsNode, view: MeshView): HostPort | undefined {
   const hp = splitHostPort(name);
-  return hp ? qualifyTargetHost(hp.host, view.mesh.domain, node.namespace) : undefined;
+  const host = hp && qualifyTargetHost(hp.host, view.mesh.domain, node.namespace);
+  return host ? { host, port: hp!.port } : undefined;
 }
 
 /** Callers share bytes unless the name is one label (then it depends on their namespace); and by client kind. */
