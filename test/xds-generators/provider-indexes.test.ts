@@ -6,7 +6,7 @@ import type { MeshModel } from '../../src/mesh/mesh-model.js';
 import { jsonToStruct } from '../../src/xds/codec/struct.js';
 import { MeshResourceProvider } from '../../src/xds/generators/mesh-resource-provider.js';
 import { parseNode } from '../../src/xds/xds-node.js';
-import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS } from '../../src/xds/type-urls.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS, LISTENER_TYPE as LDS, ROUTE_CONFIGURATION_TYPE as RDS } from '../../src/xds/type-urls.js';
 
 // An empty mesh: every name asked for is of a service that does not exist.
 const mesh = {
@@ -51,8 +51,20 @@ describe('mesh resource provider cache', () => {
     // Names that are no cluster name are neither generated nor cached.
     assert.deepEqual(p.resources(EDS, node('view-0'), new Set(['not-a-cluster', 'outbound|0||x'])), []);
     assert.equal(p.cacheSizes().entries, 0);
-    assert.equal(p.hostOf(EDS, name(3), node('v')), 'svc-3.ns.svc.cluster.local');
-    assert.equal(p.hostOf(EDS, 'not-a-cluster', node('v')), undefined);
+    assert.equal(p.hostOf(EDS, name(3)), 'svc-3.ns.svc.cluster.local');
+    assert.equal(p.hostOf(EDS, 'not-a-cluster'), undefined);
+  });
+
+  it('listener and route names: filed under their service, a one-label name under its label, which every such service pushes', () => {
+    const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system' });
+    assert.equal(p.hostOf(LDS, 'helloworld.sample:5000'), 'helloworld.sample.svc.cluster.local');
+    assert.equal(p.hostOf(RDS, 'helloworld.sample.svc.cluster.local:5000'), 'helloworld.sample.svc.cluster.local');
+    assert.equal(p.hostOf(LDS, 'helloworld:5000'), 'helloworld', 'its service depends on the caller namespace');
+    assert.equal(p.hostOf(LDS, 'helloworld'), undefined, 'no port: never a listener');
+    const push = p.onMeshChanges({ full: false, services: new Set(['helloworld.sample.svc.cluster.local']), endpoints: new Set(), configHosts: new Set(), since: 0 });
+    assert.deepEqual([...push!.changes!.get(LDS)!].sort(), ['helloworld', 'helloworld.sample.svc.cluster.local']);
+    assert.deepEqual([...push!.changes!.get(RDS)!].sort(), ['helloworld', 'helloworld.sample.svc.cluster.local']);
+    assert.deepEqual([...push!.changes!.get(EDS)!], ['helloworld.sample.svc.cluster.local']);
   });
 
   it('debug reads (generateUncached, explain*) neither fill nor read the cache', () => {

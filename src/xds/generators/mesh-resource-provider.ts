@@ -94,8 +94,8 @@ export class MeshResourceProvider implements XdsResourceProvider {
     return out;
   }
 
-  hostOf(typeUrl: string, name: string, node: XdsNode): Hostname | undefined {
-    return this.types.get(typeUrl)?.parse(name, node, this.view)?.host;
+  hostOf(typeUrl: string, name: string): string | undefined {
+    return this.types.get(typeUrl)?.hostOf(name, this.view);
   }
 
   private wildcard(type: ResourceType, node: XdsNode): EncodedResource[] {
@@ -191,9 +191,9 @@ export class MeshResourceProvider implements XdsResourceProvider {
     if (whole.size > 0) this.wildcards.clear();
     for (const host of whole) this.cache.dropHost(host);
     const endpointsOnly = [...changes.endpoints].filter((h) => !whole.has(h));
-    const push = new Map<string, Set<Hostname>>();
+    const push = new Map<string, Set<string>>();
     for (const type of this.types.values()) {
-      const hosts = new Set<Hostname>(whole);
+      const hosts = new Set<string>(type.changedHosts ? [...whole].flatMap((h) => type.changedHosts!(h, this.view)) : whole);
       if (type.followsEndpoints) {
         for (const host of endpointsOnly) {
           this.cache.dropHost(host, type.typeUrl);

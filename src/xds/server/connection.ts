@@ -213,27 +213,19 @@ export class Connection {
     this.close(details, false);
   }
 
-  /** The host the subscription index files a name under, as this stream's node means it. */
-  private hostOf(typeUrl: string, name: string): string | undefined {
-    const p = this.ctx.provider;
-    return p.hostOf ? p.hostOf(typeUrl, name, this.node!) : name;
-  }
-
   /** Adds a name to a subscription (and the index); false when it was there already. */
   subscribe(st: ConnTypeState, name: string): boolean {
     if (st.names.has(name)) return false;
     st.names.add(name);
     this.nameCount++;
-    const host = this.hostOf(st.typeUrl, name);
-    if (host !== undefined) this.ctx.index.add(st.typeUrl, host, name, st);
+    this.ctx.index.add(st.typeUrl, name, st);
     return true;
   }
 
   unsubscribe(st: ConnTypeState, name: string): boolean {
     if (!st.names.delete(name)) return false;
     this.nameCount--;
-    const host = this.hostOf(st.typeUrl, name);
-    if (host !== undefined) this.ctx.index.remove(st.typeUrl, host, name, st);
+    this.ctx.index.remove(st.typeUrl, name, st);
     return true;
   }
 
@@ -419,10 +411,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     for (const st of this.types.values()) {
-      for (const n of st.names) {
-        const host = this.hostOf(st.typeUrl, n);
-        if (host !== undefined) this.ctx.index.remove(st.typeUrl, host, n, st);
-      }
+      for (const n of st.names) this.ctx.index.remove(st.typeUrl, n, st);
       if (st.wildcard) this.ctx.index.setWildcard(st.typeUrl, st, false);
       st.dirty = undefined;
     }

@@ -15,12 +15,13 @@ export interface XdsResourceProvider {
    */
   resources(typeUrl: string, node: XdsNode, names: ReadonlySet<string> | undefined): EncodedResource[];
   /**
-   * The host a name is about, as `node` means it: pushes name hosts (PushRequest.changes), and the
-   * server's subscription index finds a host's subscribed names by it. undefined: no resource can ever
-   * have that name (it is kept in the subscription, never indexed). Without hostOf, every name is its own
-   * host. Called on every subscribe and unsubscribe: it must be cheap and pure.
+   * The host a name is about, the same for every client (a name whose meaning depends on the client, like
+   * a one-label listener name, gets a host that the pushes of every service it may mean include). Pushes
+   * name hosts (PushRequest.changes), and the server's subscription index finds a host's subscribed
+   * names by it. undefined: no resource can ever have that name (never pushed). Without hostOf, every
+   * name is its own host. Called once per distinct subscribed name: pure.
    */
-  hostOf?(typeUrl: string, name: string, node: XdsNode): string | undefined;
+  hostOf?(typeUrl: string, name: string): string | undefined;
 }
 
 /** What changed, so the server can work out who needs a response. */

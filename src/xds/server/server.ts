@@ -112,7 +112,8 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   await checkPortFree(host, wantedPort, options.address);
   const log = options.log ?? logger('xds-server');
   const limits = resolveLimits(options.limits);
-  const index = new SubscriptionIndex<ConnTypeState>();
+  const provider = options.provider;
+  const index = new SubscriptionIndex<ConnTypeState>(provider.hostOf ? (typeUrl, name) => provider.hostOf!(typeUrl, name) : (_typeUrl, name) => name);
   const connections = new Map<string, Connection>();
   const admission = new StreamAdmission(limits);
   const reports = new ClientReports(log, options.observer, options.logWindowMs);
@@ -121,7 +122,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   let closing = false;
 
   const ctx: ConnectionContext = {
-    provider: options.provider,
+    provider,
     index,
     observer: options.observer,
     reports,

@@ -8,6 +8,7 @@ import { clientKind, type ResourceType } from './resource-type.js';
 export const clusterType: ResourceType<ClusterKey> = {
   typeUrl: CLUSTER_TYPE,
   followsEndpoints: false,
+  hostOf: (name) => parseClusterName(name)?.host,
   parse: parseClusterName,
   variantOf: (_name, node) => clientKind(node),
   generate(view, _name, key, node) {

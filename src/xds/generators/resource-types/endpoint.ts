@@ -10,6 +10,7 @@ import type { ResourceType } from './resource-type.js';
 export const endpointType: ResourceType<ClusterKey> = {
   typeUrl: CLUSTER_LOAD_ASSIGNMENT_TYPE,
   followsEndpoints: true,
+  hostOf: (name) => parseClusterName(name)?.host,
   parse: parseClusterName,
   variantOf: (_name, node) => node.viewKey,
   generate(view, _name, key, node) {

@@ -4,11 +4,13 @@ import { encodeApiListener } from '../../resources/listener.js';
 import { LISTENER_TYPE } from '../../type-urls.js';
 import { routeConfigName } from '../names.js';
 import { clientKind, type ResourceType } from './resource-type.js';
-import { parseTarget, targetVariantOf, type HostPort } from './target-names.js';
+import { parseTarget, targetChangedHosts, targetIndexHost, targetVariantOf, type HostPort } from './target-names.js';
 
 export const listenerType: ResourceType<HostPort> = {
   typeUrl: LISTENER_TYPE,
   followsEndpoints: false,
+  hostOf: targetIndexHost,
+  changedHosts: targetChangedHosts,
   parse: (name, node, view) => (node.proxyless ? parseTarget(name, node, view) : undefined),
   variantOf: targetVariantOf,
   generate(view, name, { host, port }) {

@@ -23,9 +23,14 @@ export interface ResourceType<T extends NameTarget = NameTarget> {
   /** Whether a change of a host's endpoints alone changes this type's resources (only EDS). */
   readonly followsEndpoints: boolean;
   /**
-   * What a name means for `node`; undefined when no resource of this type can have that name. Called for
-   * every subscribe and unsubscribe (for the host) and every cache miss: cheap and pure.
+   * The host the server's subscription index files a name under, the same for every client: the service
+   * it is about, or (for a name whose service depends on the client's namespace) a host that changedHosts
+   * adds to the pushes of every service it may mean. undefined when no resource can have that name.
    */
+  hostOf(name: string, view: MeshView): string | undefined;
+  /** The index hosts a change of a service concerns (default: just its own). */
+  changedHosts?(host: Hostname, view: MeshView): string[];
+  /** What a name means for `node`; undefined when no resource of this type can have that name. Every cache miss: cheap and pure. */
   parse(name: string, node: XdsNode, view: MeshView): T | undefined;
   /** Clients with equal variants get the same bytes for a name (EDS: the network view; CDS: the client kind). */
   variantOf(name: string, node: XdsNode): string;

@@ -1,14 +1,29 @@
 // Listener and route names are `<host>:<port>` as a client's xds:/// target spells the host: a
-// one-label host means a service in the caller's namespace, every other spelling one service.
+// one-label host means a service in the caller's namespace, every other spelling one service. For the
+// subscription index (the same for every client) a one-label name is filed under the label itself, and a
+// change of <label>.<namespace>.svc.<domain> is pushed to that label too: its subscribers in other
+// namespaces recompute and find their bytes unchanged.
 import type { Hostname } from '../../../model/types.js';
 import type { XdsNode } from '../../xds-node.js';
 import { qualifyTargetHost, splitHostPort } from '../names.js';
+import type { NameTarget } from './resource-type.js';
 import { clientKind, type MeshView } from './resource-type.js';
 
 /** The service and port a `<host>:<port>` name means for the caller. */
-export interface HostPort {
-  host: Hostname;
+export interface HostPort extends NameTarget {
   port: number;
+}
+
+export function targetIndexHost(name: string, view: MeshView): string | undefined {
+  const hp = splitHostPort(name);
+  if (!hp) return undefined;
+  return hp.host.includes('.') ? qualifyTargetHost(hp.host, view.mesh.domain, '') : hp.host;
+}
+
+export function targetChangedHosts(host: Hostname, view: MeshView): string[] {
+  const suffix = `.svc.${view.mesh.domain}`;
+  const dot = host.indexOf('.');
+  return host.endsWith(suffix) && dot > 0 ? [host, host.slice(0, dot)] : [host];
 }
 
 export function parseTarget(name: string, node: XdsNode, view: MeshView): HostPort | undefined {
