@@ -39,18 +39,24 @@ describe('mesh resource provider cache', () => {
   it('a full change empties the cache; a change of a host pushes that host, whoever asked for what', () => {
     const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system' });
     for (let i = 0; i < 500; i++) p.resources(EDS, node(`view-${i % 50}`), names(i));
-    assert.deepEqual(p.cacheSizes(), { entries: 500, bytes: 500 * 256, hosts: 500, variants: 50 });
+    assert.deepEqual(p.cacheSizes(), { entries: 500, stale: 0, bytes: 500 * 256, hosts: 500, variants: 50 });
     const full = p.onMeshChanges({ full: true, services: new Set(), endpoints: new Set(), configHosts: new Set(), since: Date.now() });
     assert.equal(full?.full, true);
-    assert.deepEqual(p.cacheSizes(), { entries: 0, bytes: 0, hosts: 0, variants: 0 });
+    assert.deepEqual(p.cacheSizes(), { entries: 0, stale: 0, bytes: 0, hosts: 0, variants: 0 });
     p.resources(EDS, node('view-0'), names(7));
     const push = p.onMeshChanges(change('svc-7.ns.svc.cluster.local'));
     assert.deepEqual([...(push?.changes?.get(EDS) ?? [])], ['svc-7.ns.svc.cluster.local']);
     assert.equal(push?.changes?.has(CDS), false, 'an endpoint change concerns EDS only');
-    assert.equal(p.cacheSizes().entries, 0, "the host's entry was dropped");
+    assert.deepEqual([p.cacheSizes().entries, p.cacheSizes().stale], [1, 1], "the host's entry is stale");
+    const misses = p.stats().misses;
+    p.resources(EDS, node('view-0'), names(7));
+    assert.deepEqual([p.stats().misses, p.cacheSizes().stale], [misses + 1, 0], 'and regenerated on the next ask');
+    p.onMeshChanges(change('svc-7.ns.svc.cluster.local'));
+    p.resources(EDS, node('view-0'), names(7));
+    assert.equal(p.cacheSizes().entries, 1);
     // Names that are no cluster name are neither generated nor cached.
     assert.deepEqual(p.resources(EDS, node('view-0'), new Set(['not-a-cluster', 'outbound|0||x'])), []);
-    assert.equal(p.cacheSizes().entries, 0);
+    assert.equal(p.cacheSizes().entries, 1);
     assert.equal(p.hostOf(EDS, name(3)), 'svc-3.ns.svc.cluster.local');
     assert.equal(p.hostOf(EDS, 'not-a-cluster'), undefined);
   });

@@ -1,6 +1,6 @@
 // What every client gets, computed from the mesh model and cached: each resource is generated and
 // encoded once per variant (network view for EDS; client kind for CDS/RDS) and the bytes are shared by
-// every client of that variant. A change drops only the entries of the hosts that changed and comes
+// every client of that variant. A change marks stale only the entries of the hosts that changed and comes
 // back as a push request naming those hosts; the server's subscription index knows which names of a
 // host anyone subscribes to, so nothing here remembers what clients asked for.
 import type { MeshChanges, MeshModel } from '../../mesh/mesh-model.js';
@@ -116,17 +116,19 @@ export class MeshResourceProvider implements XdsResourceProvider {
   /** One resource, from the cache or generated now. */
   private resource(type: ResourceType, node: XdsNode, name: string): EncodedResource | undefined {
     const variant = type.variantOf(name, node);
-    const hit = this.cache.get(type.typeUrl, variant, name);
-    if (hit) {
+    const entry = this.cache.get(type.typeUrl, variant, name);
+    if (entry?.fresh) {
       this.counters.hits++;
-      return hit.resource;
+      return entry.resource;
     }
-    const target = type.parse(name, node, this.view);
+    // A stale entry knows what its name means (equal variants mean equal targets).
+    const target = entry ? entry.target : type.parse(name, node, this.view);
     // Not a name of this type: nothing to cache (it can never exist).
     if (target === undefined) return undefined;
     this.counters.misses++;
     const resource = this.generate(type, node, name, target);
-    this.cache.set(type.typeUrl, variant, name, target.host, resource);
+    if (entry) this.cache.refresh(entry, resource);
+    else this.cache.add(type.typeUrl, variant, name, target, resource);
     return resource;
   }
 
@@ -189,14 +191,14 @@ export class MeshResourceProvider implements XdsResourceProvider {
     const whole = new Set<Hostname>([...changes.services, ...changes.configHosts]);
     if (changes.configHosts.size > 0) this.configIndex = undefined;
     if (whole.size > 0) this.wildcards.clear();
-    for (const host of whole) this.cache.dropHost(host);
+    for (const host of whole) this.cache.invalidateHost(host);
     const endpointsOnly = [...changes.endpoints].filter((h) => !whole.has(h));
     const push = new Map<string, Set<string>>();
     for (const type of this.types.values()) {
       const hosts = new Set<string>(type.changedHosts ? [...whole].flatMap((h) => type.changedHosts!(h, this.view)) : whole);
       if (type.followsEndpoints) {
         for (const host of endpointsOnly) {
-          this.cache.dropHost(host, type.typeUrl);
+          this.cache.invalidateHost(host, type.typeUrl);
           hosts.add(host);
         }
       }

@@ -1,22 +1,28 @@
-// Encoded resources by (type, variant, name), each filed under the host it is about so a change drops
-// exactly that host's entries. Found by nested maps on strings whose hashes are already computed (the
-// type URL constants, the node's view key, the subscribed name) rather than a key built per lookup: every
-// stream of a push looks up here. lru-cache keeps the byte bound and the eviction order (oldest made
-// first: a hit does not reorder, so the hot path stays map lookups); an entry that leaves it leaves the
-// maps with it. Keys come from clients (names, view keys from node metadata), so
-// the bound holds whatever they ask: entries for names that do not exist are cached too (asking again
-// costs nothing) and count like any other.
+// Encoded resources by (type, variant, name), each filed under the host it is about so a change marks
+// exactly that host's entries stale. Found by nested maps on strings whose hashes are already computed
+// (the type URL constants, the node's view key, the subscribed name) rather than a key built per lookup:
+// every stream of a push looks up here. A stale entry keeps what its name means (the parsed target), so
+// regenerating after a change parses nothing and looks the service up by the same host string, whose
+// hash is computed once (S1's small assignments measured 5-10% slower without that). lru-cache keeps the
+// byte bound and the eviction order (oldest made first: a hit does not reorder, so the hot path stays
+// map lookups); an entry that leaves it leaves the maps with it. Keys come from clients (names, view
+// keys from node metadata), so the bound holds whatever they ask: entries for names that do not exist
+// are cached too (asking again costs nothing) and count like any other.
 import { LRUCache } from 'lru-cache';
 import type { Hostname } from '../../model/types.js';
 import type { EncodedResource } from '../codec/any.js';
+import type { NameTarget } from './resource-types/index.js';
 
 export interface CacheEntry {
   readonly typeUrl: string;
   readonly variant: string;
   readonly name: string;
-  readonly host: Hostname;
+  /** What the name means (its host among it). */
+  readonly target: NameTarget;
   /** undefined: the resource does not exist. */
-  readonly resource: EncodedResource | undefined;
+  resource: EncodedResource | undefined;
+  /** False once a change of its host made it stale: regenerate before use. */
+  fresh: boolean;
 }
 
 /** What an entry is taken to cost besides its bytes (the entry, its map slots and strings). */
@@ -24,6 +30,8 @@ const ENTRY_OVERHEAD = 256;
 
 export interface ResourceCacheSizes {
   entries: number;
+  /** Entries a change made stale, waiting to be regenerated or evicted. */
+  stale: number;
   bytes: number;
   hosts: number;
   /** (type, variant) pairs with entries: variants of EDS are network views that clients pick. */
@@ -33,54 +41,78 @@ export interface ResourceCacheSizes {
 export class ResourceCache {
   private readonly byType = new Map<string, Map<string, Map<string, CacheEntry>>>();
   private readonly byHost = new Map<Hostname, Set<CacheEntry>>();
-  private readonly lru: LRUCache<CacheEntry, true>;
+  /** entry -> its size (a new size on regeneration is a new value, so lru-cache re-measures it). */
+  private readonly lru: LRUCache<CacheEntry, number>;
+  private stale = 0;
 
   constructor(maxBytes: number) {
-    this.lru = new LRUCache<CacheEntry, true>({
+    this.lru = new LRUCache<CacheEntry, number>({
       maxSize: maxBytes,
-      sizeCalculation: (_v, e) => ENTRY_OVERHEAD + (e.resource?.any.length ?? 0),
-      dispose: (_v, e) => this.unlink(e),
+      sizeCalculation: (size) => size,
+      dispose: (_size, e, reason) => {
+        // 'set' is the same entry re-measured after a regeneration: it stays.
+        if (reason !== 'set') this.unlink(e);
+      },
     });
   }
 
+  /** The entry, fresh or stale. */
   get(typeUrl: string, variant: string, name: string): CacheEntry | undefined {
     return this.byType.get(typeUrl)?.get(variant)?.get(name);
   }
 
-  set(typeUrl: string, variant: string, name: string, host: Hostname, resource: EncodedResource | undefined): void {
-    const old = this.get(typeUrl, variant, name);
-    if (old) this.lru.delete(old);
-    const entry: CacheEntry = { typeUrl, variant, name, host, resource };
+  /** A new entry. */
+  add(typeUrl: string, variant: string, name: string, target: NameTarget, resource: EncodedResource | undefined): void {
+    const entry: CacheEntry = { typeUrl, variant, name, target, resource, fresh: true };
     let byVariant = this.byType.get(typeUrl);
     if (!byVariant) this.byType.set(typeUrl, (byVariant = new Map()));
     let byName = byVariant.get(variant);
     if (!byName) byVariant.set(variant, (byName = new Map()));
+    const old = byName.get(name);
+    if (old) this.lru.delete(old);
     byName.set(name, entry);
-    let ofHost = this.byHost.get(host);
-    if (!ofHost) this.byHost.set(host, (ofHost = new Set()));
+    let ofHost = this.byHost.get(target.host);
+    if (!ofHost) this.byHost.set(target.host, (ofHost = new Set()));
     ofHost.add(entry);
-    this.lru.set(entry, true);
-    // lru-cache refuses an entry bigger than the whole cache without disposing it.
-    if (!this.lru.has(entry)) this.unlink(entry);
+    this.remember(entry);
   }
 
-  /** Drops a host's entries (of one type, or all). */
-  dropHost(host: Hostname, typeUrl?: string): void {
+  /** A stale entry regenerated. */
+  refresh(entry: CacheEntry, resource: EncodedResource | undefined): void {
+    if (!entry.fresh) this.stale--;
+    entry.resource = resource;
+    entry.fresh = true;
+    this.remember(entry);
+  }
+
+  /** Marks a host's entries (of one type, or all) stale. */
+  invalidateHost(host: Hostname, typeUrl?: string): void {
     const entries = this.byHost.get(host);
     if (!entries) return;
-    for (const e of [...entries]) if (typeUrl === undefined || e.typeUrl === typeUrl) this.lru.delete(e);
+    for (const e of entries) {
+      if (!e.fresh || (typeUrl !== undefined && e.typeUrl !== typeUrl)) continue;
+      e.fresh = false;
+      this.stale++;
+    }
   }
 
   clear(): void {
     this.byType.clear();
     this.byHost.clear();
     this.lru.clear();
+    this.stale = 0;
   }
 
   sizes(): ResourceCacheSizes {
     let variants = 0;
     for (const byVariant of this.byType.values()) variants += byVariant.size;
-    return { entries: this.lru.size, bytes: this.lru.calculatedSize, hosts: this.byHost.size, variants };
+    return { entries: this.lru.size, stale: this.stale, bytes: this.lru.calculatedSize, hosts: this.byHost.size, variants };
+  }
+
+  /** (Re)measures an entry in the LRU; lru-cache refuses one bigger than the whole cache without disposing it. */
+  private remember(entry: CacheEntry): void {
+    this.lru.set(entry, ENTRY_OVERHEAD + (entry.resource?.any.length ?? 0));
+    if (!this.lru.has(entry)) this.unlink(entry);
   }
 
   private unlink(e: CacheEntry): void {
@@ -91,7 +123,10 @@ export class ResourceCache {
       // Variants come from client metadata (free text): an empty one must not stay behind.
       if (byName.size === 0) byVariant!.delete(e.variant);
     }
-    const ofHost = this.byHost.get(e.host);
-    if (ofHost?.delete(e) && ofHost.size === 0) this.byHost.delete(e.host);
+    const ofHost = this.byHost.get(e.target.host);
+    if (ofHost?.delete(e)) {
+      if (!e.fresh) this.stale--;
+      if (ofHost.size === 0) this.byHost.delete(e.target.host);
+    }
   }
 }
