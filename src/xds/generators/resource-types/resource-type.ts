@@ -32,7 +32,10 @@ export interface ResourceType<T extends NameTarget = NameTarget> {
   changedHosts?(host: Hostname, view: MeshView): string[];
   /** What a name means for `node`; undefined when no resource of this type can have that name. Every cache miss: cheap and pure. */
   parse(name: string, node: XdsNode, view: MeshView): T | undefined;
-  /** Clients with equal variants get the same bytes for a name (EDS: the network view; CDS: the client kind). */
+  /**
+   * Clients with equal variants get the same bytes for a name (EDS: the network view; CDS: the client
+   * kind), and the same parse (the cache keeps a stale entry's parse for its regeneration).
+   */
   variantOf(name: string, node: XdsNode): string;
   /** The resource's own bytes, or undefined when it does not exist. May throw (XdsEncodeError) for input a client would reject. */
   generate(view: MeshView, name: string, target: T, node: XdsNode): Uint8Array | undefined;
