@@ -158,6 +158,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     address: options.xdsAddress ?? '127.0.0.1:15010',
     provider,
     observer: combineObservers(metrics, options.xdsObserver),
+    limits,
   });
   const queue = new PushQueue({
     onFlush: (request) => xds.push(request),

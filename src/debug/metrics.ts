@@ -4,7 +4,8 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { FastCounter, FastHistogram } from './fast-metrics.js';
 import { kindOf } from '../xds/type-urls.js';
-import type { AckEvent, ConnectEvent, DisconnectEvent, NackEvent, PushSentEvent, RequestErrorEvent, XdsServerObserver } from '../xds/server/observer.js';
+import type { AckEvent, ConnectEvent, DisconnectEvent, LimitEvent, NackEvent, PushSentEvent, RequestErrorEvent, XdsServerObserver } from '../xds/server/observer.js';
+import { limitNames } from '../limits.js';
 import type { DebugSource } from './source.js';
 
 /** What the scrape-time gauges read; bound once Horizon is assembled (metrics exist before it is). */
@@ -57,6 +58,12 @@ export class HorizonMetrics implements XdsServerObserver {
     name: 'horizon_xds_request_errors_total',
     help: 'Malformed or unusable xDS requests, by whether the stream was ended',
     labelNames: ['closed_stream'] as const,
+    registers: [this.registry],
+  });
+  private readonly limitHits = new Counter({
+    name: 'horizon_xds_limit_exceeded_total',
+    help: 'xDS streams refused or ended for passing a limit, by limit (the --max-<limit> flag that raises it)',
+    labelNames: ['limit'] as const,
     registers: [this.registry],
   });
   private readonly refusals = new Counter({
@@ -221,5 +228,9 @@ export class HorizonMetrics implements XdsServerObserver {
 
   onRequestError(e: RequestErrorEvent): void {
     this.requestErrors.inc({ closed_stream: String(e.closedStream) });
+  }
+
+  onLimitExceeded(e: LimitEvent): void {
+    this.limitHits.inc({ limit: limitNames[e.limit].flag });
   }
 }
