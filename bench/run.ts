@@ -1,6 +1,6 @@
 // Runs the performance scenarios, each in a fresh process (its own heap, --expose-gc for memory figures):
 //   npm run bench                      every scenario (about 6 minutes on 2 cores)
-//   npm run bench -- S2                one scenario (S1..S6, case-insensitive; several allowed)
+//   npm run bench -- S2                one scenario (S1..S7, case-insensitive; several allowed)
 //   npm run bench -- S3 --duration 300 flags after the names go to every scenario run
 //   npm run bench -- --list            what each scenario measures
 // Results: a table per scenario on stdout, a JSON file per scenario under bench/results/.
@@ -17,6 +17,7 @@ const SCENARIOS: Record<string, { file: string; what: string }> = {
   S4: { file: 's4-reconnect-storm.ts', what: 'reconnect storm: 1000 streams x 100 clusters subscribe at once' },
   S5: { file: 's5-initial-sync.ts', what: 'initial sync: 4 clusters, 10k services, 150k endpoints' },
   S6: { file: 's6-memory.ts', what: 'memory per EDS stream (marginal, 1000 -> 2000 streams), the one-off shared state (resource cache), per 10k endpoints' },
+  S7: { file: 's7-mesh-networks.ts', what: 'meshNetworks at its limits: 10k networks accepted (parse, lookup, ready, RSS), a 10 MB document refused' },
 };
 
 const args = process.argv.slice(2);

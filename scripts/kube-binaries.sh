@@ -36,7 +36,9 @@ k8s="$(pinned kube k8s.io/kubernetes)"
 etcd="$(pinned etcd go.etcd.io/etcd/server/v3)"
 kwok="$(pinned kwok sigs.k8s.io/kwok)"
 metallb="$(pinned metallb go.universe.tf/metallb)"
-sums="$(cat "$repo"/tools/*/go.mod "$repo"/tools/*/go.sum | sha256sum | cut -c1-12)"
+# Only this script's own modules key the cache (tools/ also holds the peers' modules, see peer-binaries.sh).
+mods=(etcd kube kwok metallb)
+sums="$(cd "$repo/tools" && cat "${mods[@]/%//go.mod}" "${mods[@]/%//go.sum}" | sha256sum | cut -c1-12)"
 cache="${HORIZON_CACHE:-$HOME/.cache/horizon}/kube/k8s-$k8s.etcd-$etcd.kwok-$kwok.metallb-$metallb-$sums"
 binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl metallb-controller)
 

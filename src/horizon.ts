@@ -4,8 +4,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeConfigForContext } from './cli/load-kubeconfig.js';
 import { logger } from './log.js';
-import { ClusterSource, type SyncStatus } from './kube/cluster-source.js';
-import { MeshModel, type MeshChanges } from './mesh/mesh-model.js';
+import { ClusterSource } from './kube/cluster-source.js';
+import { deniedHost, guardedLookup, type ApiServerAddressPolicy } from './kube/api-server-address.js';
+import { LogSummary } from './util/log-summary.js';
+import { MeshModel } from './mesh/mesh-model.js';
 import { MeshNetworksSources } from './mesh-networks/sources.js';
 import { parseMeshNetworksSource } from './mesh-networks/source-parse.js';
 import type { ClusterId } from './model/types.js';
@@ -19,7 +21,9 @@ import { startXdsServer, type XdsServer } from './xds/server/server.js';
 import { combineObservers, type XdsServerObserver } from './xds/server/observer.js';
 import { checkDebugAddress, startDebugServer, type DebugServer } from './debug/debug-server.js';
 import { HorizonMetrics } from './debug/metrics.js';
-import type { DebugChange } from './debug/ui/changes.js';
+import type { ClusterStatus as ClusterStatusView, DebugSource, Readiness } from './debug/source.js';
+import { horizonDebugSource } from './horizon-debug-source.js';
+import { DebugChanges } from './horizon-debug-changes.js';
 import { type Limits, resolveLimits } from './limits.js';
 
 export interface HorizonOptions {
@@ -36,6 +40,11 @@ export interface HorizonOptions {
   allowInsecureKubeconfig?: boolean;
   /** Accept remote API servers on link-local / cloud metadata addresses (refused by default). */
   allowLinkLocalApiServers?: boolean;
+  /**
+   * For tests: more addresses refused for remote API servers, as if they were metadata addresses (a
+   * test denies a loopback address and proves nothing connects to it). Can only refuse more; no flag.
+   */
+  deniedApiServerAddressesForTests?: readonly string[];
   /** Overrides of the size limits (see limits.ts). */
   limits?: Partial<Limits>;
   xdsAddress?: string;
@@ -55,21 +64,8 @@ export interface HorizonOptions {
   debugToken?: string;
 }
 
-export interface ClusterStatusView {
-  id: ClusterId;
-  primary: boolean;
-  origin: 'primary' | 'context' | 'secret';
-  secret?: { namespace: string; name: string; key: string };
-  server: string;
-  syncStatus: SyncStatus;
-  staleSince?: string;
-  lastError?: string;
-}
-
-export interface Readiness {
-  ready: boolean;
-  reasons: string[];
-}
+/** A cluster's status and Horizon's readiness, in the shapes the debug API declares (one definition). */
+export type { ClusterStatus as ClusterStatusView, Readiness } from './debug/source.js';
 
 export interface Horizon {
   readonly primaryId: ClusterId;
@@ -87,10 +83,10 @@ export interface Horizon {
   readonly metrics: HorizonMetrics;
   /** The debug HTTP server, when debugAddress was given. */
   readonly debug: DebugServer | undefined;
+  /** What the debug API and the metrics read (read-only; never touches the serving cache). */
+  readonly debugSource: DebugSource;
   clusterStatuses(): ClusterStatusView[];
   readiness(): Readiness;
-  /** Calls `listener` on every change the debug views would show (for the web view's live events); returns the unsubscribe. */
-  onDebugChange(listener: (change: DebugChange) => void): () => void;
   /** Resolves when ready (see readiness()). */
   whenReady(): Promise<void>;
   close(): Promise<void>;
@@ -108,15 +104,26 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   if (options.debugAddress !== undefined) checkDebugAddress(options.debugAddress, options.debugToken);
   const limits = resolveLimits(options.limits);
   const metrics = new HorizonMetrics();
+  // One place where repeated failures (watches retrying, Secrets refused again) are counted.
+  const logs = new LogSummary();
+  const addressPolicy: ApiServerAddressPolicy = {
+    allowLinkLocal: options.allowLinkLocalApiServers ?? false,
+    ...(options.deniedApiServerAddressesForTests ? { extraDenied: options.deniedApiServerAddressesForTests } : {}),
+  };
 
   const registry = new Registry(domain);
-  const makeSource = (id: ClusterId, kubeConfig: KubeConfig) =>
+  /** A cluster's source; a remote one (from a Secret) may only reach addresses the policy allows. */
+  const makeSource = (id: ClusterId, kubeConfig: KubeConfig, remote: boolean) =>
     new ClusterSource({
       id,
       kubeConfig,
       domain,
       systemNamespace,
       syncTimeoutMs,
+      logs,
+      onWatchFailure: () => metrics.recordWatchFailure(id),
+      onHandlerError: () => metrics.recordHandlerError(id),
+      ...(remote ? { rest: { deniedHost: (host: string) => deniedHost(host, addressPolicy), lookup: guardedLookup(addressPolicy) } } : {}),
       ...(options.probeIntervalMs !== undefined ? { probeIntervalMs: options.probeIntervalMs } : {}),
       ...(options.informerBackoff ? { backoff: options.informerBackoff } : {}),
     });
@@ -127,18 +134,19 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     const id = i === 0 ? primaryId : context;
     if (contextIds.has(id)) throw new Error(`cluster ID "${id}" is given twice`);
     contextIds.add(id);
-    const source = makeSource(id, kubeConfigForContext(options.kubeConfig, context, 'the kubeconfig'));
+    const source = makeSource(id, kubeConfigForContext(options.kubeConfig, context, 'the kubeconfig'), false);
     staticSources.push(source);
   });
   const primary = staticSources[0]!;
 
   const meshNetworks = new MeshNetworksSources<MeshNetworks>({
-    parse: parseMeshNetworksSource,
+    // Bounded by the limits: bytes (a file's checked before it is read) and networks.
+    parse: (text, name) => parseMeshNetworksSource(text, name, limits),
+    maxFileBytes: limits.meshNetworksBytes,
     empty: emptyMeshNetworks,
     ...(options.meshNetworksFile ? { file: options.meshNetworksFile } : {}),
-    primary,
+    primary: primary.connection,
     systemNamespace,
-    ...(options.informerBackoff ? { backoff: options.informerBackoff } : {}),
   });
   const resolver = new GatewayHostnameResolver({
     ...(options.dnsServers ? { servers: options.dnsServers } : {}),
@@ -146,28 +154,14 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   });
   const mesh = new MeshModel({ registry, meshNetworks, resolver });
   const provider = new MeshResourceProvider(mesh, { systemNamespace });
-
-  // Changes announced to the debug side room (the web view's event stream); nothing is computed
-  // while nobody listens.
-  const debugListeners = new Set<(change: DebugChange) => void>();
-  const announce = (change: DebugChange | (() => DebugChange)) => {
-    if (debugListeners.size === 0) return;
-    const c = typeof change === 'function' ? change() : change;
-    for (const l of debugListeners) {
-      try {
-        l(c);
-      } catch (err) {
-        log.error({ err }, 'debug change listener threw; ignored');
-      }
-    }
-  };
-  const proxiesChanged = () => announce({ proxies: true });
-  const proxyWatch: XdsServerObserver = { onConnect: proxiesChanged, onDisconnect: proxiesChanged, onPushSent: proxiesChanged, onAck: proxiesChanged, onNack: proxiesChanged };
+  // What the debug views would show differently, for live readers (the web view's event stream).
+  const debugChanges = new DebugChanges({ mesh, registry, meshNetworks });
 
   const xds = await startXdsServer({
     address: options.xdsAddress ?? '127.0.0.1:15010',
     provider,
-    observer: combineObservers(metrics, options.xdsObserver, proxyWatch),
+    observer: combineObservers(metrics, options.xdsObserver, debugChanges.xdsObserver),
+    limits,
   });
   const queue = new PushQueue({
     onFlush: (request) => xds.push(request),
@@ -178,31 +172,28 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     const request = provider.onMeshChanges(changes);
     if (request) queue.enqueue(request);
   });
-  mesh.on('changes', (changes: MeshChanges) =>
-    announce(() => (changes.full ? { topology: true } : { services: [...new Set([...changes.services, ...changes.endpoints, ...changes.configHosts])] })),
-  );
-  mesh.on('clusters', () => announce({ clusters: true }));
-  registry.on('status', () => announce({ clusters: true }));
-  meshNetworks.on('changed', () => announce({ mesh: true, topology: true }));
-  meshNetworks.on('error-changed', () => announce({ mesh: true, topology: true }));
 
+  // The primary's connection owns the Secrets and ConfigMap watches too: both are registered before it
+  // starts, so "the primary is synced" includes them.
   await meshNetworks.start();
+  const remoteSecrets = new RemoteSecretController({
+    primary: primary.connection,
+    primaryId,
+    systemNamespace,
+    registry,
+    policy: { allowInsecure: options.allowInsecureKubeconfig ?? false, maxBytes: limits.kubeconfigBytes, ...addressPolicy },
+    limits,
+    logs,
+    createSource: (id, kubeConfig) => makeSource(id, kubeConfig, true),
+    staticClusterIds: contextIds,
+    onRefused: () => metrics.recordSecretRefusal(),
+    onChanged: debugChanges.secretsChanged,
+  });
+  remoteSecrets.start();
   staticSources.forEach((source, i) => {
     registry.add(source.id, { kind: i === 0 ? 'primary' : 'context' }, source);
     source.start();
   });
-  const remoteSecrets = new RemoteSecretController({
-    primary,
-    primaryId,
-    systemNamespace,
-    registry,
-    policy: { allowInsecure: options.allowInsecureKubeconfig ?? false },
-    createSource: makeSource,
-    staticClusterIds: contextIds,
-    onRefused: () => metrics.recordSecretRefusal(),
-    onChanged: () => announce({ clusters: true }),
-  });
-  remoteSecrets.start();
   log.info({ primary: primaryId, contexts: options.contexts, xds: xds.address }, 'horizon started');
 
   const clusterStatuses = (): ClusterStatusView[] =>
@@ -215,16 +206,19 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
       syncStatus: c.source.status,
       ...(c.source.staleSince !== undefined ? { staleSince: new Date(c.source.staleSince).toISOString() } : {}),
       ...(c.source.lastError ? { lastError: c.source.lastError } : {}),
+      watches: c.source.watches(),
     }));
 
   const readiness = (): Readiness => {
     const reasons: string[] = [];
-    if (primary.status !== 'synced') reasons.push(`primary cluster ${primaryId} is ${primary.status}`);
+    // Readiness waits for the first full sync only: a cluster that loses its API server later keeps
+    // serving its last known state (stale), and taking Horizon out of service would not help anyone.
+    if (!primary.hasSynced) reasons.push(`primary cluster ${primaryId} is ${primary.status}`);
     if (!remoteSecrets.hasSynced) reasons.push('remote cluster secrets not listed yet');
     if (!meshNetworks.hasSynced) reasons.push(`meshNetworks ConfigMap ${systemNamespace}/istio not listed yet`);
     for (const c of registry.clusters()) {
       if (c.source === primary) continue;
-      if (c.source.status === 'syncing') reasons.push(`cluster ${c.id} is syncing`);
+      if (!c.source.hasSynced && c.source.status === 'syncing') reasons.push(`cluster ${c.id} is syncing`);
     }
     return { ready: reasons.length === 0, reasons };
   };
@@ -244,6 +238,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
 
   let closed = false;
   let debug: DebugServer | undefined;
+  const debugSource = horizonDebugSource({ registry, mesh, provider, xds, remoteSecrets, meshNetworks, clusterStatuses, readiness, changes: debugChanges });
   const horizon: Horizon = {
     primaryId,
     systemNamespace,
@@ -259,17 +254,15 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     get debug() {
       return debug;
     },
+    debugSource,
     clusterStatuses,
     readiness,
-    onDebugChange: (listener) => {
-      debugListeners.add(listener);
-      return () => debugListeners.delete(listener);
-    },
     whenReady,
     close: async () => {
       if (closed) return;
       closed = true;
       await debug?.close();
+      debugChanges.close();
       // Stop listening before taking clusters away, so shutdown computes no topology nobody will see.
       queue.close();
       mesh.close();
@@ -281,16 +274,17 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
         c.source.stop();
       }
       await xds.close();
+      logs.close();
       log.info('horizon stopped');
     },
   };
-  metrics.attach(horizon);
+  metrics.attach(debugSource);
   if (options.debugAddress !== undefined) {
     try {
       debug = await startDebugServer({
         address: options.debugAddress,
         ...(options.debugToken ? { token: options.debugToken } : {}),
-        source: horizon,
+        source: debugSource,
         metrics,
       });
     } catch (err) {

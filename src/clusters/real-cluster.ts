@@ -4,13 +4,13 @@
 // controller giving LoadBalancer Services addresses from the definition's pool. kwokctl writes the
 // PKI and the components' flags; Horizon's ComponentSupervisor runs them and restarts what exits.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ClusterDefinition } from '../emulator/cluster-definition.js';
 import { kubeconfigDocument } from '../kube/kubeconfig-document.js';
 import { logger } from '../log.js';
+import { freePorts } from '../util/free-ports.js';
 import { run, runOk } from '../util/run-command.js';
 import { ComponentSupervisor, type ComponentSpec } from './component-supervisor.js';
 import { kwokctlConfigYaml, realPodCIDR } from './kwokctl-config.js';
@@ -68,6 +68,7 @@ export class RealCluster {
     await mkdir(opts.workDir, { recursive: true, mode: 0o700 });
     const bin = (name: string) => path.join(opts.binDir, name);
     const configFile = path.join(opts.workDir, 'kwokctl.yaml');
+    // Ours, not kwokctl's: its own choice scans down from 32766 and races when two clusters start side by side.
     const ports = await freePorts(7);
     await writeFile(
       configFile,
@@ -250,23 +251,6 @@ export class RealCluster {
     if (this.routed) await removeLocalRoute(this.podCIDR);
     await rm(this.workDir, { recursive: true, force: true });
   }
-}
-
-/**
- * Ports the OS says are free on 127.0.0.1 now, all held open together so that none repeats; kwokctl's
- * own choice scans down from 32766 and races when two clusters are created side by side.
- */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
-      const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => resolve(srv));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 function yamlDocs(objects: readonly unknown[]): string {

@@ -1,11 +1,17 @@
 // The debug HTTP server (node:http, no framework): JSON endpoints in istiod's shapes plus Horizon's own,
 // Prometheus metrics, readiness. Every request is answered: unknown paths 404, bad queries 400, a
-// handler bug 500, each as JSON `{error}`; nothing a caller sends can take the server down.
+// handler bug 500, each as JSON `{error}`; nothing a caller sends can take the server down, and what one
+// caller can hold is bounded: header and request time, header size and count, target length, query
+// parameters, connections (see DebugHttpLimits).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { logger } from '../log.js';
 import { hostPort, parseHostPort } from '../util/host-port.js';
+import { LogSummary } from '../util/log-summary.js';
+import { clipText, quoteInput } from '../util/quote.js';
 import { bearerMatches, checkDebugListenPolicy } from './auth.js';
+import { DEBUG_BOUNDS } from './bounds.js';
 import { HttpError } from './http-error.js';
 import type { HorizonMetrics } from './metrics.js';
 import { ROUTE_BY_PATH, type RouteResult } from './routes.js';
@@ -19,9 +25,42 @@ export interface DebugServerOptions {
   token?: string;
   source: DebugSource;
   metrics: HorizonMetrics;
+  /** Overrides of the HTTP bounds (tests shorten the timeouts). */
+  httpLimits?: Partial<DebugHttpLimits>;
   /** The web view's event streams and sessions (defaults: src/debug/ui). */
   ui?: UiServerOptions;
 }
+
+/** What one HTTP client may hold of the debug server. */
+export interface DebugHttpLimits {
+  /** The request's headers must have arrived by then (slowloris). */
+  headersTimeoutMs: number;
+  /** The whole request must have arrived by then. */
+  requestTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed (a reader that stopped reading). */
+  idleTimeoutMs: number;
+  /**
+   * How often node:http looks for requests past those timeouts. Its default is 30 s, so without this a
+   * 10 s headers timeout really meant up to 40 s.
+   */
+  checkIntervalMs: number;
+  /** Open connections at once; more are refused (closed) until some close. */
+  maxConnections: number;
+  /** Bytes of the request line and headers together. */
+  maxHeaderBytes: number;
+  /** Header lines per request. */
+  maxHeaders: number;
+}
+
+export const defaultDebugHttpLimits: Readonly<DebugHttpLimits> = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
+  checkIntervalMs: 1_000,
+  maxConnections: 256,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaders: 64,
+});
 
 export interface DebugServer {
   /** 'host:port' with the bound port. */
@@ -43,27 +82,44 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
   const token = options.token || undefined;
   const { host, port: wanted } = checkDebugAddress(options.address, token);
   const log = logger('debug');
-  const ui = createUiServer(options.source, token, options.ui);
+  const limits: DebugHttpLimits = { ...defaultDebugHttpLimits, ...options.httpLimits };
+  const ui = createUiServer(options.source, token, limits.maxConnections, options.ui);
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      log.error({ err }, 'debug request failed');
-      if (!res.headersSent) send(res, { status: 500, json: { error: `internal error: ${(err as Error).message}` } }, false);
-      else res.destroy();
-    });
-  });
-  // A slow or silent client may not hold a socket for long.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // A slow or silent client may not hold a socket for long: these timeouts are checked every checkIntervalMs.
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+    },
+    (req, res) => {
+      handle(req, res).catch((err) => {
+        log.error({ err }, 'debug request failed');
+        if (!res.headersSent) send(res, { status: 500, json: { error: `internal error: ${(err as Error).message}` } }, false);
+        else res.destroy();
+      });
+    },
+  );
+  server.maxHeadersCount = limits.maxHeaders;
+  server.maxConnections = limits.maxConnections;
+  // No 'timeout' listener: node:http destroys a socket idle this long.
+  server.timeout = limits.idleTimeoutMs;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The debug API reads no request bodies: a request that sends one does not keep its connection
+    // (node:http would otherwise read the whole body to reuse it).
+    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
+    const target = req.url ?? '/';
+    if (target.length > DEBUG_BOUNDS.targetChars) {
+      return send(res, { status: 414, json: { error: `request target of ${target.length} characters: at most ${DEBUG_BOUNDS.targetChars}` } }, false);
+    }
     let url: URL;
     try {
       // Origin-form targets ("/debug?x") are joined as text: "//x" must stay a path, not become a host.
-      const target = req.url ?? '/';
       url = new URL(target.startsWith('/') ? `http://debug.invalid${target}` : target);
     } catch {
-      return send(res, { status: 400, json: { error: `malformed request target ${JSON.stringify(req.url)}` } }, false);
+      return send(res, { status: 400, json: { error: `malformed request target ${quoteInput(target, DEBUG_BOUNDS.echoChars)}` } }, false);
     }
     const pretty = url.searchParams.has('pretty');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -78,8 +134,10 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
       return send(res, { status: 401, json: { error: 'this debug API requires a token: send "Authorization: Bearer <token>" (horizon CLI: --token or HORIZON_DEBUG_TOKEN)' } }, pretty);
     }
     if (!route) {
-      return send(res, { status: 404, json: { error: `no debug endpoint ${path}; GET /debug lists them` } }, pretty);
+      return send(res, { status: 404, json: { error: `no debug endpoint ${clipText(path, DEBUG_BOUNDS.echoChars)}; GET /debug lists them` } }, pretty);
     }
+    const queryProblem = checkQuery(url.searchParams);
+    if (queryProblem) return send(res, { status: 400, json: { error: queryProblem } }, pretty);
     let result: RouteResult;
     try {
       result = await route.handle({ source: options.source, metrics: options.metrics, params: url.searchParams, authenticated, req, ui });
@@ -107,11 +165,23 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     server.listen({ host, port: wanted, exclusive: true });
   });
   server.on('error', (err) => log.error({ err }, 'debug server error'));
-  server.on('clientError', (_err, socket) => {
-    // Malformed HTTP: answer 400 if the socket still can, never crash.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // Malformed, oversized or too slow: answer with the status that says which if the socket still can,
+    // then close it; never crash.
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // A client that does not read the answer must not keep the socket either.
+    setTimeout(() => socket.destroy(), 1_000).unref();
   });
+  // A flood of connections is refused past maxConnections; said once, then counted.
+  const drops = new LogSummary();
+  server.on('drop', (data?: { remoteAddress?: string }) =>
+    drops.report('drop', {
+      first: () => log.warn({ maxConnections: limits.maxConnections, from: data?.remoteAddress }, 'debug server at its connection limit: refusing new connections'),
+      summary: (n, windowMs) => log.warn({ refused: n, windowMs, maxConnections: limits.maxConnections }, 'debug server refused more connections at its limit'),
+    }),
+  );
 
   const bound = (server.address() as AddressInfo).port;
   const address = hostPort(host, bound);
@@ -123,12 +193,26 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     port: bound,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
+        drops.close();
         ui.close();
         server.close(() => resolve());
         // Keep-alive sockets (fetch keeps them) would hold close() open.
         server.closeAllConnections();
       })),
   };
+}
+
+/** What is wrong with a query, or undefined: too many parameters, or a value too long to be a name. */
+function checkQuery(params: URLSearchParams): string | undefined {
+  let count = 0;
+  for (const [name, value] of params) {
+    if (++count > DEBUG_BOUNDS.queryParams) return `too many query parameters: at most ${DEBUG_BOUNDS.queryParams}`;
+    if (name.length > DEBUG_BOUNDS.echoChars) return `query parameter name ${quoteInput(name, DEBUG_BOUNDS.echoChars)} is not one the debug API knows`;
+    if (value.length > DEBUG_BOUNDS.paramChars) {
+      return `query parameter ${name}=${quoteInput(value, DEBUG_BOUNDS.echoChars)} is too long: at most ${DEBUG_BOUNDS.paramChars} characters`;
+    }
+  }
+  return undefined;
 }
 
 function send(res: ServerResponse, result: RouteResult, pretty: boolean, headOnly = false): void {

@@ -1,9 +1,24 @@
-// The debug side room: HTTP API, metrics. It reads Horizon's state and never changes it.
-export { startDebugServer, checkDebugAddress, type DebugServer, type DebugServerOptions } from './debug-server.js';
+// The debug side room: HTTP API, metrics. It reads Horizon's state through DebugSource and never changes it.
+export { startDebugServer, checkDebugAddress, defaultDebugHttpLimits, type DebugServer, type DebugServerOptions, type DebugHttpLimits } from './debug-server.js';
 export { HorizonMetrics, type MetricsSource } from './metrics.js';
 export { isLoopbackHost, bearerMatches } from './auth.js';
 export { ROUTES } from './routes.js';
-export type { DebugSource } from './source.js';
+export { DEBUG_BOUNDS } from './bounds.js';
+export type {
+  DebugSource,
+  DebugMesh,
+  DebugIstioConfig,
+  DebugResources,
+  DebugXds,
+  DebugClusters,
+  DebugChange,
+  ClusterStatus,
+  ClusterSyncStatus,
+  RemoteSecretStatus,
+  MeshNetworksSourceStatus,
+  Readiness,
+  RuleChoice,
+} from './source.js';
 export type { ClusterzEntry, ClusterzSyncStatus } from './views/clusterz.js';
 export type { NetworkEdsz } from './views/edsz.js';
 export type { ExplainedAssignment, ExplainedEndpoint, LeftOutEndpoint } from './views/explain-assignment.js';

@@ -4,11 +4,12 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { FastCounter, FastHistogram } from './fast-metrics.js';
 import { kindOf } from '../xds/type-urls.js';
-import type { AckEvent, ConnectEvent, DisconnectEvent, NackEvent, PushSentEvent, RequestErrorEvent, XdsServerObserver } from '../xds/server/observer.js';
+import type { AckEvent, ConnectEvent, DisconnectEvent, LimitEvent, NackEvent, PushSentEvent, RequestErrorEvent, XdsServerObserver } from '../xds/server/observer.js';
+import { limitNames } from '../limits.js';
 import type { DebugSource } from './source.js';
 
 /** What the scrape-time gauges read; bound once Horizon is assembled (metrics exist before it is). */
-export type MetricsSource = Pick<DebugSource, 'mesh' | 'clusterStatuses' | 'remoteSecrets' | 'readiness'>;
+export type MetricsSource = Pick<DebugSource, 'mesh' | 'clusters' | 'readiness'>;
 
 interface PushMetrics {
   pushes: { inc(v?: number): void };
@@ -59,9 +60,28 @@ export class HorizonMetrics implements XdsServerObserver {
     labelNames: ['closed_stream'] as const,
     registers: [this.registry],
   });
+  private readonly limitHits = new Counter({
+    name: 'horizon_xds_limit_exceeded_total',
+    help: 'xDS streams refused or ended for passing a limit, by limit (the --max-<limit> flag that raises it)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
   private readonly refusals = new Counter({
     name: 'horizon_remote_secret_refusals_total',
     help: 'Remote cluster Secret keys refused (bad kubeconfig or conflicting cluster ID)',
+    registers: [this.registry],
+  });
+  // Failures are summarised in the logs (first in full, then counted); these say how many there were.
+  private readonly watchFailures = new Counter({
+    name: 'horizon_cluster_watch_failures_total',
+    help: 'Failed list or watch attempts on a cluster API server (every watch of the connection, Secrets and ConfigMap included)',
+    labelNames: ['cluster'] as const,
+    registers: [this.registry],
+  });
+  private readonly handlerErrors = new Counter({
+    name: 'horizon_cluster_watch_handler_errors_total',
+    help: 'Watched objects a handler failed on (caught, skipped; see lastHandlerError in /debug/clusterz)',
+    labelNames: ['cluster'] as const,
     registers: [this.registry],
   });
 
@@ -76,8 +96,8 @@ export class HorizonMetrics implements XdsServerObserver {
         const counts = new Map<string, number>(SYNC_STATUSES.map((s) => [s, 0]));
         const source = self.source;
         if (source) {
-          for (const c of source.clusterStatuses()) counts.set(c.syncStatus, (counts.get(c.syncStatus) ?? 0) + 1);
-          for (const r of source.remoteSecrets.statuses()) if (r.state === 'refused') counts.set('refused', counts.get('refused')! + 1);
+          for (const c of source.clusters.statuses()) counts.set(c.syncStatus, (counts.get(c.syncStatus) ?? 0) + 1);
+          for (const r of source.clusters.remoteSecrets()) if (r.state === 'refused') counts.set('refused', counts.get('refused')! + 1);
         }
         for (const [status, n] of counts) this.set({ status }, n);
       },
@@ -89,7 +109,21 @@ export class HorizonMetrics implements XdsServerObserver {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const c of self.source?.clusterStatuses() ?? []) this.set({ cluster: c.id }, c.staleSince !== undefined ? 1 : 0);
+        for (const c of self.source?.clusters.statuses() ?? []) this.set({ cluster: c.id }, c.staleSince !== undefined ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'horizon_cluster_watches',
+      help: 'Watches on each cluster API server, by state (failing: retrying with backoff)',
+      labelNames: ['cluster', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const c of self.source?.clusters.statuses() ?? []) {
+          const counts = new Map<string, number>();
+          for (const w of c.watches) counts.set(w.state, (counts.get(w.state) ?? 0) + 1);
+          for (const [state, n] of counts) this.set({ cluster: c.id, state }, n);
+        }
       },
     });
     new Gauge({
@@ -135,6 +169,14 @@ export class HorizonMetrics implements XdsServerObserver {
 
   recordSecretRefusal(): void {
     this.refusals.inc();
+  }
+
+  recordWatchFailure(cluster: string): void {
+    this.watchFailures.inc({ cluster });
+  }
+
+  recordHandlerError(cluster: string): void {
+    this.handlerErrors.inc({ cluster });
   }
 
   // ---- XdsServerObserver -----------------------------------------------------------------------
@@ -186,5 +228,9 @@ export class HorizonMetrics implements XdsServerObserver {
 
   onRequestError(e: RequestErrorEvent): void {
     this.requestErrors.inc({ closed_stream: String(e.closedStream) });
+  }
+
+  onLimitExceeded(e: LimitEvent): void {
+    this.limitHits.inc({ limit: limitNames[e.limit].flag });
   }
 }

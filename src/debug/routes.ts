@@ -1,5 +1,5 @@
 // The debug API's endpoints: path, one line of help (listed at /debug), and the handler. Handlers read
-// the running Horizon and return JSON (or text for /metrics); they throw HttpError for bad queries.
+// a DebugSource and return JSON (or text for /metrics); they throw HttpError for bad queries.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HorizonMetrics } from './metrics.js';
 import type { DebugSource } from './source.js';
@@ -47,7 +47,7 @@ export const ROUTES: readonly Route[] = [
   {
     path: '/debug/endpointz',
     help: 'Every endpoint by hostname -> namespace -> Kubernetes/<cluster>, with network (and why), locality, health, pod. ?host=name.namespace',
-    handle: ({ source, params }) => ok(endpointz(source, params)),
+    handle: ({ source, params }) => ok(endpointz(source.mesh, params)),
   },
   {
     path: '/debug/edsz',
@@ -56,19 +56,19 @@ export const ROUTES: readonly Route[] = [
       '?network=<name>[&host=name.namespace[:port]][&subset=][&cluster=a,b][&requestedNetworks=a,b]: what a caller on that network receives, each endpoint explained',
     handle: ({ source, params }) => ok(edsz(source, params)),
   },
-  { path: '/debug/networkz', help: 'Gateways of every network (and where each came from), topology problems, unresolved gateway hostnames', handle: ({ source }) => ok(networkz(source)) },
-  { path: '/debug/clusterz', help: 'Clusters, primary first, with sync status; refused remote Secret keys with the reason', handle: ({ source }) => ok(clusterz(source)) },
-  { path: '/debug/registryz', help: 'Services merged across clusters: ports with protocol, clusters, cluster IPs. ?host=name.namespace', handle: ({ source, params }) => ok(registryz(source, params)) },
-  { path: '/debug/syncz', help: 'Per connected proxy and type: sent and acknowledged versions and nonces, last NACK', handle: ({ source }) => ok(syncz(source)) },
-  { path: '/debug/adsz', help: 'Connected proxies with their subscriptions. ?proxyID=<substring>', handle: ({ source, params }) => ok(adsz(source, params)) },
-  { path: '/debug/connections', help: 'Open xDS streams (cheap)', handle: ({ source }) => ok(connections(source)) },
+  { path: '/debug/networkz', help: 'Gateways of every network (and where each came from), topology problems, unresolved gateway hostnames', handle: ({ source }) => ok(networkz(source.mesh)) },
+  { path: '/debug/clusterz', help: 'Clusters, primary first, with sync status; refused remote Secret keys with the reason', handle: ({ source }) => ok(clusterz(source.clusters, source.mesh)) },
+  { path: '/debug/registryz', help: 'Services merged across clusters: ports with protocol, clusters, cluster IPs. ?host=name.namespace', handle: ({ source, params }) => ok(registryz(source.mesh, params)) },
+  { path: '/debug/syncz', help: 'Per connected proxy and type: sent and acknowledged versions and nonces, last NACK', handle: ({ source }) => ok(syncz(source.xds, source.clusters)) },
+  { path: '/debug/adsz', help: 'Connected proxies with their subscriptions. ?proxyID=<substring>', handle: ({ source, params }) => ok(adsz(source.xds, params)) },
+  { path: '/debug/connections', help: 'Open xDS streams (cheap)', handle: ({ source }) => ok(connections(source.xds)) },
   { path: '/debug/config_dump', help: 'Every resource a connected proxy holds, by type, in proto3 JSON. ?proxyID=<substring>', handle: ({ source, params }) => ok(configDump(source, params)) },
   {
     path: '/debug/configz',
     help: 'DestinationRules and VirtualServices in force per host, the ones they shadow, route problems, and rules refused with the reason. ?host=',
     handle: ({ source, params }) => ok(configz(source, params)),
   },
-  { path: '/debug/mesh', help: 'meshNetworks in effect, each source with its error, networks the file overrides', handle: ({ source }) => ok(meshView(source)) },
+  { path: '/debug/mesh', help: 'meshNetworks in effect, each source with its error, networks the file overrides', handle: ({ source }) => ok(meshView(source.mesh)) },
   {
     path: '/metrics',
     help: 'Prometheus metrics',

@@ -20,9 +20,9 @@ export interface ResourceType {
   categories?: readonly string[];
 }
 
-const istio = (resource: string, singular: string, kind: string, shortNames: string[]): ResourceType => ({
-  group: 'networking.istio.io',
-  versions: ['v1', 'v1beta1'],
+const istio = (resource: string, singular: string, kind: string, shortNames: string[], group = 'networking.istio.io', versions = ['v1', 'v1beta1']): ResourceType => ({
+  group,
+  versions,
   resource,
   singular,
   kind,
@@ -30,7 +30,20 @@ const istio = (resource: string, singular: string, kind: string, shortNames: str
   shortNames,
   subresources: ['status'],
   custom: true,
-  categories: ['istio-io', 'networking-istio-io'],
+  categories: ['istio-io', `${group.split('.')[0]}-istio-io`],
+});
+
+/** A built-in kind served with no behaviour but storage (what istiod lists and watches besides the core). */
+const plain = (group: string, resource: string, singular: string, kind: string, namespaced: boolean, shortNames: string[] = []): ResourceType => ({
+  group,
+  versions: ['v1'],
+  resource,
+  singular,
+  kind,
+  namespaced,
+  shortNames,
+  subresources: [],
+  custom: false,
 });
 
 const rbac = (resource: string, singular: string, kind: string, namespaced: boolean): ResourceType => ({
@@ -63,6 +76,26 @@ export const builtinResourceTypes: readonly ResourceType[] = [
   istio('virtualservices', 'virtualservice', 'VirtualService', ['vs']),
   istio('destinationrules', 'destinationrule', 'DestinationRule', ['dr']),
   istio('gateways', 'gateway', 'Gateway', ['gw']),
+  // The rest of Istio's kinds (its crd-all.gen.yaml), so that istiod, which lists and watches them all
+  // before it is ready, runs against emulated clusters too. Served versions as Istio's CRDs have them.
+  istio('serviceentries', 'serviceentry', 'ServiceEntry', ['se']),
+  istio('workloadentries', 'workloadentry', 'WorkloadEntry', ['we']),
+  istio('workloadgroups', 'workloadgroup', 'WorkloadGroup', ['wg']),
+  istio('sidecars', 'sidecar', 'Sidecar', []),
+  istio('envoyfilters', 'envoyfilter', 'EnvoyFilter', [], 'networking.istio.io', ['v1alpha3']),
+  istio('proxyconfigs', 'proxyconfig', 'ProxyConfig', [], 'networking.istio.io', ['v1beta1']),
+  istio('authorizationpolicies', 'authorizationpolicy', 'AuthorizationPolicy', ['ap'], 'security.istio.io'),
+  istio('peerauthentications', 'peerauthentication', 'PeerAuthentication', ['pa'], 'security.istio.io'),
+  istio('requestauthentications', 'requestauthentication', 'RequestAuthentication', ['ra'], 'security.istio.io'),
+  istio('telemetries', 'telemetry', 'Telemetry', ['telemetry'], 'telemetry.istio.io', ['v1', 'v1alpha1']),
+  istio('wasmplugins', 'wasmplugin', 'WasmPlugin', [], 'extensions.istio.io', ['v1alpha1']),
+  istio('trafficextensions', 'trafficextension', 'TrafficExtension', [], 'extensions.istio.io', ['v1alpha1']),
+  // Built-in kinds istiod watches (ingress, its own webhooks) and leader election's Leases.
+  plain('networking.k8s.io', 'ingresses', 'ingress', 'Ingress', true, ['ing']),
+  plain('networking.k8s.io', 'ingressclasses', 'ingressclass', 'IngressClass', false),
+  plain('admissionregistration.k8s.io', 'mutatingwebhookconfigurations', 'mutatingwebhookconfiguration', 'MutatingWebhookConfiguration', false),
+  plain('admissionregistration.k8s.io', 'validatingwebhookconfigurations', 'validatingwebhookconfiguration', 'ValidatingWebhookConfiguration', false),
+  plain('coordination.k8s.io', 'leases', 'lease', 'Lease', true),
 ];
 
 export function groupVersion(group: string, version: string): string {

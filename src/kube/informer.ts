@@ -4,6 +4,9 @@
 // against what was known before: objects that vanished while the API server was out of reach are
 // reported deleted, nothing is lost or left stale.
 //
+// A handler or transform that throws is caught per object, counted and reported (onHandlerError): the
+// informer carries on with the next object, and the process with it.
+//
 // Memory: only what `transform` returns is kept (client-go's SetTransform), and objects can be asked
 // for as metadata only (PartialObjectMetadata, as client-go's metadata informers do), so a cluster with
 // 150k pods costs Horizon their labels, not their specs.
@@ -18,6 +21,23 @@ export interface InformerHandlers<T> {
   remove(obj: T): void;
   /** State transitions, for sync status and staleness. */
   state?(state: InformerState, error?: string): void;
+  /** A transform or handler threw for one object (already caught and counted); must not throw. */
+  handlerError?(error: string): void;
+}
+
+/** What an informer says about itself (for /debug/clusterz). */
+export interface InformerStatus {
+  path: string;
+  state: InformerState;
+  /** When it entered this state (ISO). */
+  since: string;
+  /** The last list or watch error, while failing. */
+  lastError?: string;
+  /** Failed attempts in a row (0 once a list or watch succeeds again). */
+  failures: number;
+  /** Objects a transform or handler threw on, since the start. */
+  handlerErrors: number;
+  lastHandlerError?: string;
 }
 
 export interface InformerOptions<T> {
@@ -59,6 +79,12 @@ export class ResilientInformer<T extends KubernetesObject> {
   private _lastError: string | undefined;
   private _hasSynced = false;
   private resourceVersion = '';
+  private since = new Date().toISOString();
+  private failures = 0;
+  /** HTTP status of the last failure, when the server answered one. */
+  private lastStatus: number | undefined;
+  private handlerErrors = 0;
+  private lastHandlerError: string | undefined;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.backoff = new Backoff(options.backoff ?? defaultBackoff);
@@ -79,6 +105,18 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   get path(): string {
     return this.options.path;
+  }
+
+  status(): InformerStatus {
+    return {
+      path: this.options.path,
+      state: this._state,
+      since: this.since,
+      ...(this._lastError && this._state === 'failing' ? { lastError: this._lastError } : {}),
+      failures: this.failures,
+      handlerErrors: this.handlerErrors,
+      ...(this.lastHandlerError ? { lastHandlerError: this.lastHandlerError } : {}),
+    };
   }
 
   get size(): number {
@@ -111,6 +149,17 @@ export class ResilientInformer<T extends KubernetesObject> {
     void this.run(false);
   }
 
+  /**
+   * If failing, try again now instead of after the backoff: the server was seen answering (its probe
+   * passed). Not when the server answered this watch with a 4xx (forbidden, bad request): that does
+   * not heal by itself, and the backoff keeps it from hammering.
+   */
+  retryNow(): void {
+    if (this._state !== 'failing') return;
+    if (this.lastStatus !== undefined && this.lastStatus >= 400 && this.lastStatus < 500) return;
+    this.restart();
+  }
+
   stop(): void {
     this.setState('stopped');
     this.abandonCurrent();
@@ -136,7 +185,7 @@ export class ResilientInformer<T extends KubernetesObject> {
           ...(metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
         });
         if (!live()) return;
-        this.replaceAll(result.items);
+        this.replaceAll(result.items.filter((o) => typeof o === 'object' && o !== null));
         this.resourceVersion = result.resourceVersion;
       }
       const timeout = this.options.watchTimeoutSeconds ?? 300;
@@ -161,8 +210,13 @@ export class ResilientInformer<T extends KubernetesObject> {
           this.current = undefined;
           if (err) return this.fail(err);
           // Ended by the server (its timeout, or it went away): resume from where we are. One that
-          // ends at once, again and again, is not healthy: back off as for a failure.
+          // ends at once, again and again, is not healthy: back off as for a failure, and say so (a
+          // server going away ends its watches this way), but resume from where we are, no relist.
           if (events === 0 && Date.now() - startedAt < MIN_HEALTHY_WATCH_MS) {
+            this._lastError = `watch ${path}: the server ended the watch at once, without an event`;
+            this.lastStatus = undefined;
+            this.failures++;
+            this.setState('failing', this._lastError);
             this.timer = setTimeout(() => void this.run(false), this.backoff.next());
             this.timer.unref();
             return;
@@ -176,6 +230,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       }
       this.current = handle;
       this.backoff.reset();
+      this.failures = 0;
       this._hasSynced = true;
       this._lastError = undefined;
       this.setState('synced');
@@ -185,7 +240,11 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   private onEvent(e: WatchEvent): void {
-    const obj = e.object as KubernetesObject & { code?: number };
+    const obj = e?.object as KubernetesObject & { code?: number };
+    if (typeof obj !== 'object' || obj === null) {
+      this.fail(new KubeRequestError(`watch ${this.options.path}: the server sent an event without an object`, undefined, undefined));
+      return;
+    }
     switch (e.type) {
       case 'ADDED':
       case 'MODIFIED':
@@ -234,6 +293,8 @@ export class ResilientInformer<T extends KubernetesObject> {
       return;
     }
     this._lastError = describe(err);
+    this.lastStatus = err instanceof KubeRequestError ? err.statusCode : undefined;
+    this.failures++;
     this.setState('failing', this._lastError);
     this.timer = setTimeout(() => void this.run(true), this.backoff.next());
     this.timer.unref();
@@ -246,7 +307,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     for (const [key, obj] of [...this.store]) {
       if (!present.has(key)) {
         this.store.delete(key);
-        this.options.handlers.remove(obj);
+        this.guarded(key, () => this.options.handlers.remove(obj));
       }
     }
     for (const o of items) this.upsert(o);
@@ -256,9 +317,12 @@ export class ResilientInformer<T extends KubernetesObject> {
     const key = keyOf(raw);
     const previous = this.store.get(key);
     if (previous && previous.metadata?.resourceVersion === raw.metadata?.resourceVersion) return;
-    const obj = this.options.transform ? this.options.transform(raw) : (raw as T);
-    this.store.set(key, obj);
-    this.options.handlers.upsert(obj, previous);
+    this.guarded(key, () => {
+      // A transform that throws keeps the previous version (nothing better is known).
+      const obj = this.options.transform ? this.options.transform(raw) : (raw as T);
+      this.store.set(key, obj);
+      this.options.handlers.upsert(obj, previous);
+    });
   }
 
   private remove(raw: KubernetesObject): void {
@@ -266,13 +330,34 @@ export class ResilientInformer<T extends KubernetesObject> {
     const previous = this.store.get(key);
     if (!previous) return;
     this.store.delete(key);
-    this.options.handlers.remove(previous);
+    this.guarded(key, () => this.options.handlers.remove(previous));
+  }
+
+  /** Runs what one object asks for; a throw is counted and reported, and the next object goes on. */
+  private guarded(key: string, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.handlerErrors++;
+      this.lastHandlerError = `${key}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(0, 500);
+      try {
+        this.options.handlers.handlerError?.(this.lastHandlerError);
+      } catch {
+        // the report itself failed: counted above, nothing more to do
+      }
+    }
   }
 
   private setState(state: InformerState, error?: string): void {
     const changed = state !== this._state;
     this._state = state;
-    if (changed || error) this.options.handlers.state?.(state, error);
+    if (changed) this.since = new Date().toISOString();
+    if (!(changed || error)) return;
+    try {
+      this.options.handlers.state?.(state, error);
+    } catch {
+      // a state listener must not stop the informer
+    }
   }
 }
 

@@ -2,8 +2,13 @@
 // Lists parse the raw JSON (no client-node model deserialisation, which is slow for large lists and
 // yields objects of a different shape than watch events) and page through `limit`/`continue`. Watches
 // are streamed JSON lines, handed over one event at a time.
+//
+// An API server named by a remote Secret is untrusted input too: a response body and a watch line are
+// bounded in bytes, a handler that throws ends that watch with an error instead of the process, and an
+// optional address guard (api-server-address.ts) refuses hosts before any connection is made.
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export class KubeRequestError extends Error {
@@ -53,24 +58,49 @@ export interface WatchHandle {
   abort(): void;
 }
 
+export interface KubeRestOptions {
+  /** Why a URL host may not be contacted (undefined: it may); checked before every request. */
+  deniedHost?(hostname: string): string | undefined;
+  /** Resolves host names for this client's connections (e.g. one that refuses some addresses). */
+  lookup?: LookupFunction;
+  /** Bytes of one response body (a list page); default 256 MiB. */
+  maxBodyBytes?: number;
+  /** Characters of one watch event line (decoded text); default 32 Mi (etcd keeps objects below ~1.5 MiB). */
+  maxEventBytes?: number;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_EVENT_BYTES = 32 * 1024 * 1024;
+
 export class KubeRest {
   readonly server: string;
   /** Keep-alive agents: client-node hands out a fresh agent per call, i.e. a TLS handshake per request. */
   private tlsAgent: { key: string; agent: https.Agent } | undefined;
   private plainAgent: http.Agent | undefined;
 
-  constructor(private readonly kubeConfig: KubeConfig) {
+  private readonly maxBodyBytes: number;
+  private readonly maxEventBytes: number;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly options: KubeRestOptions = {},
+  ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/$/, '');
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
   /** Request options with fresh credentials, on a connection pool of this client's own. */
   private async requestOptions(url: URL): Promise<https.RequestOptions> {
+    const denied = this.options.deniedHost?.(url.hostname);
+    if (denied) throw new KubeRequestError(`${url.origin}: ${denied}; not connecting`, undefined, 'Refused');
     const opts: https.RequestOptions = { headers: {} };
     await this.kubeConfig.applyToHTTPSOptions(opts);
+    const lookup = this.options.lookup ? { lookup: this.options.lookup } : {};
     if (url.protocol === 'http:') {
-      opts.agent = this.plainAgent ??= new http.Agent({ keepAlive: true });
+      opts.agent = this.plainAgent ??= new http.Agent({ keepAlive: true, ...lookup });
       return opts;
     }
     // Only a plain TLS agent is swapped (proxy agents stay as they are), and only for one with the
@@ -80,7 +110,7 @@ export class KubeRest {
       if (this.tlsAgent?.key !== key) {
         this.tlsAgent?.agent.destroy();
         const { ca, cert, key: tlsKey, pfx, passphrase, rejectUnauthorized, servername } = opts;
-        this.tlsAgent = { key, agent: new https.Agent({ keepAlive: true, ca, cert, key: tlsKey, pfx, passphrase, rejectUnauthorized, servername }) };
+        this.tlsAgent = { key, agent: new https.Agent({ keepAlive: true, ca, cert, key: tlsKey, pfx, passphrase, rejectUnauthorized, servername, ...lookup }) };
       }
       opts.agent = this.tlsAgent.agent;
     }
@@ -110,7 +140,16 @@ export class KubeRest {
         { ...opts, method, headers, timeout: timeoutMs },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > this.maxBodyBytes) {
+              req.destroy();
+              reject(new KubeRequestError(`${method} ${url.pathname}: the response is larger than ${this.maxBodyBytes} bytes`, undefined, undefined));
+              return;
+            }
+            chunks.push(c);
+          });
           res.on('error', (err) => reject(new KubeRequestError(`${method} ${url.pathname}: ${err.message}`, undefined, undefined)));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
@@ -168,7 +207,12 @@ export class KubeRest {
         const status = res.statusCode ?? 0;
         if (status !== 200) {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            // A Status is small: keep its beginning only.
+            if (size < 64 * 1024) chunks.push(c);
+            size += c.length;
+          });
           res.on('error', () => undefined);
           res.on('end', () => {
             let st: { message?: string; reason?: string } = {};
@@ -190,12 +234,18 @@ export class KubeRest {
         res.socket?.setKeepAlive(true, 30_000);
         res.setEncoding('utf8');
         let rest = '';
+        const fail = (why: string) => {
+          rest = '';
+          req.destroy();
+          end(new KubeRequestError(`watch ${url.pathname}: ${why}`, undefined, undefined));
+        };
         res.on('data', (chunk: string) => {
-          if (aborted) return;
+          if (aborted || ended) return;
           let start = 0;
           let nl = chunk.indexOf('\n');
           if (nl < 0) {
             rest += chunk;
+            if (rest.length > this.maxEventBytes) fail(`an event is longer than ${this.maxEventBytes} characters`);
             return;
           }
           // The first line may have started in an earlier chunk.
@@ -203,15 +253,19 @@ export class KubeRest {
           rest = '';
           for (;;) {
             if (line.length > 0) {
+              if (line.length > this.maxEventBytes) return fail(`an event is longer than ${this.maxEventBytes} characters`);
               let event: WatchEvent;
               try {
                 event = JSON.parse(line) as WatchEvent;
               } catch {
-                req.destroy();
-                end(new KubeRequestError(`watch ${url.pathname}: the server sent a line that is not JSON`, undefined, undefined));
-                return;
+                return fail('the server sent a line that is not JSON');
               }
-              options.onEvent(event);
+              try {
+                options.onEvent(event);
+              } catch (err) {
+                // Handlers are meant to catch their own errors; one that escapes ends this watch, not the process.
+                return fail(`an event handler failed (${err instanceof Error ? err.message : String(err)})`);
+              }
               if (aborted || ended) return;
             }
             start = nl + 1;
@@ -220,6 +274,7 @@ export class KubeRest {
             line = chunk.slice(start, nl);
           }
           rest = chunk.slice(start);
+          if (rest.length > this.maxEventBytes) fail(`an event is longer than ${this.maxEventBytes} characters`);
         });
         res.on('end', () => end());
         res.on('error', (err) => end(new KubeRequestError(`watch ${url.pathname}: ${err.message}`, undefined, undefined)));

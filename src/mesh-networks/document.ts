@@ -9,10 +9,26 @@
 // registry_service_name) are accepted next to the JSON names, and JSON text works as well as YAML.
 // Unlike istiod (which ignores a bad CIDR with a log line), anything malformed rejects the whole
 // document: a half-applied network map would silently route traffic to the wrong place.
+//
+// The document decides its own size, so everything is bounded and linear in it: bytes and nesting
+// before and while parsing (util/bounded-yaml.ts), the number of networks before any is read, duplicate
+// keys found with a Set (not the yaml library's pairwise check), at most MAX_ISSUES issues spelled out
+// (the rest counted), and what a message quotes of the document cut short.
 import { isIP } from 'node:net';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
+import { defaultLimits, limitExceeded, type Limits } from '../limits.js';
 import { parseCidr } from '../topology/cidr.js';
+import { parseBoundedYaml } from '../util/bounded-yaml.js';
+import { quoteInput } from '../util/quote.js';
 import type { MeshNetwork, MeshNetworkEndpoints, MeshNetworkGateway, MeshNetworks } from './types.js';
+
+/** Nesting a document may have (a valid one has about ten levels in the parser's terms). */
+const MAX_DEPTH = 64;
+/** Errors (and, apart, warnings) spelled out; the rest are counted in one last issue. */
+const MAX_ISSUES = 20;
+/** Characters of a name or value from the document quoted in a message. */
+const QUOTE_CHARS = 64;
+const quote = (text: string) => quoteInput(text, QUOTE_CHARS);
 
 export interface MeshNetworksIssue {
   /** 1-based; 0 when the position is unknown. */
@@ -32,6 +48,8 @@ export type MeshNetworksResult =
 export interface ParseMeshNetworksOptions {
   /** Names the input in messages, e.g. `mesh networks file /etc/istio/meshNetworks.yaml`. */
   source?: string;
+  /** Bytes and networks a document may have (default: limits.ts). */
+  limits?: Partial<Pick<Limits, 'meshNetworksBytes' | 'meshNetworksNetworks'>>;
 }
 
 const NETWORK_FIELDS = { endpoints: 'endpoints', gateways: 'gateways' } as const;
@@ -61,15 +79,18 @@ export function isDnsName(name: string): boolean {
 class IssueCollector {
   readonly errors: MeshNetworksIssue[] = [];
   readonly warnings: MeshNetworksIssue[] = [];
+  /** Issues past MAX_ISSUES: counted, not spelled out. */
+  private moreErrors = 0;
+  private moreWarnings = 0;
   constructor(
     private readonly source: string,
-    private readonly lines: LineCounter,
+    private readonly lines: LineCounter | undefined,
   ) {}
 
   at(node: Node | Pair | null | undefined, fallback?: Node | null): { line: number; column: number } {
     const target = node && 'range' in node ? node : node && 'key' in node ? (node.key as Node | null) : null;
     const range = target?.range ?? fallback?.range;
-    if (!range) return { line: 0, column: 0 };
+    if (!range || !this.lines) return { line: 0, column: 0 };
     const { line, col } = this.lines.linePos(range[0]);
     return { line, column: col };
   }
@@ -80,16 +101,35 @@ class IssueCollector {
     return { ...where, context, reason, message: `${this.source}: ${position}${about}${reason}` };
   }
 
+  /** How many errors were found, spelled out or not. */
+  get errorCount(): number {
+    return this.errors.length + this.moreErrors;
+  }
+
   error(node: Node | Pair | null | undefined, context: string, reason: string, fallback?: Node | null): void {
-    this.errors.push(this.make(this.at(node, fallback), context, reason));
+    if (this.errors.length >= MAX_ISSUES) this.moreErrors++;
+    else this.errors.push(this.make(this.at(node, fallback), context, reason));
   }
 
   warning(node: Node | Pair | null | undefined, context: string, reason: string): void {
-    this.warnings.push(this.make(this.at(node), context, reason));
+    if (this.warnings.length >= MAX_ISSUES) this.moreWarnings++;
+    else this.warnings.push(this.make(this.at(node), context, reason));
   }
 
   rawError(line: number, column: number, reason: string): void {
-    this.errors.push(this.make({ line, column }, '', reason));
+    if (this.errors.length >= MAX_ISSUES) this.moreErrors++;
+    else this.errors.push(this.make({ line, column }, '', reason));
+  }
+
+  /** The issues in document order, whatever order the checks ran in, then a count of those left out. */
+  result(value: MeshNetworks | undefined): MeshNetworksResult {
+    const byPosition = (a: MeshNetworksIssue, b: MeshNetworksIssue) => a.line - b.line || a.column - b.column;
+    const warnings = [...this.warnings].sort(byPosition);
+    if (this.moreWarnings > 0) warnings.push(this.make({ line: 0, column: 0 }, '', `and ${this.moreWarnings} more warnings`));
+    if (this.errorCount === 0 && value) return { ok: true, value, warnings };
+    const errors = [...this.errors].sort(byPosition);
+    if (this.moreErrors > 0) errors.push(this.make({ line: 0, column: 0 }, '', `and ${this.moreErrors} more errors`));
+    return { ok: false, errors, warnings };
   }
 }
 
@@ -97,79 +137,120 @@ function keyOf(pair: Pair): string | undefined {
   return isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : undefined;
 }
 
+/** A key as a message names it (whatever the key is). */
+function keyText(pair: Pair): string {
+  const key = keyOf(pair);
+  return key !== undefined ? quote(key) : isScalar(pair.key) ? quote(String(pair.key.value)) : describe(pair.key);
+}
+
 function describe(node: unknown): string {
   if (node === null || node === undefined) return 'nothing';
   if (isMap(node)) return 'a map';
   if (isSeq(node)) return 'a list';
+  if (isAlias(node)) return `an alias (*${node.source.slice(0, QUOTE_CHARS)}): meshNetworks does not expand YAML aliases`;
   if (isScalar(node)) {
     const v = node.value;
     if (v === null) return 'null';
-    return `${typeof v} ${JSON.stringify(v)}`;
+    return typeof v === 'string' ? `string ${quote(v)}` : `${typeof v} ${String(v).slice(0, QUOTE_CHARS)}`;
   }
   return 'an unsupported value';
 }
 
-/** Parses and validates meshNetworks text; never throws. */
-export function parseMeshNetworks(text: string, options: ParseMeshNetworksOptions = {}): MeshNetworksResult {
-  const lines = new LineCounter();
-  const issues = new IssueCollector(options.source ?? 'meshNetworks', lines);
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-
-  for (const err of doc.errors) {
-    const pos = err.linePos?.[0];
-    // The yaml package's own message repeats the position and a code frame; keep its first line.
-    const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    issues.rawError(pos?.line ?? 0, pos?.col ?? 0, `YAML syntax: ${reason}`);
+/**
+ * Reports keys given twice in one map (the yaml library's own check compares every pair of keys:
+ * quadratic, and a document decides how many there are). Returns the pairs whose key was seen first.
+ */
+function uniquePairs(map: YAMLMap, issues: IssueCollector): Pair[] {
+  const seen = new Map<unknown, Pair>();
+  const out: Pair[] = [];
+  for (const pair of map.items) {
+    const key = isScalar(pair.key) ? pair.key.value : pair.key;
+    const first = seen.get(key);
+    if (first) {
+      const at = issues.at(first);
+      issues.error(pair, '', `YAML syntax: Map keys must be unique (${keyText(pair)} is also at line ${at.line})`);
+      continue;
+    }
+    seen.set(key, pair);
+    out.push(pair);
   }
-  if (issues.errors.length > 0) return { ok: false, errors: issues.errors, warnings: issues.warnings };
+  return out;
+}
 
-  const root = doc.contents;
+/** Parses and validates meshNetworks text; never throws, and costs time and memory linear in the (bounded) text. */
+export function parseMeshNetworks(text: string, options: ParseMeshNetworksOptions = {}): MeshNetworksResult {
+  const source = options.source ?? 'meshNetworks';
+  try {
+    return parse(text, source, { ...pickLimits(defaultLimits), ...options.limits });
+  } catch (err) {
+    // A bug here must cost this document, never its caller.
+    const reason = `could not be read: ${err instanceof Error ? err.message : String(err)}`;
+    return { ok: false, errors: [{ line: 0, column: 0, context: '', reason, message: `${source}: ${reason}` }], warnings: [] };
+  }
+}
+
+const pickLimits = (l: Readonly<Limits>) => ({ meshNetworksBytes: l.meshNetworksBytes, meshNetworksNetworks: l.meshNetworksNetworks });
+
+function parse(text: string, source: string, limits: ReturnType<typeof pickLimits>): MeshNetworksResult {
+  const read = parseBoundedYaml(text, {
+    maxBytes: limits.meshNetworksBytes,
+    maxDepth: MAX_DEPTH,
+    tooBig: (bytes) => `refused before parsing: ${limitExceeded('meshNetworksBytes', limits.meshNetworksBytes, bytes)}`,
+  });
+  if (!read.ok) {
+    const issues = new IssueCollector(source, undefined);
+    for (const p of read.problems) issues.rawError(p.line, p.column, p.reason);
+    return issues.result(undefined);
+  }
+  const issues = new IssueCollector(source, read.lines);
+  const root = read.doc.contents;
   const networks: MeshNetwork[] = [];
   // An empty document (or `networks:` with nothing under it) means "no networks", as in istiod.
-  if (root === null || (isScalar(root) && root.value === null)) {
-    return { ok: true, value: { networks }, warnings: issues.warnings };
-  }
+  if (root === null || (isScalar(root) && root.value === null)) return issues.result({ networks });
   if (!isMap(root)) {
     issues.error(root, '', `expected a map with a "networks" key, found ${describe(root)}`);
-    return { ok: false, errors: issues.errors, warnings: issues.warnings };
+    return issues.result(undefined);
   }
 
   let networksNode: unknown = undefined;
-  for (const pair of root.items) {
+  for (const pair of uniquePairs(root, issues)) {
     const key = keyOf(pair);
     if (key === 'networks') networksNode = pair.value;
     else if (key === 'meshNetworks') {
       issues.error(pair, '', 'unknown field "meshNetworks" (expected networks): give the value of the ConfigMap key meshNetworks, which starts with networks:');
-    } else issues.error(pair, '', `unknown field ${JSON.stringify(key ?? String(pair.key))} (expected networks)`);
+    } else issues.error(pair, '', `unknown field ${keyText(pair)} (expected networks)`);
   }
 
+  /** Where each network is named, for warnings about it. */
+  const pairs = new Map<string, Pair>();
   if (networksNode !== undefined && !(isScalar(networksNode) && networksNode.value === null)) {
     if (!isMap(networksNode)) {
       issues.error(networksNode as Node, '', `networks must be a map of network name to network, found ${describe(networksNode)}`);
+    } else if (networksNode.items.length > limits.meshNetworksNetworks) {
+      // Refused before any network is read: a document may not decide how much work it costs.
+      issues.error(networksNode, '', `networks: ${limitExceeded('meshNetworksNetworks', limits.meshNetworksNetworks, networksNode.items.length)}`);
     } else {
-      for (const pair of networksNode.items) {
+      for (const pair of uniquePairs(networksNode, issues)) {
         const name = isScalar(pair.key) ? pair.key.value : undefined;
         if (typeof name !== 'string' || name === '') {
           issues.error(pair, '', 'network names must be non-empty strings');
           continue;
         }
         const network = parseNetwork(name, pair.value as Node | null, pair, issues);
-        if (network) networks.push(network);
+        if (network) {
+          networks.push(network);
+          pairs.set(name, pair);
+        }
       }
     }
   }
 
-  warnSharedRegistries(networks, networksNode, issues);
-  if (issues.errors.length > 0) {
-    // Report in document order, whatever order the checks ran in.
-    const byPosition = (a: MeshNetworksIssue, b: MeshNetworksIssue) => a.line - b.line || a.column - b.column;
-    return { ok: false, errors: issues.errors.sort(byPosition), warnings: issues.warnings };
-  }
-  return { ok: true, value: { networks }, warnings: issues.warnings };
+  warnSharedRegistries(networks, pairs, issues);
+  return issues.result({ networks });
 }
 
 function parseNetwork(name: string, node: Node | null, pair: Pair, issues: IssueCollector): MeshNetwork | undefined {
-  const context = `network ${JSON.stringify(name)}`;
+  const context = `network ${quote(name)}`;
   const endpoints: MeshNetworkEndpoints[] = [];
   const gateways: MeshNetworkGateway[] = [];
   if (node === null || (isScalar(node) && node.value === null)) return { name, endpoints, gateways };
@@ -177,11 +258,11 @@ function parseNetwork(name: string, node: Node | null, pair: Pair, issues: Issue
     issues.error(node, context, `must be a map with endpoints and gateways, found ${describe(node)}`, pair.key as Node);
     return undefined;
   }
-  for (const field of node.items) {
+  for (const field of uniquePairs(node, issues)) {
     const key = keyOf(field);
     const value = field.value as Node | null;
     if (key !== NETWORK_FIELDS.endpoints && key !== NETWORK_FIELDS.gateways) {
-      issues.error(field, context, `unknown field ${JSON.stringify(key ?? String(field.key))} (expected endpoints, gateways)`);
+      issues.error(field, context, `unknown field ${keyText(field)} (expected endpoints, gateways)`);
       continue;
     }
     if (value === null || (isScalar(value) && value.value === null)) continue;
@@ -216,11 +297,11 @@ function entries<T extends string>(
 ): Map<T, { value: Node | null; pair: Pair }> {
   const out = new Map<T, { value: Node | null; pair: Pair }>();
   const expected = [...new Set(Object.values(fields))].join(', ');
-  for (const pair of node.items) {
+  for (const pair of uniquePairs(node, issues)) {
     const key = keyOf(pair);
     const field = key !== undefined && Object.hasOwn(fields, key) ? fields[key]! : undefined;
     if (!field) {
-      issues.error(pair, context, `unknown field ${JSON.stringify(key ?? String(pair.key))} (expected ${expected})`);
+      issues.error(pair, context, `unknown field ${keyText(pair)} (expected ${expected})`);
       continue;
     }
     if (out.has(field)) {
@@ -254,7 +335,8 @@ function parseEndpoints(node: Node | null, context: string, list: Node, issues: 
   }
   const text = stringField(cidr!.value, context, 'fromCidr', issues, node);
   if (text === undefined) return undefined;
-  const parsed = parseCidr(text);
+  // The longest CIDR (an IPv6 literal with an IPv4 tail, /128) is under 64 characters.
+  const parsed = text.length <= QUOTE_CHARS ? parseCidr(text) : `${quote(text)} is not a valid CIDR block`;
   if (typeof parsed === 'string') {
     issues.error(cidr!.value, context, `fromCidr ${parsed}`);
     return undefined;
@@ -292,14 +374,14 @@ function parseGateway(node: Node | null, context: string, list: Node, issues: Is
   if (address && !service) {
     addressValue = stringField(address.value, context, 'address', issues, node);
     if (addressValue !== undefined && isIP(addressValue) === 0 && !isDnsName(addressValue)) {
-      issues.error(address.value, context, `address ${JSON.stringify(addressValue)} is not an IP address or a DNS name`);
+      issues.error(address.value, context, `address ${quote(addressValue)} is not an IP address or a DNS name`);
     }
   }
   let serviceValue: string | undefined;
   if (service && !address) {
     serviceValue = stringField(service.value, context, 'registryServiceName', issues, node);
     if (serviceValue !== undefined && !isDnsName(serviceValue)) {
-      issues.error(service.value, context, `registryServiceName ${JSON.stringify(serviceValue)} is not a fully qualified service name`);
+      issues.error(service.value, context, `registryServiceName ${quote(serviceValue)} is not a fully qualified service name`);
     }
   }
   let port: number | undefined;
@@ -316,7 +398,7 @@ function parseGateway(node: Node | null, context: string, list: Node, issues: Is
 }
 
 /** istiod lets the first network listing a cluster in fromRegistry win; say so when it happens. */
-function warnSharedRegistries(networks: readonly MeshNetwork[], networksNode: unknown, issues: IssueCollector): void {
+function warnSharedRegistries(networks: readonly MeshNetwork[], pairs: ReadonlyMap<string, Pair>, issues: IssueCollector): void {
   const owner = new Map<string, string>();
   for (const network of networks) {
     for (const ep of network.endpoints) {
@@ -324,11 +406,10 @@ function warnSharedRegistries(networks: readonly MeshNetwork[], networksNode: un
       const first = owner.get(ep.fromRegistry);
       if (first === undefined) owner.set(ep.fromRegistry, network.name);
       else if (first !== network.name) {
-        const pair = isMap(networksNode) ? networksNode.items.find((p) => isScalar(p.key) && p.key.value === network.name) : undefined;
         issues.warning(
-          pair,
-          `network ${JSON.stringify(network.name)}`,
-          `fromRegistry ${JSON.stringify(ep.fromRegistry)} is already claimed by network ${JSON.stringify(first)}; the first one wins`,
+          pairs.get(network.name),
+          `network ${quote(network.name)}`,
+          `fromRegistry ${quote(ep.fromRegistry)} is already claimed by network ${quote(first)}; the first one wins`,
         );
       }
     }

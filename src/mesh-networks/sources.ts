@@ -1,14 +1,18 @@
 // meshNetworks arrives from two places: a file (`--mesh-networks`, reloaded when it changes) and the
 // primary cluster's ConfigMap `istio`, key `meshNetworks` (watched). Each source keeps its last good
-// value: a malformed edit is reported with its reason and position and changes nothing.
+// value: a malformed edit is reported with its reason and position and changes nothing. The file is
+// bounded like the text: its size is checked before it is read, and at most one byte past the limit is.
+// A file's text is taken once two reads FILE_SETTLE_MS apart agree: `>` and many editors truncate, then
+// write, and the empty or half-written file in between must not become the meshNetworks in effect.
+// The ConfigMap watch belongs to the primary's connection (kube/kube-connection.ts), registered there,
+// so it is restarted with the cluster's own watches and its failure shows against the primary.
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { unwatchFile, watchFile } from 'node:fs';
-import type { V1ConfigMap } from '@kubernetes/client-node';
+import { open, stat } from 'node:fs/promises';
+import { constants as fsConstants, unwatchFile, watchFile } from 'node:fs';
 import { logger } from '../log.js';
-import type { ClusterSource } from '../kube/cluster-source.js';
-import type { BackoffOptions } from '../kube/backoff.js';
-import { ResilientInformer } from '../kube/informer.js';
+import type { KubeConnection, KubeWatch } from '../kube/kube-connection.js';
+import { defaultLimits, limitExceeded } from '../limits.js';
+import { configMapText, type ConfigMapText } from './config-map-text.js';
 
 export type ParseResult<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string };
 
@@ -28,22 +32,26 @@ export interface MeshNetworksSourcesOptions<T> {
   /** The empty config, used when a source is absent. */
   empty: T;
   file?: string;
-  /** Watch ConfigMap `istio` in this cluster's system namespace. */
-  primary?: ClusterSource;
+  /** Watch ConfigMap `istio` in the system namespace of this (the primary's) API server connection. */
+  primary?: Pick<KubeConnection, 'watch'>;
   systemNamespace: string;
   filePollMs?: number;
-  /** Retry pacing of the ConfigMap watch (default: the informer's). */
-  backoff?: BackoffOptions;
+  /** A file bigger than this is refused without being read (default limits.meshNetworksBytes). */
+  maxFileBytes?: number;
 }
 
 export class MeshNetworksSources<T> extends EventEmitter {
   private readonly log = logger('mesh-networks');
   private readonly fileState: SourceState<T> | undefined;
   private readonly configMapState: SourceState<T> | undefined;
-  private informer: ResilientInformer<V1ConfigMap> | undefined;
+  private configMapWatch: KubeWatch<ConfigMapText> | undefined;
   private lastFileText: string | undefined;
   private lastMapText: string | undefined;
   private started = false;
+  private stopped = false;
+  /** One reload at a time; a change seen meanwhile reloads once more after it. */
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
 
   constructor(private readonly opts: MeshNetworksSourcesOptions<T>) {
     super();
@@ -57,19 +65,18 @@ export class MeshNetworksSources<T> extends EventEmitter {
       await this.reloadFile();
       watchFile(this.opts.file, { interval: this.opts.filePollMs ?? 1000 }, () => void this.reloadFile());
     }
-    if (this.opts.primary) {
-      const primary = this.opts.primary;
-      this.informer = new ResilientInformer<V1ConfigMap>({
-        rest: primary.rest,
+    if (this.opts.primary && !this.configMapWatch) {
+      this.configMapWatch = this.opts.primary.watch<ConfigMapText>({
+        owner: 'mesh-networks',
         path: `/api/v1/namespaces/${this.opts.systemNamespace}/configmaps`,
         fieldSelector: 'metadata.name=istio',
-        ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+        // Only the one key is kept, checked for its type as it arrives.
+        transform: configMapText,
         handlers: {
-          upsert: (cm) => this.onConfigMapText(cm.data?.meshNetworks),
+          upsert: (cm) => (cm.error !== undefined ? this.onConfigMapError(cm.error) : this.onConfigMapText(cm.text)),
           remove: () => this.onConfigMapText(undefined),
         },
       });
-      this.informer.start();
     }
     this.started = true;
   }
@@ -79,12 +86,14 @@ export class MeshNetworksSources<T> extends EventEmitter {
    * topology may lack networks and gateways, and a client would be sent endpoints judged without them.
    */
   get hasSynced(): boolean {
-    return this.started && (this.informer?.hasSynced ?? true);
+    return this.started && (this.configMapWatch?.hasSynced ?? true);
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.opts.file) unwatchFile(this.opts.file);
-    this.informer?.stop();
+    this.configMapWatch?.close();
+    this.configMapWatch = undefined;
   }
 
   current(): { configMap: T | undefined; file: T | undefined } {
@@ -95,18 +104,42 @@ export class MeshNetworksSources<T> extends EventEmitter {
     return [this.configMapState, this.fileState].filter((s): s is SourceState<T> => s !== undefined);
   }
 
-  private async reloadFile(): Promise<void> {
+  private reloadFile(): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        await this.reloadFileOnce();
+      } while (this.reloadAgain && !this.stopped);
+    })().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  private async reloadFileOnce(): Promise<void> {
     const state = this.fileState!;
-    let text: string;
+    const maxBytes = this.opts.maxFileBytes ?? defaultLimits.meshNetworksBytes;
+    let text: string | { tooBig: number } | undefined;
     try {
-      text = await readFile(this.opts.file!, 'utf8');
+      text = await readBounded(this.opts.file!, maxBytes, () => this.stopped);
+      if (text === undefined) return;
     } catch (err) {
-      const error = `${state.name}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); keeping the last good config`;
+      // Read again in full once readable: the same text may then need to clear this error.
+      this.lastFileText = undefined;
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const error = `${state.name}: cannot be read (${reason}); keeping the last good config`;
       if (state.error !== error) {
         state.error = error;
         this.log.warn({ error }, 'mesh networks file unreadable');
         this.emit('error-changed');
       }
+      return;
+    }
+    if (typeof text !== 'string') {
+      this.lastFileText = undefined;
+      this.refuse(state, `${state.name}: refused without reading it: ${limitExceeded('meshNetworksBytes', maxBytes, text.tooBig)}`);
       return;
     }
     if (text === this.lastFileText) return;
@@ -129,15 +162,31 @@ export class MeshNetworksSources<T> extends EventEmitter {
     this.accept(state, text);
   }
 
+  /** The ConfigMap's key is unusable as it arrived (not text): said like a parse error, nothing changes. */
+  private onConfigMapError(error: string): void {
+    this.lastMapText = undefined;
+    this.refuse(this.configMapState!, `${this.configMapState!.name}: ${error}`);
+  }
+
+  /** A refused text: the error is recorded, the value in effect stays. */
+  private refuse(state: SourceState<T>, error: string): void {
+    const kept = state.value === undefined ? 'nothing from this source is in effect' : 'keeping the last good config';
+    const full = `${error}; ${kept}`;
+    if (state.error === full) return;
+    state.error = full;
+    this.log.warn({ error }, 'invalid meshNetworks refused');
+    this.emit('error-changed');
+  }
+
   private accept(state: SourceState<T>, text: string): void {
-    const parsed = this.opts.parse(text, state.name);
-    if (!parsed.ok) {
-      const kept = state.value === undefined ? 'nothing from this source is in effect' : 'keeping the last good config';
-      state.error = `${parsed.error}; ${kept}`;
-      this.log.warn({ error: parsed.error }, 'invalid meshNetworks refused');
-      this.emit('error-changed');
-      return;
+    let parsed: ParseResult<T>;
+    try {
+      parsed = this.opts.parse(text, state.name);
+    } catch (err) {
+      // Parsers return errors as values; one that throws still refuses only this text.
+      parsed = { ok: false, error: `${state.name}: could not be parsed (${err instanceof Error ? err.message : String(err)})` };
     }
+    if (!parsed.ok) return this.refuse(state, parsed.error);
     state.value = parsed.value;
     delete state.error;
     if (parsed.warnings && parsed.warnings.length > 0) {
@@ -146,5 +195,54 @@ export class MeshNetworksSources<T> extends EventEmitter {
     } else delete state.warnings;
     state.loadedAt = new Date().toISOString();
     this.emit('changed');
+  }
+}
+
+/** A file's text is taken once two reads this far apart agree (it may be being written). */
+const FILE_SETTLE_MS = 100;
+
+/**
+ * The file's text once two reads FILE_SETTLE_MS apart give the same text, or its size when that is over
+ * `maxBytes` (from stat, before reading; or from reading one byte past the limit should it have grown
+ * since); undefined if `stopped()` first. Two reads rather than timestamps: truncating a file does not
+ * always move its mtime (seen on ext4), so an emptied file can look as old as its last content.
+ * Only regular files: a FIFO or a device would never end.
+ */
+async function readBounded(path: string, maxBytes: number, stopped: () => boolean): Promise<string | { tooBig: number } | undefined> {
+  let previous: string | undefined;
+  while (!stopped()) {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > maxBytes) return { tooBig: info.size };
+    const read = await readAtMost(path, info.size, maxBytes);
+    if (typeof read !== 'string') return read;
+    if (read === previous) return read;
+    previous = read;
+    await new Promise((resolve) => setTimeout(resolve, FILE_SETTLE_MS));
+  }
+  return undefined;
+}
+
+/** At most maxBytes + 1 bytes of the file: its text, or its size when over the limit. */
+async function readAtMost(path: string, sizeHint: number, maxBytes: number): Promise<string | { tooBig: number }> {
+  // O_NONBLOCK: should the path have become a FIFO since stat, opening it must not wait for a writer.
+  const handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    // Sized from stat, grown (never past the limit + 1) should the file have grown since.
+    let buffer = Buffer.alloc(Math.min(sizeHint, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) return buffer.toString('utf8', 0, length);
+      length += bytesRead;
+      if (length > maxBytes) return { tooBig: Math.max(length, (await handle.stat()).size) };
+      if (length === buffer.length) {
+        const bigger = Buffer.alloc(Math.min(buffer.length * 2, maxBytes + 1));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+    }
+  } finally {
+    await handle.close();
   }
 }

@@ -45,6 +45,8 @@ export class MeshModel extends EventEmitter {
   private fingerprint = '';
   private readonly resolvedEndpoints = new Map<Hostname, readonly Endpoint[]>();
   private overriddenNetworks: string[] = [];
+  /** Services named by the snapshot's meshNetworks registryServiceName (computed once per snapshot). */
+  private gatewayServiceHosts: ReadonlySet<Hostname> | undefined;
   private topologyDirty = false;
   private topologyScheduled = false;
   private readonly resolver: GatewayHostnameResolver | undefined;
@@ -153,7 +155,8 @@ export class MeshModel extends EventEmitter {
     // object); a topology change that matters clears them all in rebuildTopology.
     for (const h of c.endpoints) this.resolvedEndpoints.delete(h);
     const gatewayHosts = this.registryServiceHosts();
-    const touchesGateways = [...c.services].some((h) => gatewayHosts.has(h));
+    let touchesGateways = false;
+    if (gatewayHosts.size > 0) for (const h of c.services) if (gatewayHosts.has(h)) touchesGateways = true;
     // Rebuilt before the change goes out, so nobody is sent endpoints judged by stale gateways.
     if (c.topology || touchesGateways) this.rebuildTopology();
     if (c.services.size > 0 || c.endpoints.size > 0 || c.configHosts.size > 0) {
@@ -164,12 +167,16 @@ export class MeshModel extends EventEmitter {
   }
 
   /** Services named by meshNetworks registryServiceName: their addresses are gateway addresses. */
-  private registryServiceHosts(): Set<Hostname> {
-    const hosts = new Set<Hostname>();
-    for (const n of this.snapshot.meshNetworks.networks) {
-      for (const g of n.gateways) if ('registryServiceName' in g) hosts.add(g.registryServiceName);
+  private registryServiceHosts(): ReadonlySet<Hostname> {
+    // Asked on every registry change; the answer only changes with the snapshot.
+    if (!this.gatewayServiceHosts) {
+      const hosts = new Set<Hostname>();
+      for (const n of this.snapshot.meshNetworks.networks) {
+        for (const g of n.gateways) if ('registryServiceName' in g) hosts.add(g.registryServiceName);
+      }
+      this.gatewayServiceHosts = hosts;
     }
-    return hosts;
+    return this.gatewayServiceHosts;
   }
 
   /** Several triggers in one turn rebuild the topology once. */
@@ -190,10 +197,13 @@ export class MeshModel extends EventEmitter {
     const { snapshot: next, fingerprint } = this.build();
     this.resolver?.watch(next.hostnames);
     this.snapshot = next;
+    this.gatewayServiceHosts = undefined;
     if (fingerprint === this.fingerprint) return;
     this.fingerprint = fingerprint;
     this.resolvedEndpoints.clear();
-    this.log.info({ networks: [...next.gateways.keys()], gateways: next.allGateways.length }, 'network topology changed');
+    // A meshNetworks document may name thousands of networks: the log line names a few and counts them.
+    const networks = [...next.gateways.keys()];
+    this.log.info({ networks: networks.slice(0, 20), networkCount: networks.length, gateways: next.allGateways.length }, 'network topology changed');
     this.emit('changes', { full: true, services: new Set(), endpoints: new Set(), configHosts: new Set(), since } satisfies MeshChanges);
   }
 

@@ -179,6 +179,21 @@ function labelledGateway(svc: ClusterService, collector: Collector): void {
 
 function meshNetworksGateways(inputs: GatewayInputs, services: readonly ClusterService[], collector: Collector): void {
   const domain = normalizeFqdn(inputs.domainSuffix ?? 'cluster.local');
+  // Services by hostname, built once (only if some gateway names a service): a document with thousands
+  // of registryServiceName gateways must not scan every Service for each.
+  let byHostname: Map<string, ClusterService[]> | undefined;
+  const servicesNamed = (fqdn: string): readonly ClusterService[] => {
+    if (!byHostname) {
+      byHostname = new Map();
+      for (const svc of services) {
+        const host = hostnameOf(svc.name, svc.namespace, domain).toLowerCase();
+        let list = byHostname.get(host);
+        if (!list) byHostname.set(host, (list = []));
+        list.push(svc);
+      }
+    }
+    return byHostname.get(fqdn) ?? [];
+  };
   for (const network of inputs.meshNetworks.networks) {
     const registries = new Set(network.endpoints.flatMap((ep) => ('fromRegistry' in ep ? [ep.fromRegistry] : [])));
     network.gateways.forEach((gw, index) => {
@@ -193,9 +208,7 @@ function meshNetworksGateways(inputs: GatewayInputs, services: readonly ClusterS
         return;
       }
       const wanted = normalizeFqdn(gw.registryServiceName);
-      const matches = services.filter(
-        (svc) => registries.has(svc.cluster) && hostnameOf(svc.name, svc.namespace, domain).toLowerCase() === wanted,
-      );
+      const matches = servicesNamed(wanted).filter((svc) => registries.has(svc.cluster));
       if (matches.length === 0) {
         collector.problem('warning', subject, `registryServiceName ${gw.registryServiceName} not found in cluster(s) ${[...registries].sort().join(', ')}; no gateway yet`);
         return;

@@ -47,6 +47,6 @@ describe('benchmark harness (toy sizes)', function () {
   it('an unknown scenario is refused with the list of known ones', async () => {
     const r = await bench(['S9'], dir);
     assert.equal(r.code, 2);
-    assert.match(r.out, /unknown scenario "S9" \(have: S1, S2, S3, S4, S5, S6\)/);
+    assert.match(r.out, /unknown scenario "S9" \(have: S1, S2, S3, S4, S5, S6, S7\)/);
   });
 });

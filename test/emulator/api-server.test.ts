@@ -42,7 +42,19 @@ describe('emulated API server', () => {
 
   it('answers discovery for every listed group', async () => {
     const groups = (await request(c, 'GET', '/apis')).json.groups as Array<{ name: string; versions: Array<{ groupVersion: string }> }>;
-    assert.deepEqual(groups.map((g) => g.name).sort(), ['apiextensions.k8s.io', 'apps', 'discovery.k8s.io', 'networking.istio.io', 'rbac.authorization.k8s.io']);
+    assert.deepEqual(groups.map((g) => g.name).sort(), [
+      'admissionregistration.k8s.io',
+      'apiextensions.k8s.io',
+      'apps',
+      'coordination.k8s.io',
+      'discovery.k8s.io',
+      'extensions.istio.io',
+      'networking.istio.io',
+      'networking.k8s.io',
+      'rbac.authorization.k8s.io',
+      'security.istio.io',
+      'telemetry.istio.io',
+    ]);
     for (const g of groups) {
       assert.equal((await request(c, 'GET', `/apis/${g.name}`)).status, 200);
       for (const v of g.versions) {

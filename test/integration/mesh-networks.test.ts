@@ -60,6 +60,20 @@ describe('mesh networks through Horizon', function () {
     await waitFor(() => gatewaysOf(mesh, 'network9').includes('127.50.0.2:15443') && fileSource().error === undefined, 'fixed file applied', { timeoutMs: 10_000 });
   });
 
+  it('a 10 MB file of 100k networks is refused from its size, naming the limit and its flag; the last good topology stays', async () => {
+    const fileSource = () => mesh.horizon.meshNetworks.sources().find((s) => s.name.startsWith('file'))!;
+    const kept = 'networks:\n  network9:\n    gateways: [{address: 127.50.0.2, port: 15443}]\n';
+    await waitFor(() => gatewaysOf(mesh, 'network9').includes('127.50.0.2:15443') && fileSource().error === undefined, 'the good file in effect', { timeoutMs: 10_000 });
+    const big = `networks:\n${Array.from({ length: 100_000 }, (_, i) => `  network${i}:\n    endpoints: [{fromCidr: 10.${(i >> 8) & 255}.${i & 255}.0/24}]\n    gateways: [{address: 192.0.${(i >> 8) & 255}.${i & 255}, port: 15443}]`).join('\n')}\n`;
+    await writeFile(file, big);
+    const expected = new RegExp(`refused without reading it: limit exceeded: at most 1048576 bytes of a meshNetworks document \\(got ${Buffer.byteLength(big)}\\); raise it with --max-mesh-networks-bytes; keeping the last good config$`);
+    await waitFor(() => expected.test(fileSource().error ?? ''), 'the refusal recorded', { timeoutMs: 10_000 });
+    assert.deepEqual(gatewaysOf(mesh, 'network9'), ['127.50.0.2:15443'], 'last good topology kept');
+    await waitFor(() => mesh.horizon.mesh.problems().some((p) => p.subject === 'meshNetworks' && expected.test(p.message)), 'a topology problem (/debug/networkz)', { timeoutMs: 10_000 });
+    await writeFile(file, kept);
+    await waitFor(() => fileSource().error === undefined && gatewaysOf(mesh, 'network9').includes('127.50.0.2:15443'), 'back to the good file', { timeoutMs: 10_000 });
+  });
+
   it('meshNetworks from the istio ConfigMap, watched; a hostname gateway resolved by DNS, its change pushed', async () => {
     const client = new AdsClient({ address: mesh.horizon.xds.address, node: { id: 'watcher', metadata: { NETWORK: 'network1' } } });
     try {
@@ -93,5 +107,39 @@ describe('mesh networks through Horizon', function () {
     } finally {
       client.close();
     }
+  });
+});
+
+describe('meshNetworks limits through Horizon (the ConfigMap path, limits given as options)', function () {
+  this.timeout(60_000);
+  let mesh: DemoMesh;
+  before(async () => {
+    mesh = await startDemoMesh({ limits: { meshNetworksBytes: 2_000, meshNetworksNetworks: 3 } });
+    await mesh.horizon.whenReady();
+  });
+  after(async () => {
+    await mesh?.close();
+  });
+
+  it('a ConfigMap meshNetworks over the byte or network limit is refused, naming the limit and its flag; the last good one stays', async () => {
+    const cmSource = () => mesh.horizon.meshNetworks.sources().find((s) => s.name.startsWith('configmap'))!;
+    const configMap = (meshNetworks: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { meshNetworks } });
+    mesh.c1.create(configMap('networks:\n  network5:\n    gateways: [{address: 127.50.0.5, port: 15443}]\n'));
+    await waitFor(() => gatewaysOf(mesh, 'network5').includes('127.50.0.5:15443'), 'the good ConfigMap in effect', { timeoutMs: 10_000 });
+
+    const tooBig = `networks:\n  network5:\n    gateways: [{address: 127.50.0.6, port: 15443}]\n${'#'.repeat(2_000)}\n`;
+    mesh.c1.patch('v1', 'ConfigMap', 'istio-system', 'istio', { data: { meshNetworks: tooBig } }, 'merge');
+    await waitFor(() => cmSource().error !== undefined, 'the refusal recorded', { timeoutMs: 10_000 });
+    assert.equal(
+      cmSource().error,
+      `configmap istio-system/istio key meshNetworks: refused before parsing: limit exceeded: at most 2000 bytes of a meshNetworks document (got ${Buffer.byteLength(tooBig)}); raise it with --max-mesh-networks-bytes; keeping the last good config`,
+    );
+    assert.deepEqual(gatewaysOf(mesh, 'network5'), ['127.50.0.5:15443']);
+
+    const tooMany = 'networks: {a: {}, b: {}, c: {}, d: {}}\n';
+    mesh.c1.patch('v1', 'ConfigMap', 'istio-system', 'istio', { data: { meshNetworks: tooMany } }, 'merge');
+    await waitFor(() => /networks in a meshNetworks document/.test(cmSource().error ?? ''), 'the second refusal recorded', { timeoutMs: 10_000 });
+    assert.match(cmSource().error!, /line 1, column 11: networks: limit exceeded: at most 3 networks in a meshNetworks document \(got 4\); raise it with --max-mesh-networks-networks; keeping the last good config$/);
+    assert.deepEqual(gatewaysOf(mesh, 'network5'), ['127.50.0.5:15443']);
   });
 });

@@ -163,8 +163,8 @@ describe('remote cluster Secrets that are refused', function () {
     { key: 'empty', text: () => '', reason: /kubeconfig is empty/ },
     { key: 'unparsable', text: () => `users:\n- {name: u, user: {token: ${MARKER}}}\nclusters: [\n  - {name: x, token: ${MARKER}`, reason: /not valid YAML \(.+ at line \d+, column \d+\)/ },
     { key: 'invalid', text: () => `apiVersion: v1\nkind: Config\ncurrent-context: nowhere\nusers:\n- name: u\n  user:\n${credentials}`, reason: /context "nowhere" is not defined/ },
-    { key: 'exec', text: () => refusedUser('    exec:\n      command: /bin/sh\n      apiVersion: client.authentication.k8s.io/v1\n'), reason: /exec plugin, refused/ },
-    { key: 'authprovider', text: () => refusedUser('    auth-provider:\n      name: gcp\n'), reason: /auth provider "gcp", refused/ },
+    { key: 'exec', text: () => refusedUser('    exec:\n      command: /bin/sh\n      apiVersion: client.authentication.k8s.io/v1\n'), reason: /exec plugin \(allowed with --allow-insecure-kubeconfig\), refused; cluster not added$/ },
+    { key: 'authprovider', text: () => refusedUser('    auth-provider:\n      name: gcp\n'), reason: /auth provider "gcp" \(only oidc is allowed; others are allowed with --allow-insecure-kubeconfig\), refused; cluster not added$/ },
     { key: 'tokenfile', text: () => refusedUser('    tokenFile: /etc/passwd\n'), reason: /token file .*refused/ },
     { key: 'keyfile', text: () => refusedUser('    client-certificate: /tmp/c.crt\n    client-key: /tmp/c.key\n'), reason: /client certificate file .*refused/ },
   ];

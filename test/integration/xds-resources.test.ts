@@ -125,4 +125,14 @@ describe('xDS resources served from the mesh', function () {
     // Its only endpoint is on network2, so a network1 caller reaches it through the gateway, on the gateway port.
     assert.deepEqual(cla.endpoints.flatMap((g) => g.lbEndpoints.map((e) => e.port)), [15443]);
   });
+
+  it('listener names asked for before their service exists, one-label (the caller namespace) or not, are pushed when it appears', async () => {
+    const grpc = client({ NETWORK: 'network1', GENERATOR: 'grpc', NAMESPACE: 'sample' });
+    const names = ['later:7100', 'later.sample:7100'];
+    grpc.subscribe(LISTENER_TYPE, names);
+    await waitFor(() => grpc.responses.some((r) => r.typeUrl === LISTENER_TYPE), 'a first LDS answer', { timeoutMs: 5000 });
+    assert.equal(grpc.resources(LISTENER_TYPE).size, 0);
+    mesh.c1.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'later', namespace: 'sample' }, spec: { selector: { app: 'helloworld' }, ports: [{ name: 'grpc', port: 7100, targetPort: 5000 }] } });
+    await waitFor(() => names.every((n) => grpc.resources(LISTENER_TYPE).has(n)), 'both listeners pushed', { timeoutMs: 10_000 });
+  });
 });

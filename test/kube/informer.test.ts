@@ -162,6 +162,41 @@ describe('kube informer (list + watch on Horizon REST client)', function () {
     assert.deepEqual([...new Set(states)], ['starting', 'synced', 'failing']);
   });
 
+  it('a handler that throws on one object is caught, counted and skipped; the informer (and the process) carry on', async () => {
+    c.create(pod('h-bad-listed', { app: 'h' }));
+    c.create(pod('h-ok-listed', { app: 'h' }));
+    const names = new Set<string>();
+    const reported: string[] = [];
+    const informer = new ResilientInformer<KubernetesObject>({
+      rest: rest(),
+      path: '/api/v1/namespaces/inf/pods',
+      labelSelector: 'app=h',
+      handlers: {
+        upsert: (o) => {
+          if (o.metadata!.name!.startsWith('h-bad')) throw new TypeError(`cannot handle ${o.metadata!.name}`);
+          names.add(o.metadata!.name!);
+        },
+        remove: (o) => names.delete(o.metadata!.name!),
+        handlerError: (e) => reported.push(e),
+      },
+    });
+    informers.push(informer);
+    informer.start();
+    await waitFor(() => informer.state === 'synced', 'synced although a listed object threw');
+    assert.deepEqual([...names], ['h-ok-listed']);
+    // On the watch-event path: the bad object, then a good one after it in the same stream.
+    c.create(pod('h-bad-watched', { app: 'h' }));
+    c.create(pod('h-ok-watched', { app: 'h' }));
+    await waitFor(() => names.has('h-ok-watched'), 'the object after the throwing one');
+    assert.equal(informer.state, 'synced', 'the watch was not dropped');
+    const st = informer.status();
+    assert.equal(st.handlerErrors, 2);
+    assert.equal(st.lastHandlerError, 'inf/h-bad-watched: TypeError: cannot handle h-bad-watched');
+    assert.deepEqual(reported, ['inf/h-bad-listed: TypeError: cannot handle h-bad-listed', 'inf/h-bad-watched: TypeError: cannot handle h-bad-watched']);
+    for (const n of ['h-bad-listed', 'h-ok-listed', 'h-bad-watched', 'h-ok-watched']) c.delete('v1', 'Pod', 'inf', n);
+    await waitFor(() => names.size === 0, 'deletes through the same watch');
+  });
+
   it('an absent resource (404) counts as empty and synced', async () => {
     const informer = new ResilientInformer<KubernetesObject>({
       rest: rest(),

@@ -63,6 +63,6 @@ describe('reader account (ensureReaderToken) on an emulated cluster', function (
     source = new ClusterSource({ id: 'remote', kubeConfig: kubeConfigWithToken(c, token), domain: 'cluster.local', systemNamespace: 'istio-system', syncTimeoutMs: 20_000, probeIntervalMs: 0 });
     source.start();
     await waitFor(() => source!.status !== 'syncing', 'the reader source to sync', { timeoutMs: 20_000 });
-    assert.equal(source.status, 'synced', `informers: ${JSON.stringify(source.informerStates())}`);
+    assert.equal(source.status, 'synced', `watches: ${JSON.stringify(source.watches())}`);
   });
 });

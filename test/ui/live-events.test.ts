@@ -1,12 +1,16 @@
 // The event stream's bounds over real HTTP, with changes fed by hand: merging within the window, the
 // cap on open streams, keepalives, expired sessions, a reader that stops reading, and nothing left
-// listening once every stream is gone.
+// listening once every stream is gone; and on the debug server itself, within its HTTP bounds (timeouts
+// that close idle sockets leave a stream alone; streams take at most half of the connection cap).
 import { strict as assert } from 'node:assert';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { DebugChange } from '../../src/debug/ui/changes.js';
+import { connect, type AddressInfo } from 'node:net';
+import { HorizonMetrics, startDebugServer } from '../../src/debug/index.js';
+import type { DebugChange } from '../../src/debug/source.js';
 import { LiveEvents, type LiveEventsOptions } from '../../src/debug/ui/live-events.js';
+import { getJson } from '../support/debug-http.js';
 import { waitFor } from '../support/wait.js';
+import { fakeSource } from '../debug/fake-source.js';
 
 interface Harness {
   events: LiveEvents;
@@ -192,5 +196,69 @@ describe('web view event stream (/debug/events) bounds', function () {
     assert.equal(h.listeners(), 0);
     const again = await open(h.url);
     assert.equal(again.res.statusCode, 503);
+  });
+});
+
+describe('web view event stream on the debug server, within its HTTP bounds', function () {
+  this.timeout(30_000);
+
+  /** A debug server on a fake source whose changes the test emits. */
+  async function debugServer(httpLimits: Parameters<typeof startDebugServer>[0]['httpLimits'], events: Partial<LiveEventsOptions>) {
+    const listeners = new Set<(c: DebugChange) => void>();
+    const source = fakeSource(
+      {},
+      {
+        onChange: (l: (c: DebugChange) => void) => {
+          listeners.add(l);
+          return () => listeners.delete(l);
+        },
+      },
+    );
+    const server = await startDebugServer({ address: '127.0.0.1:0', source, metrics: new HorizonMetrics(), ...(httpLimits ? { httpLimits } : {}), ui: { events } });
+    return { server, emit: (c: DebugChange) => [...listeners].forEach((l) => l(c)), listeners: () => listeners.size };
+  }
+
+  it('the idle, headers and request timeouts close a silent socket but not a stream with nothing to say', async () => {
+    // Timeouts of a few hundred ms, and no keepalive within the test: the stream is silent on the wire.
+    const { server, emit } = await debugServer({ headersTimeoutMs: 300, requestTimeoutMs: 400, idleTimeoutMs: 300, checkIntervalMs: 50 }, { keepaliveMs: 60_000, windowMs: 20 });
+    try {
+      const silent = connect(server.port, '127.0.0.1');
+      silent.on('error', () => {});
+      const silentClosed = new Promise<void>((resolve) => silent.on('close', () => resolve()));
+      const r = await open(`${server.url}/debug/events`);
+      assert.equal(r.res.statusCode, 200);
+      await waitFor(() => r.items.length >= 1, 'hello');
+      await silentClosed; // the bounds are in force...
+      await new Promise((resolve) => setTimeout(resolve, 2_000)); // ...for several of their lengths
+      assert.equal(r.ended, false, 'the stream is still open');
+      emit({ topology: true });
+      await waitFor(() => changesOf(r).length === 1, 'a change after 2 s of silence');
+      assert.equal(changesOf(r)[0]!.topology, true);
+      r.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('streams take at most half of the connection cap, so the JSON a change makes the page read is still served', async () => {
+    const { server, listeners } = await debugServer({ maxConnections: 8 }, {});
+    const streams: Received[] = [];
+    try {
+      for (let i = 0; i < 4; i++) streams.push(await open(`${server.url}/debug/events`));
+      assert.deepEqual(
+        streams.map((s) => s.res.statusCode),
+        [200, 200, 200, 200],
+      );
+      const fifth = await open(`${server.url}/debug/events`);
+      assert.equal(fifth.res.statusCode, 503);
+      await waitFor(() => fifth.ended, '503 body read');
+      assert.match(JSON.parse(fifth.raw).error, /too many open event streams \(4\)/);
+      assert.equal(listeners(), 1);
+      for (const path of ['/debug/clusterz', '/debug/networkz', '/debug/syncz']) assert.equal((await getJson(server.url, path)).status, 200, path);
+    } finally {
+      for (const s of streams) s.close();
+      await server.close();
+    }
+    assert.equal(listeners(), 0, 'closing the server lets go of the source');
   });
 });

@@ -236,7 +236,7 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
     assert.match(await page.locator('.banner').textContent() ?? '', /Lost the server since .* Retrying with backoff/);
     // Something changes while the page cannot hear about it.
     await kubectl.run(['--context', 'cluster1', '-n', 'sample', 'scale', 'deployment', 'helloworld-v1', '--replicas=2']);
-    const again = await startDebugServer({ address, source: mesh.horizon, metrics: mesh.horizon.metrics });
+    const again = await startDebugServer({ address, source: mesh.horizon.debugSource, metrics: mesh.horizon.metrics });
     try {
       await page.locator('.pill[data-state="live"]').waitFor({ timeout: 45_000 });
       await page.locator('[data-caller="network1"] [data-share-network="network1"]').filter({ hasText: '2 endpoints' }).waitFor(WAIT);

@@ -1,11 +1,12 @@
-// The provider's indexes in front of its cache are keyed by what clients ask for (any syntactically valid
-// cluster name, any REQUESTED_NETWORK_VIEW text): they must not grow without bound.
+// Everything the provider keeps is keyed by what clients ask for (any syntactically valid cluster name,
+// any REQUESTED_NETWORK_VIEW text): it must stay within the cache's byte bound, and a debug read must not
+// touch it at all.
 import { strict as assert } from 'node:assert';
 import type { MeshModel } from '../../src/mesh/mesh-model.js';
 import { jsonToStruct } from '../../src/xds/codec/struct.js';
 import { MeshResourceProvider } from '../../src/xds/generators/mesh-resource-provider.js';
 import { parseNode } from '../../src/xds/xds-node.js';
-import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../../src/xds/type-urls.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS, CLUSTER_TYPE as CDS, LISTENER_TYPE as LDS, ROUTE_CONFIGURATION_TYPE as RDS } from '../../src/xds/type-urls.js';
 
 // An empty mesh: every name asked for is of a service that does not exist.
 const mesh = {
@@ -20,48 +21,67 @@ const mesh = {
 } as unknown as MeshModel;
 
 const node = (view: string) => parseNode({ id: 'n', metadata: jsonToStruct({ NETWORK: 'network1', REQUESTED_NETWORK_VIEW: view }) });
-const names = (i: number) => new Set([`outbound|80||svc-${i}.ns.svc.cluster.local`]);
+const name = (i: number) => `outbound|80||svc-${i}.ns.svc.cluster.local`;
+const names = (i: number) => new Set([name(i)]);
+const change = (host: string) => ({ full: false, services: new Set<string>(), endpoints: new Set([host]), configHosts: new Set<string>(), since: Date.now() });
 
-describe('mesh resource provider indexes', () => {
-  it('names and views clients ask for are forgotten on a full change; every stream asks again then', () => {
+describe('mesh resource provider cache', () => {
+  it('names and views clients ask for are cached within the byte bound, however many they ask', () => {
+    // Room for about 100 entries (256 bytes each for a resource that does not exist).
+    const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system', cacheMaxBytes: 100 * 256 });
+    for (let i = 0; i < 10_000; i++) assert.deepEqual(p.resources(EDS, node(`view-${i % 500}`), names(i)), []);
+    const sizes = p.cacheSizes();
+    assert.ok(sizes.entries <= 100, JSON.stringify(sizes));
+    assert.ok(sizes.hosts <= sizes.entries && sizes.variants <= sizes.entries, `indexes follow the entries: ${JSON.stringify(sizes)}`);
+    assert.ok(sizes.bytes <= 100 * 256);
+  });
+
+  it('a full change empties the cache; a change of a host pushes that host, whoever asked for what', () => {
     const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system' });
-    for (let i = 0; i < 500; i++) assert.deepEqual(p.resources(EDS, node(`view-${i % 50}`), names(i)), []);
-    assert.deepEqual(p.indexSizes(), { hosts: 500, names: 500, edsKeys: 500, edsViews: 50, limit: 200_000 });
-    const push = p.onMeshChanges({ full: true, services: new Set(), endpoints: new Set(), configHosts: new Set(), since: Date.now() });
-    assert.equal(push?.full, true);
-    assert.deepEqual(p.indexSizes(), { hosts: 0, names: 0, edsKeys: 0, edsViews: 0, limit: 200_000 });
-    // What is still subscribed is asked for again (the full push) and remembered again.
+    for (let i = 0; i < 500; i++) p.resources(EDS, node(`view-${i % 50}`), names(i));
+    assert.deepEqual(p.cacheSizes(), { entries: 500, stale: 0, bytes: 500 * 256, hosts: 500, variants: 50 });
+    const full = p.onMeshChanges({ full: true, services: new Set(), endpoints: new Set(), configHosts: new Set(), since: Date.now() });
+    assert.equal(full?.full, true);
+    assert.deepEqual(p.cacheSizes(), { entries: 0, stale: 0, bytes: 0, hosts: 0, variants: 0 });
     p.resources(EDS, node('view-0'), names(7));
-    assert.deepEqual(p.indexSizes(), { hosts: 1, names: 1, edsKeys: 1, edsViews: 1, limit: 200_000 });
-    const later = p.onMeshChanges({ full: false, services: new Set(['svc-7.ns.svc.cluster.local']), endpoints: new Set(), configHosts: new Set(), since: Date.now() });
-    assert.deepEqual([...(later?.changes?.get(EDS) ?? [])], [...names(7)], 'its subscribers still hear of the host');
+    const push = p.onMeshChanges(change('svc-7.ns.svc.cluster.local'));
+    assert.deepEqual([...(push?.changes?.get(EDS) ?? [])], ['svc-7.ns.svc.cluster.local']);
+    assert.equal(push?.changes?.has(CDS), false, 'an endpoint change concerns EDS only');
+    assert.deepEqual([p.cacheSizes().entries, p.cacheSizes().stale], [1, 1], "the host's entry is stale");
+    const misses = p.stats().misses;
+    p.resources(EDS, node('view-0'), names(7));
+    assert.deepEqual([p.stats().misses, p.cacheSizes().stale], [misses + 1, 0], 'and regenerated on the next ask');
+    p.onMeshChanges(change('svc-7.ns.svc.cluster.local'));
+    p.resources(EDS, node('view-0'), names(7));
+    assert.equal(p.cacheSizes().entries, 1);
+    // Names that are no cluster name are neither generated nor cached.
+    assert.deepEqual(p.resources(EDS, node('view-0'), new Set(['not-a-cluster', 'outbound|0||x'])), []);
+    assert.equal(p.cacheSizes().entries, 1);
+    assert.equal(p.hostOf(EDS, name(3)), 'svc-3.ns.svc.cluster.local');
+    assert.equal(p.hostOf(EDS, 'not-a-cluster'), undefined);
   });
 
-  it('a view whose cached entries all left the cache leaves the view index too', () => {
-    // Room for about 10 entries (256 bytes each for a resource that does not exist).
-    const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system', cacheMaxBytes: 10 * 256 });
-    for (let i = 0; i < 200; i++) p.resources(EDS, node(`view-${i}`), names(i % 3));
-    assert.ok(p.stats().entries <= 10);
-    assert.ok(p.indexSizes().edsViews <= p.stats().entries, JSON.stringify(p.indexSizes()));
+  it('listener and route names: filed under their service, a one-label name under its label, which every such service pushes', () => {
+    const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system' });
+    assert.equal(p.hostOf(LDS, 'helloworld.sample:5000'), 'helloworld.sample.svc.cluster.local');
+    assert.equal(p.hostOf(RDS, 'helloworld.sample.svc.cluster.local:5000'), 'helloworld.sample.svc.cluster.local');
+    assert.equal(p.hostOf(LDS, 'helloworld:5000'), 'helloworld', 'its service depends on the caller namespace');
+    assert.equal(p.hostOf(LDS, 'helloworld'), undefined, 'no port: never a listener');
+    const push = p.onMeshChanges({ full: false, services: new Set(['helloworld.sample.svc.cluster.local']), endpoints: new Set(), configHosts: new Set(), since: 0 });
+    assert.deepEqual([...push!.changes!.get(LDS)!].sort(), ['helloworld', 'helloworld.sample.svc.cluster.local']);
+    assert.deepEqual([...push!.changes!.get(RDS)!].sort(), ['helloworld', 'helloworld.sample.svc.cluster.local']);
+    assert.deepEqual([...push!.changes!.get(EDS)!], ['helloworld.sample.svc.cluster.local']);
   });
 
-  it('names of services that never exist cannot pile up: past the limit the next change is a full push, and live subscriptions reset the limit', () => {
-    const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system', maxRememberedNames: 100 });
-    const change = (host = 'svc-1.ns.svc.cluster.local') => p.onMeshChanges({ full: false, services: new Set([host]), endpoints: new Set(), configHosts: new Set(), since: Date.now() });
-    for (let i = 0; i < 100; i++) p.resources(EDS, node('v'), names(i));
-    assert.notEqual(change()?.full, true, 'at the limit: an ordinary push');
-    p.resources(EDS, node('v'), names(100));
-    const refresh = change();
-    assert.equal(refresh?.full, true, 'past the limit: a full push');
-    assert.match(refresh?.reason ?? '', /over 100 names/);
-    assert.equal(p.indexSizes().names, 0, 'everything forgotten until streams ask again');
-    // The full push: live subscriptions (here 150 names, more than the limit alone) are asked for again.
-    for (let i = 0; i < 150; i++) p.resources(EDS, node('v'), names(i));
-    assert.notEqual(change()?.full, true, 'live subscriptions alone never cause another refresh');
-    assert.equal(p.indexSizes().limit, 300, 'the limit became twice what is live');
-    for (let i = 150; i < 300; i++) p.resources(EDS, node('v'), names(i));
-    assert.notEqual(change()?.full, true);
-    p.resources(EDS, node('v'), names(300));
-    assert.equal(change()?.full, true, 'and past the new limit, refreshed again');
+  it('debug reads (generateUncached, explain*) neither fill nor read the cache', () => {
+    const p = new MeshResourceProvider(mesh, { systemNamespace: 'istio-system' });
+    p.resources(EDS, node('v'), names(1));
+    const before = p.stats();
+    p.generateUncached(EDS, node('v'), [name(1), name(2)]);
+    p.generateUncached(CDS, node('v'), undefined);
+    p.explainAssignment(name(3), { network: 'network1' });
+    p.explainRoutes('svc-3.ns.svc.cluster.local', 80);
+    p.clusterNames();
+    assert.deepEqual(p.stats(), before);
   });
 });

@@ -1,7 +1,7 @@
 // Shared setup for the ADS server tests: a server on an ephemeral port with a static provider, and raw clients.
 import { AdsClient, type AdsClientOptions, type AdsResponse } from '../../src/xds/client/ads-client.js';
 import type { XdsServerObserver } from '../../src/xds/server/observer.js';
-import { startXdsServer, type XdsServer } from '../../src/xds/server/server.js';
+import { startXdsServer, type XdsServer, type XdsServerOptions } from '../../src/xds/server/server.js';
 import { quietLog } from '../support/quiet-log.js';
 import { StaticProvider } from '../support/static-provider.js';
 
@@ -21,9 +21,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(observer?: XdsServerObserver): Promise<Harness> {
+/** A server on an ephemeral port with a StaticProvider; `options` override the server's (limits, log). */
+export async function harness(observer?: XdsServerObserver, options: Partial<XdsServerOptions> = {}): Promise<Harness> {
   const provider = new StaticProvider();
-  const server = await startXdsServer({ address: '127.0.0.1:0', provider, log: quietLog, ...(observer ? { observer } : {}) });
+  const server = await startXdsServer({ address: '127.0.0.1:0', provider, log: quietLog, ...(observer ? { observer } : {}), ...options });
   const clients: AdsClient[] = [];
   let n = 0;
   return {

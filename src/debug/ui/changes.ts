@@ -1,23 +1,10 @@
 // What changed in a running Horizon, as the web view needs to know it: which debug JSON to fetch again.
 // Horizon announces raw changes (one per mesh, cluster, Secret or xDS event); the event stream merges
 // them over a short window so a burst (a cluster syncing, a rollout) costs the page one refetch.
+import type { DebugChange, DebugSource } from '../source.js';
 
-/** One announcement; absent fields mean "not touched". */
-export interface DebugChange {
-  /** Clusters added, removed, synced, stale or refused (/debug/clusterz). */
-  clusters?: boolean;
-  /** Networks or gateways changed (/debug/networkz; every service's view). */
-  topology?: boolean;
-  /** meshNetworks sources changed or failed (/debug/mesh, /debug/networkz problems). */
-  mesh?: boolean;
-  /** Connected proxies or their sync state (/debug/syncz). */
-  proxies?: boolean;
-  /** Hostnames whose services, endpoints or Istio config changed (/debug/edsz?network=&host=). */
-  services?: readonly string[];
-}
-
-/** Listens to a running Horizon's changes; returns the function that stops listening. */
-export type DebugChangeSubscribe = (listener: (change: DebugChange) => void) => () => void;
+/** Listens to a running Horizon's changes (DebugSource.onChange); returns the function that stops listening. */
+export type DebugChangeSubscribe = DebugSource['onChange'];
 
 /** What the event stream sends: the union of the changes in one window. */
 export interface MergedChange {

@@ -5,7 +5,8 @@
 // Horizon is listened to only while at least one stream is open.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { logger } from '../../log.js';
-import { emptyMerged, isEmptyMerged, mergeChange, type DebugChange, type DebugChangeSubscribe, type MergedChange } from './changes.js';
+import type { DebugChange } from '../source.js';
+import { emptyMerged, isEmptyMerged, mergeChange, type DebugChangeSubscribe, type MergedChange } from './changes.js';
 
 export interface LiveEventsOptions {
   /** Open streams at most; one more is answered 503. */
@@ -82,6 +83,11 @@ export class LiveEvents {
     this.streams.add(stream);
     res.on('close', () => this.remove(stream));
     req.socket.setNoDelay(true);
+    // The server's idle timeout is for sockets nobody uses; this one is in use while the page is open.
+    // Our own writes (a keepalive every keepaliveMs) would reset that timer anyway, so it could not tell
+    // a gone reader from a present one: a reader that stops reading is dropped by the backlog bound in
+    // write(), and a closed one by 'close'. (node:http's headers and request timeouts stop counting
+    // once the request has arrived, so they never cut a stream.)
     req.socket.setTimeout(0);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

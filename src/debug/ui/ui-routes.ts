@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { DebugSource } from '../source.js';
 import type { Route, RouteResult } from '../routes.js';
-import { LiveEvents, type LiveEventsOptions } from './live-events.js';
+import { defaultLiveEventsOptions, LiveEvents, type LiveEventsOptions } from './live-events.js';
 import { pageAssets, PAGE_SECURITY_HEADERS, type PageAsset, type PageAssets } from './page-assets.js';
 import { UiSessions, type UiSessionOptions } from './sessions.js';
 
@@ -21,9 +21,15 @@ export interface UiServerOptions {
   sessions?: Partial<UiSessionOptions>;
 }
 
-export function createUiServer(source: DebugSource, token: string | undefined, options: UiServerOptions = {}): UiServer {
+/**
+ * `maxConnections` is the debug server's cap on open connections. An event stream holds its connection
+ * for as long as a page is open, so streams may take at most half of them: the JSON reads a change
+ * triggers (and every other caller's) always find a connection.
+ */
+export function createUiServer(source: DebugSource, token: string | undefined, maxConnections: number, options: UiServerOptions = {}): UiServer {
   const sessions = new UiSessions(token, options.sessions);
-  const events = new LiveEvents((listener) => source.onDebugChange(listener), options.events, (id) => sessions.valid(id));
+  const maxStreams = Math.max(1, Math.min(options.events?.maxStreams ?? defaultLiveEventsOptions.maxStreams, Math.floor(maxConnections / 2)));
+  const events = new LiveEvents((listener) => source.onChange(listener), { ...options.events, maxStreams }, (id) => sessions.valid(id));
   return { sessions, events, close: () => events.close() };
 }
 

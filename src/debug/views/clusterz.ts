@@ -1,9 +1,12 @@
 // /debug/clusterz: every cluster Horizon reads, primary first, then the other registered clusters, then
 // the Secret keys it refused (bad kubeconfig, conflicting cluster ID) with the reason. Field names are a
 // contract: end-to-end tests and the `status` command read them.
-import type { DebugSource } from '../source.js';
+import type { ClusterWatchStatus, DebugClusters, DebugMesh } from '../source.js';
 
 export type ClusterzSyncStatus = 'syncing' | 'synced' | 'timeout' | 'closed' | 'refused';
+
+/** One watch on the cluster's API server, whoever owns it (cluster, remote-secrets, mesh-networks). */
+export type ClusterzWatch = ClusterWatchStatus;
 
 export interface ClusterzEntry {
   id: string;
@@ -23,11 +26,14 @@ export interface ClusterzEntry {
   lastError?: string;
   /** A changed kubeconfig for this cluster: syncing (the old connection serves meanwhile) or refused (kept the old one). */
   rotation?: { state: 'syncing' | 'refused'; since: string; message: string };
+  /** Every watch on its API server (absent for a refused Secret key). */
+  watches?: ClusterzWatch[];
 }
 
-export function clusterz(source: DebugSource): ClusterzEntry[] {
-  const remote = source.remoteSecrets.statuses();
-  const out: ClusterzEntry[] = source.clusterStatuses().map((c) => {
+/** `mesh` says each cluster's network (the network of an endpoint no pod label places elsewhere). */
+export function clusterz(clusters: DebugClusters, mesh: Pick<DebugMesh, 'networkOf'>): ClusterzEntry[] {
+  const remote = clusters.remoteSecrets();
+  const out: ClusterzEntry[] = clusters.statuses().map((c) => {
     const owner = c.secret ? remote.find((r) => r.secret.namespace === c.secret!.namespace && r.secret.name === c.secret!.name && r.secret.key === c.secret!.key) : undefined;
     let rotation: ClusterzEntry['rotation'];
     if (owner?.state === 'rotating') rotation = { state: 'syncing', since: owner.since, message: owner.error ?? 'new kubeconfig is syncing' };
@@ -39,11 +45,12 @@ export function clusterz(source: DebugSource): ClusterzEntry[] {
       ...(c.secret ? { secretName: c.secret.name, secretNamespace: c.secret.namespace, secretKey: c.secret.key } : {}),
       server: c.server,
       syncStatus: c.syncStatus,
-      network: source.mesh.networkOfEndpoint(c.id, '', {}).network,
+      network: mesh.networkOf(c.id, '', {}).network,
       stale: c.staleSince !== undefined,
       ...(c.staleSince !== undefined ? { staleSince: c.staleSince } : {}),
       ...(c.lastError ? { lastError: c.lastError } : {}),
       ...(rotation ? { rotation } : {}),
+      watches: [...c.watches],
     };
   });
   for (const r of remote) {

@@ -1,10 +1,11 @@
 // /debug/config_dump?proxyID=: every resource the proxy holds, by type, in proto3 JSON. Resources are
-// rendered from Horizon's cache for that proxy's view; `upToDate: false` marks one whose current version
-// differs from the version last sent (a push is on its way, or the proxy rejected it).
+// generated now for that proxy's view, without touching the serving cache; `upToDate: false` marks one
+// whose current version differs from the version last sent (a push is on its way, or the proxy rejected it).
 import type { JsonObject } from '../../xds/codec/struct.js';
 import { anyToProto3Json } from '../../xds/codec/proto-json.js';
 import { kindOf, PUSH_ORDER } from '../../xds/type-urls.js';
-import type { DebugSource } from '../source.js';
+import { shownId } from '../bounds.js';
+import type { DebugResources, DebugXds } from '../source.js';
 import { findProxy, requireProxyId } from './proxies.js';
 
 export interface DumpedResource {
@@ -25,8 +26,8 @@ export interface ConfigDump {
   gone: Record<string, string[]>;
 }
 
-export function configDump(source: DebugSource, params: URLSearchParams): ConfigDump {
-  const conn = findProxy(source, requireProxyId(params));
+export function configDump(source: { xds: DebugXds; resources: DebugResources }, params: URLSearchParams): ConfigDump {
+  const conn = findProxy(source.xds, requireProxyId(params));
   const node = conn.node!;
   const resources: Record<string, DumpedResource[]> = {};
   const gone: Record<string, string[]> = {};
@@ -37,7 +38,7 @@ export function configDump(source: DebugSource, params: URLSearchParams): Config
     const list: DumpedResource[] = [];
     const found = new Set<string>();
     if (names.size > 0) {
-      for (const r of source.provider.resources(t.typeUrl, node, names)) {
+      for (const r of source.resources.generateUncached(t.typeUrl, node, names)) {
         if (!names.has(r.name) || found.has(r.name)) continue;
         found.add(r.name);
         const json = anyToProto3Json(r.any);
@@ -46,8 +47,9 @@ export function configDump(source: DebugSource, params: URLSearchParams): Config
       }
     }
     resources[kind] = list.sort((a, b) => a.name.localeCompare(b.name));
-    const missing = [...names].filter((n) => !found.has(n)).sort();
+    // Names nothing was generated for come from the client: shown clipped.
+    const missing = [...names].filter((n) => !found.has(n)).sort().map(shownId);
     if (missing.length > 0) gone[kind] = missing;
   }
-  return { proxy: node.id, connectionId: conn.id, serverVersion: source.xds.version(), resources, gone };
+  return { proxy: shownId(node.id), connectionId: conn.id, serverVersion: source.xds.version(), resources, gone };
 }

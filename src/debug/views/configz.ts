@@ -2,7 +2,7 @@
 // VirtualService are in force, which ones they shadow, what the routes built from them could not
 // honour, and every rule refused as a whole with the reason (e.g. weights that do not add up to 100).
 import type { Hostname } from '../../model/types.js';
-import type { DebugSource } from '../source.js';
+import type { DebugIstioConfig, DebugMesh } from '../source.js';
 
 interface RuleRef {
   cluster: string;
@@ -25,19 +25,19 @@ export interface Configz {
 
 const ref = (r: RuleRef): RuleRef => ({ cluster: r.cluster, namespace: r.namespace, name: r.name });
 
-export function configz(source: DebugSource, params: URLSearchParams): Configz {
+export function configz(source: { mesh: DebugMesh; config: DebugIstioConfig }, params: URLSearchParams): Configz {
   const only = params.get('host');
-  const config = source.provider.config;
+  const { config, mesh } = source;
   const hosts = new Set<Hostname>();
-  for (const dr of source.mesh.destinationRules()) hosts.add(dr.host);
-  for (const vs of source.mesh.virtualServices()) for (const h of vs.hosts) hosts.add(h);
+  for (const dr of config.destinationRules()) hosts.add(dr.host);
+  for (const vs of config.virtualServices()) for (const h of vs.hosts) hosts.add(h);
   const out: ConfigzHost[] = [];
   for (const host of [...hosts].sort()) {
     if (only && !host.startsWith(only)) continue;
     const drChoice = config.destinationRuleChoice(host);
     const vsChoice = config.virtualServiceChoice(host);
-    const ports = new Set(source.mesh.serviceInstances(host).flatMap((s) => s.ports.map((p) => p.port)));
-    const routeProblems = [...ports].flatMap((port) => (source.provider.explainRoutes(host, port)?.problems ?? []).map((p) => ({ port, ...p })));
+    const ports = new Set(mesh.serviceInstances(host).flatMap((s) => s.ports.map((p) => p.port)));
+    const routeProblems = [...ports].flatMap((port) => config.routeProblems(host, port).map((p) => ({ port, route: p.route, problem: p.problem })));
     out.push({
       host,
       ...(drChoice.rule ? { destinationRule: { ...ref(drChoice.rule), subsets: drChoice.rule.subsets.map((s) => s.name) } } : {}),
@@ -49,6 +49,6 @@ export function configz(source: DebugSource, params: URLSearchParams): Configz {
       routeProblems,
     });
   }
-  const refused = source.registry.clusters().flatMap((c) => c.source.configErrors().map((e) => ({ cluster: c.id, ...e })));
+  const refused = config.refused().map((r) => ({ cluster: r.cluster, kind: r.kind, namespace: r.namespace, name: r.name, error: r.error }));
   return { hosts: out, refused };
 }

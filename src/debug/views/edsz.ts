@@ -1,7 +1,8 @@
 // /debug/edsz, two ways:
 //   ?proxyID=<substring>  for the names that connected proxy was sent, the ClusterLoadAssignments
-//                         Horizon holds now, rebuilt on request (istiod's shape: an array in proto3
-//                         JSON); not a copy of the bytes sent, so a push may be on its way;
+//                         Horizon holds now, rebuilt on request without touching the serving cache
+//                         (istiod's shape: an array in proto3 JSON); not a copy of the bytes sent, so
+//                         a push may be on its way;
 //   ?network=<name>       what any caller on that network receives, no proxy needed, with every
 //                         endpoint explained (direct / via which gateway / left out and why).
 //                         Filters: cluster=<name>[,<name>], host=<service>[:port], port, subset,
@@ -11,6 +12,8 @@ import type { JsonObject } from '../../xds/codec/struct.js';
 import { anyToProto3Json } from '../../xds/codec/proto-json.js';
 import { parseClusterName } from '../../xds/generators/names.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../xds/type-urls.js';
+import { quoteInput } from '../../util/quote.js';
+import { DEBUG_BOUNDS } from '../bounds.js';
 import { badRequest, notFound } from '../http-error.js';
 import type { DebugSource } from '../source.js';
 import { explainAssignment, type ExplainedAssignment } from './explain-assignment.js';
@@ -32,12 +35,12 @@ export function edsz(source: DebugSource, params: URLSearchParams): JsonObject[]
 
 /** For the names a connected proxy was sent, the ClusterLoadAssignments as Horizon builds them now (a push may be on its way). */
 export function proxyEdsz(source: DebugSource, params: URLSearchParams): JsonObject[] {
-  const conn = findProxy(source, requireProxyId(params));
+  const conn = findProxy(source.xds, requireProxyId(params));
   const eds = conn.types.find((t) => t.typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE);
   const names = new Set(Object.keys(eds?.sent ?? {}));
   if (names.size === 0) return [];
   const out: JsonObject[] = [];
-  for (const r of source.provider.resources(CLUSTER_LOAD_ASSIGNMENT_TYPE, conn.node!, names)) {
+  for (const r of source.resources.generateUncached(CLUSTER_LOAD_ASSIGNMENT_TYPE, conn.node!, names)) {
     const json = anyToProto3Json(r.any);
     if (!json.ok) continue;
     const { '@type': _type, ...cla } = json.value;
@@ -54,7 +57,7 @@ export function networkEdsz(source: DebugSource, params: URLSearchParams): Netwo
   const names = selectClusters(source, params);
   const assignments: ExplainedAssignment[] = [];
   for (const name of names) {
-    const built = source.provider.explainAssignment(name, view);
+    const built = source.resources.explainAssignment(name, view);
     if (built) assignments.push(explainAssignment(name, built.input, built.plan));
   }
   return { view: { network, ...(view.requestedNetworks ? { requestedNetworks: view.requestedNetworks } : {}) }, assignments };
@@ -62,14 +65,18 @@ export function networkEdsz(source: DebugSource, params: URLSearchParams): Netwo
 
 /** Which cluster names the filters select; 404 when a filter names something that does not exist. */
 function selectClusters(source: DebugSource, params: URLSearchParams): string[] {
-  const all = source.provider.clusterNames().sort();
+  const all = [...source.resources.clusterNames()].sort();
   const explicit = listParam(params, 'cluster');
   if (explicit && explicit.length > 0) {
     for (const name of explicit) {
-      if (!parseClusterName(name)) throw badRequest(`cluster "${name}" is not a cluster name like outbound|5000||helloworld.sample.svc.cluster.local`);
+      if (!parseClusterName(name)) throw badRequest(`cluster ${quoteInput(name, DEBUG_BOUNDS.echoChars)} is not a cluster name like outbound|5000||helloworld.sample.svc.cluster.local`);
     }
-    const missing = explicit.filter((n) => !all.includes(n));
-    if (missing.length > 0) throw notFound(`no such cluster: ${missing.join(', ')} (see /debug/edsz?network=<name> for every cluster)`);
+    const known = new Set(all);
+    const missing = explicit.filter((n) => !known.has(n));
+    if (missing.length > 0) {
+      const listed = missing.slice(0, 5).map((n) => quoteInput(n, DEBUG_BOUNDS.echoChars));
+      throw notFound(`no such cluster: ${listed.join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} (see /debug/edsz?network=<name> for every cluster)`);
+    }
     return explicit;
   }
   const hostText = params.get('host');
@@ -91,7 +98,9 @@ function selectClusters(source: DebugSource, params: URLSearchParams): string[] 
     names = names.filter((n) => parseClusterName(n)!.subset === subset);
     if (names.length === 0 && subset !== '') {
       const subsets = [...new Set(before.map((n) => parseClusterName(n)!.subset).filter((s) => s !== ''))].sort();
-      throw notFound(`no subset "${subset}"${hostText ? ` for ${hostText}` : ''} (subsets defined by DestinationRules: ${subsets.join(', ') || 'none'})`);
+      throw notFound(
+        `no subset ${quoteInput(subset, DEBUG_BOUNDS.echoChars)}${hostText ? ` for ${quoteInput(hostText, DEBUG_BOUNDS.echoChars)}` : ''} (subsets defined by DestinationRules: ${subsets.join(', ') || 'none'})`,
+      );
     }
   }
   return names;

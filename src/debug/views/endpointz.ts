@@ -3,7 +3,7 @@
 // and the rule that decided it (pod label, system namespace label, fromRegistry, fromCidr).
 import type { Endpoint } from '../../model/types.js';
 import { splitHost } from '../../registry/registry.js';
-import type { DebugSource } from '../source.js';
+import type { DebugMesh } from '../source.js';
 import { localityLabel, resolveHost } from './query.js';
 
 export interface EndpointzEntry {
@@ -22,8 +22,7 @@ export interface EndpointzEntry {
 
 export type Endpointz = Record<string, Record<string, Record<string, EndpointzEntry[]>>>;
 
-export function endpointz(source: DebugSource, params: URLSearchParams): Endpointz {
-  const { mesh } = source;
+export function endpointz(mesh: DebugMesh, params: URLSearchParams): Endpointz {
   const only = params.get('host');
   const hosts = only ? [resolveHost(mesh, only).host] : mesh.hostnames();
   const out: Endpointz = {};
@@ -37,7 +36,7 @@ export function endpointz(source: DebugSource, params: URLSearchParams): Endpoin
         ports: ep.ports,
         labels: ep.labels,
         network: ep.network,
-        networkSource: mesh.networkOfEndpoint(ep.cluster, ep.address, ep.labels).source,
+        networkSource: mesh.networkOf(ep.cluster, ep.address, ep.labels).source,
         locality: localityLabel(ep.locality),
         health: ep.health,
         ...(ep.podName !== undefined ? { pod: ep.podName } : {}),

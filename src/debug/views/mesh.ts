@@ -2,7 +2,7 @@
 // document order), each source with its state and error, and the networks where the file overrode
 // the ConfigMap.
 import type { MeshNetworks } from '../../mesh-networks/index.js';
-import type { DebugSource } from '../source.js';
+import type { DebugMesh } from '../source.js';
 
 export interface MeshView {
   meshNetworks: { networks: Record<string, { endpoints: unknown[]; gateways: unknown[] }> };
@@ -10,17 +10,17 @@ export interface MeshView {
   sources: { name: string; loaded: boolean; loadedAt?: string; error?: string; warnings?: string[]; networks?: string[] }[];
 }
 
-export function meshView(source: DebugSource): MeshView {
-  const effective = source.mesh.effectiveMeshNetworks();
+export function meshView(mesh: DebugMesh): MeshView {
+  const { effective, overridden, sources } = mesh.meshNetworks();
   return {
-    meshNetworks: istioForm(effective.value),
-    overridden: effective.overridden,
-    sources: source.meshNetworks.sources().map((s) => ({
+    meshNetworks: istioForm(effective),
+    overridden: [...overridden],
+    sources: sources.map((s) => ({
       name: s.name,
       loaded: s.value !== undefined,
       ...(s.loadedAt ? { loadedAt: s.loadedAt } : {}),
       ...(s.error ? { error: s.error } : {}),
-      ...(s.warnings ? { warnings: s.warnings } : {}),
+      ...(s.warnings ? { warnings: [...s.warnings] } : {}),
       ...(s.value ? { networks: s.value.networks.map((n) => n.name) } : {}),
     })),
   };

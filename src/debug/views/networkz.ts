@@ -3,7 +3,7 @@
 // hostnames not resolved yet).
 import type { GatewaySource } from '../../model/types.js';
 import type { TopologyProblem } from '../../topology/types.js';
-import type { DebugSource } from '../source.js';
+import type { DebugMesh } from '../source.js';
 
 export interface NetworkzGateway {
   network: string;
@@ -21,10 +21,10 @@ export interface Networkz {
   unresolvedHostnames: string[];
 }
 
-export function networkz(source: DebugSource): Networkz {
-  const topology = source.mesh.topology;
+export function networkz(mesh: DebugMesh): Networkz {
+  const topology = mesh.topology();
   return {
-    gateways: topology.allGateways.map((g) => ({
+    gateways: topology.gateways.map((g) => ({
       network: g.network,
       cluster: g.cluster,
       address: g.address,

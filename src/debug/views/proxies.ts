@@ -2,12 +2,14 @@
 // connection ID). Several proxies matching is an error naming them, unless one matches exactly; a proxy
 // with several streams (reconnects) is represented by its newest one.
 import type { ConnectionSnapshot } from '../../xds/server/snapshot.js';
+import { quoteInput } from '../../util/quote.js';
+import { DEBUG_BOUNDS, shownId } from '../bounds.js';
 import { badRequest, notFound } from '../http-error.js';
-import type { DebugSource } from '../source.js';
+import type { DebugXds } from '../source.js';
 
 /** Streams that have sent a node (the others cannot be asked about anything yet). */
-export function connectedProxies(source: DebugSource): ConnectionSnapshot[] {
-  return source.xds
+export function connectedProxies(xds: DebugXds): ConnectionSnapshot[] {
+  return xds
     .connections()
     .filter((c) => c.node !== undefined)
     .sort((a, b) => (a.connectedAt < b.connectedAt ? -1 : a.connectedAt > b.connectedAt ? 1 : a.id.localeCompare(b.id)));
@@ -21,16 +23,21 @@ export function requireProxyId(params: URLSearchParams): string {
   return proxyID.trim();
 }
 
-export function findProxy(source: DebugSource, proxyID: string): ConnectionSnapshot {
-  const all = connectedProxies(source);
+export function findProxy(xds: DebugXds, proxyID: string): ConnectionSnapshot {
+  const all = connectedProxies(xds);
   const exact = all.filter((c) => c.node!.id === proxyID || c.id === proxyID);
   const matches = exact.length > 0 ? exact : all.filter((c) => c.node!.id.includes(proxyID) || c.id.includes(proxyID));
+  const quoted = quoteInput(proxyID, DEBUG_BOUNDS.echoChars);
   if (matches.length === 0) {
-    throw notFound(`no connected proxy matches proxyID "${proxyID}" (${all.length} connected; see /debug/adsz). It may be connected to another Horizon.`);
+    throw notFound(`no connected proxy matches proxyID ${quoted} (${all.length} connected; see /debug/adsz). It may be connected to another Horizon.`);
   }
   const ids = [...new Set(matches.map((c) => c.node!.id))];
   if (ids.length > 1) {
-    throw badRequest(`proxyID "${proxyID}" matches ${ids.length} proxies: ${ids.slice(0, 20).join(', ')}; give more of the ID`, { matches: ids });
+    const listed = ids.slice(0, 20).map(shownId);
+    throw badRequest(`proxyID ${quoted} matches ${ids.length} proxies: ${listed.join(', ')}${ids.length > 20 ? ', ...' : ''}; give more of the ID`, {
+      matches: ids.slice(0, DEBUG_BOUNDS.listItems).map(shownId),
+      ...(ids.length > DEBUG_BOUNDS.listItems ? { matchCount: ids.length } : {}),
+    });
   }
   return matches[matches.length - 1]!;
 }

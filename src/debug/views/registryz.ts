@@ -2,7 +2,7 @@
 // per service too). Ports are the union by number; clusterIPs are per cluster since each cluster
 // allocates its own.
 import type { Protocol } from '../../model/types.js';
-import type { DebugSource } from '../source.js';
+import type { DebugMesh } from '../source.js';
 import { resolveHost } from './query.js';
 
 export interface RegistryzService {
@@ -17,8 +17,7 @@ export interface RegistryzService {
   type: string;
 }
 
-export function registryz(source: DebugSource, params: URLSearchParams): RegistryzService[] {
-  const { mesh } = source;
+export function registryz(mesh: DebugMesh, params: URLSearchParams): RegistryzService[] {
   const only = params.get('host');
   const hosts = only ? [resolveHost(mesh, only).host] : mesh.hostnames();
   const out: RegistryzService[] = [];

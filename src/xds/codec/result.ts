@@ -1,5 +1,9 @@
 // Errors as values at the protocol boundary: decoders return one of these and never throw.
-export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
+import type { Limits } from '../../limits.js';
+import { limitExceeded } from '../../limits.js';
+
+/** A refusal names the limit it hit (so the server answers RESOURCE_EXHAUSTED and counts it). */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string; limit?: keyof Limits };
 
 export function ok<T>(value: T): Decoded<T> {
   return { ok: true, value };
@@ -7,6 +11,11 @@ export function ok<T>(value: T): Decoded<T> {
 
 export function fail<T = never>(error: string): Decoded<T> {
   return { ok: false, error };
+}
+
+/** Input refused because it is over a limit: the message names the limit and its flag (limits.ts). */
+export function overLimit<T = never>(key: keyof Limits, limit: number, actual?: number, where?: string): Decoded<T> {
+  return { ok: false, error: `${where ? `${where}: ` : ''}${limitExceeded(key, limit, actual)}`, limit: key };
 }
 
 export function errorText(err: unknown): string {

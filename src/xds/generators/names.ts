@@ -15,12 +15,18 @@ export function clusterName(port: number, subset: string, host: Hostname): strin
   return `outbound|${port}|${subset}|${host}`;
 }
 
+const OUTBOUND = 'outbound|';
+
+/** A cluster name's parts, or undefined when it is not one. Read with indexOf (no array): every subscribe and every cache miss parses. */
 export function parseClusterName(name: string): ClusterKey | undefined {
-  const parts = name.split('|');
-  if (parts.length !== 4 || parts[0] !== 'outbound') return undefined;
-  const port = Number(parts[1]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535 || parts[3] === '') return undefined;
-  return { port, subset: parts[2]!, host: parts[3]! };
+  if (!name.startsWith(OUTBOUND)) return undefined;
+  const portEnd = name.indexOf('|', OUTBOUND.length);
+  const subsetEnd = portEnd < 0 ? -1 : name.indexOf('|', portEnd + 1);
+  // exactly four parts: outbound|<port>|<subset>|<host>
+  if (subsetEnd < 0 || name.indexOf('|', subsetEnd + 1) >= 0 || subsetEnd === name.length - 1) return undefined;
+  const port = Number(name.slice(OUTBOUND.length, portEnd));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { port, subset: name.slice(portEnd + 1, subsetEnd), host: name.slice(subsetEnd + 1) };
 }
 
 export function routeConfigName(host: Hostname, port: number): string {

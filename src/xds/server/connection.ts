@@ -1,16 +1,22 @@
-// One ADS stream: the part state of the world and delta share. Requests update subscriptions and mark
-// work dirty; pushes mark work dirty through the subscription index; flush() turns dirty work into
-// responses, in make-before-break order, with at most one response per type waiting in grpc-js's
-// buffer. While one waits, later changes merge into the dirty set (latest state wins), so a slow
-// client costs bounded memory.
-import type * as grpc from '@grpc/grpc-js';
+// One ADS stream and everything it owns: the client's node, a TypeState per resource type (subscription,
+// what the client has, ACK/NACK records, pending work), and its entries in the server's subscription
+// index. Its protocol (state of the world or delta) reads requests into it and shapes responses; pushes
+// mark work dirty through the index; flush() turns dirty work into responses, in make-before-break
+// order, with at most one response per type waiting in grpc-js's buffer. While one waits, later changes
+// merge into the dirty set (latest state wins), so a slow client costs bounded memory.
+import * as grpc from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
+import type { Limits } from '../../limits.js';
 import type { Logger } from '../../log.js';
 import type { EncodedResource } from '../codec/any.js';
+import { clip, type RequestBounds } from '../codec/requests.js';
 import { errorText, type Decoded } from '../codec/result.js';
+import { limitExceeded } from '../../limits.js';
 import type { XdsNode } from '../xds-node.js';
 import { isKnownType, kindOf, PUSH_ORDER } from '../type-urls.js';
+import type { ClientReports } from './client-reports.js';
 import type { PushSentEvent, StreamKind, XdsServerObserver } from './observer.js';
+import type { OutMessage, StreamProtocol, TypeDiff } from './protocol.js';
 import type { XdsResourceProvider } from './provider.js';
 import type { ConnectionSnapshot, TypeSnapshot } from './snapshot.js';
 import type { SubscriptionIndex } from './subscription-index.js';
@@ -23,43 +29,19 @@ export interface ConnectionContext {
   provider: XdsResourceProvider;
   index: SubscriptionIndex<ConnTypeState>;
   observer: XdsServerObserver | undefined;
+  reports: ClientReports;
   log: Logger;
+  limits: Readonly<Limits>;
+  /** What one request may carry (from limits). */
+  bounds: RequestBounds;
   /** The server's current version (push sequence). */
   version(): string;
   closed(conn: Connection): void;
 }
 
-/** A request whose node is read only when the connection has none yet. */
-export interface NodeSource {
-  readNode(): Decoded<XdsNode | undefined>;
-}
-
-/** The outcome of recomputing one type for one connection. */
-export interface TypeDiff {
-  st: ConnTypeState;
-  /** Everything the query returned. */
-  results: EncodedResource[];
-  /** Returned resources whose version differs from what the client has. */
-  upserts: EncodedResource[];
-  /** Names the client has that the query covered and no longer exist. */
-  removed: string[];
-  respond: boolean;
-}
-
-/** A response ready to write. */
-export interface OutMessage {
-  st: ConnTypeState;
-  bytes: Buffer;
-  version: string;
-  nonce: string;
-  resources: number;
-  removed: number;
-  /** What the client has once it is written: `sent` replaced by these (SotW full state)... */
-  replaceSent?: readonly EncodedResource[];
-  /** ...or these set and those deleted. */
-  setSent?: readonly EncodedResource[];
-  deleteSent?: readonly string[];
-}
+/** Distinct unknown type URLs remembered per stream (a client decides them), and how much of each. */
+const MAX_UNKNOWN_TYPES = 16;
+const MAX_TYPE_URL_CHARS = 256;
 
 /** Records in st.sent what a written message gives the client. */
 function applySent(m: OutMessage): void {
@@ -73,17 +55,19 @@ function applySent(m: OutMessage): void {
   if (m.deleteSent) for (const n of m.deleteSent) st.sent.delete(n);
 }
 
-export abstract class Connection {
+export class Connection {
   node: XdsNode | undefined;
   readonly types = new Map<string, ConnTypeState>();
   readonly connectedAt = Date.now();
-  readonly peer: string;
+  readonly kind: StreamKind;
   blocked = false;
   closed = false;
   /** In the server's flush queue (set and cleared by the server). */
   queued = false;
   /** The last push that touched this connection (the server's dedupe mark). */
   pushSeq = 0;
+  /** Explicitly subscribed names over all types (limits.namesPerStream). */
+  nameCount = 0;
   private readonly unknownTypes = new Map<string, { requests: number; lastAt: number }>();
   private nonceSeq = 0;
   private triggerAt = performance.now();
@@ -93,17 +77,13 @@ export abstract class Connection {
 
   constructor(
     readonly id: string,
-    readonly kind: StreamKind,
-    protected readonly ctx: ConnectionContext,
-    protected readonly call: Call,
+    readonly protocol: StreamProtocol,
+    readonly ctx: ConnectionContext,
+    private readonly call: Call,
+    /** The client's address and port (grpc-js's peer): one HTTP/2 connection. */
+    readonly peer: string,
   ) {
-    let peer = 'unknown';
-    try {
-      peer = call.getPeer();
-    } catch {
-      // a call cancelled before we looked has no peer: keep 'unknown'
-    }
-    this.peer = peer;
+    this.kind = protocol.kind;
   }
 
   start(): void {
@@ -112,11 +92,11 @@ export abstract class Connection {
       this.trigger = 'request';
       this.triggerAt = performance.now();
       try {
-        this.handleMessage(bytes);
+        this.protocol.onRequest(this, bytes);
       } catch (err) {
         // A bug in request handling ends this stream only.
         this.ctx.log.error({ err, connection: this.id }, 'xDS request handling failed');
-        this.fail(`internal error handling request: ${errorText(err)}`, 13);
+        this.fail(`internal error handling request: ${errorText(err)}`, grpc.status.INTERNAL);
       }
     });
     this.call.on('end', () => this.close('client closed', true));
@@ -125,14 +105,8 @@ export abstract class Connection {
     this.call.on('close', () => this.close('closed', false));
   }
 
-  protected abstract handleMessage(bytes: Buffer): void;
-  /** Turns diffs (in PUSH_ORDER) into responses, in the order they must be written. */
-  protected abstract buildMessages(diffs: TypeDiff[]): OutMessage[];
-  /** SotW LDS/CDS: every response carries the whole subscription. */
-  protected abstract fullState(typeUrl: string): boolean;
-
   fullStateType(typeUrl: string): boolean {
-    return this.fullState(typeUrl);
+    return this.protocol.fullState(typeUrl);
   }
 
   nextNonce(): string {
@@ -150,20 +124,22 @@ export abstract class Connection {
     return st;
   }
 
+  // ---- what protocols call while reading a request ---------------------------------------------
+
   /**
-   * Records the node from the first request; false (and the stream failed) if there is none or it is
-   * malformed. Later requests' nodes are never read (clients repeat it on every request).
+   * Records the node from the first request; false (and the stream ended) if there is none or it is
+   * malformed or too big. Later requests' nodes are never read (clients repeat it on every request).
    */
-  protected acceptNode(req: NodeSource, what: string): boolean {
+  acceptNode(read: () => Decoded<XdsNode | undefined>, what: string): boolean {
     if (this.node) return true;
-    const read = req.readNode();
-    if (!read.ok) {
-      this.fail(read.error, 3);
+    const decoded = read();
+    if (!decoded.ok) {
+      this.refuse(decoded);
       return false;
     }
-    const node = read.value;
+    const node = decoded.value;
     if (!node) {
-      this.fail(`the first ${what} on a stream must carry a node`, 3, undefined);
+      this.fail(`the first ${what} on a stream must carry a node`, grpc.status.INVALID_ARGUMENT);
       return false;
     }
     this.node = node;
@@ -171,69 +147,115 @@ export abstract class Connection {
     return true;
   }
 
-  /** Unknown type URLs are recorded and answered with nothing; the stream stays open. */
-  protected checkType(typeUrl: string): boolean {
+  /** Unknown type URLs are recorded (a bounded number) and answered with nothing; the stream stays open. */
+  checkType(typeUrl: string): boolean {
     if (isKnownType(typeUrl)) return true;
-    const u = this.unknownTypes.get(typeUrl) ?? { requests: 0, lastAt: 0 };
-    u.requests++;
-    u.lastAt = Date.now();
-    this.unknownTypes.set(typeUrl, u);
-    if (u.requests === 1) this.ctx.log.warn({ connection: this.id, typeUrl }, 'request for an unknown xDS type ignored');
-    this.safely('onRequestError', () =>
-      this.ctx.observer?.onRequestError?.({
-        connectionId: this.id,
-        ...(this.node ? { node: this.node } : {}),
-        peer: this.peer,
-        typeUrl,
-        error: `unknown type URL '${typeUrl}'`,
-        closedStream: false,
-      }),
-    );
+    const shown = clip(typeUrl, MAX_TYPE_URL_CHARS);
+    let u = this.unknownTypes.get(shown);
+    if (!u && this.unknownTypes.size < MAX_UNKNOWN_TYPES) this.unknownTypes.set(shown, (u = { requests: 0, lastAt: 0 }));
+    if (u) {
+      u.requests++;
+      u.lastAt = Date.now();
+    }
+    this.ctx.reports.requestError({
+      connectionId: this.id,
+      ...(this.node ? { node: this.node } : {}),
+      peer: this.peer,
+      typeUrl: shown,
+      error: `unknown type URL '${shown}'`,
+      closedStream: false,
+    });
     return false;
   }
 
-  /** Ends the stream with an error status (malformed request, missing node). Other streams are untouched. */
-  protected fail(message: string, code: grpc.status, typeUrl?: string): void {
+  /**
+   * Whether the stream may hold `total` subscribed names (over all types); if not, the stream ends with
+   * RESOURCE_EXHAUSTED naming the limit.
+   */
+  admitNames(total: number, where: string): boolean {
+    const max = this.ctx.limits.namesPerStream;
+    if (total <= max) return true;
+    this.refuse({ error: `${where}: ${limitExceeded('namesPerStream', max, total)}`, limit: 'namesPerStream' });
+    return false;
+  }
+
+  /** Ends the stream for a request it cannot use: RESOURCE_EXHAUSTED for a limit, INVALID_ARGUMENT otherwise. */
+  refuse(problem: { error: string; limit?: keyof Limits }): void {
+    if (!problem.limit) {
+      this.fail(problem.error, grpc.status.INVALID_ARGUMENT);
+      return;
+    }
     if (this.closed) return;
-    this.ctx.log.warn({ connection: this.id, peer: this.peer, error: message }, 'xDS stream ended with an error');
-    this.safely('onRequestError', () =>
-      this.ctx.observer?.onRequestError?.({
-        connectionId: this.id,
-        ...(this.node ? { node: this.node } : {}),
-        peer: this.peer,
-        ...(typeUrl ? { typeUrl } : {}),
-        error: message,
-        closedStream: true,
-      }),
-    );
+    this.ctx.reports.limit({ limit: problem.limit, peer: this.peer, connectionId: this.id, ...(this.node ? { node: this.node } : {}), error: problem.error });
+    this.endWith(grpc.status.RESOURCE_EXHAUSTED, problem.error);
+  }
+
+  /** Ends the stream with an error status (malformed request, missing node). Other streams are untouched. */
+  fail(message: string, code: grpc.status, typeUrl?: string): void {
+    if (this.closed) return;
+    this.ctx.reports.requestError({
+      connectionId: this.id,
+      ...(this.node ? { node: this.node } : {}),
+      peer: this.peer,
+      ...(typeUrl ? { typeUrl } : {}),
+      error: message,
+      closedStream: true,
+    });
+    this.endWith(code, message);
+  }
+
+  private endWith(code: grpc.status, details: string): void {
     try {
-      this.call.emit('error', { code, details: message });
+      this.call.emit('error', { code, details });
     } catch {
       // already gone
     }
-    this.close(message, false);
+    this.close(details, false);
   }
 
-  /** Updates the index for a changed subscription. */
-  protected subscribe(st: ConnTypeState, name: string): boolean {
+  /** Adds a name to a subscription (and the index); false when it was there already. */
+  subscribe(st: ConnTypeState, name: string): boolean {
     if (st.names.has(name)) return false;
     st.names.add(name);
+    this.nameCount++;
     this.ctx.index.add(st.typeUrl, name, st);
     return true;
   }
 
-  protected unsubscribe(st: ConnTypeState, name: string): boolean {
+  unsubscribe(st: ConnTypeState, name: string): boolean {
     if (!st.names.delete(name)) return false;
+    this.nameCount--;
     this.ctx.index.remove(st.typeUrl, name, st);
     return true;
   }
 
-  protected setWildcard(st: ConnTypeState, on: boolean): boolean {
+  setWildcard(st: ConnTypeState, on: boolean): boolean {
     if (st.wildcard === on) return false;
     st.wildcard = on;
     this.ctx.index.setWildcard(st.typeUrl, st, on);
     return true;
   }
+
+  recordAck(st: ConnTypeState, nonce: string, version: string): void {
+    st.recordAcked(version, nonce, Date.now());
+    st.settle(nonce);
+    const onAck = this.ctx.observer?.onAck;
+    if (!onAck) return;
+    try {
+      onAck.call(this.ctx.observer, { connectionId: this.id, node: this.node!, typeUrl: st.typeUrl, nonce, version });
+    } catch (err) {
+      this.ctx.log.error({ err, callback: 'onAck' }, 'xDS server observer threw; ignored');
+    }
+  }
+
+  /** A NACK: kept on the type (the last one, for /debug/syncz), counted, and logged once per client and window. */
+  recordNack(st: ConnTypeState, nonce: string, version: string, message: string): void {
+    st.lastNack = { version, nonce, message, atMs: Date.now() };
+    st.settle(nonce);
+    this.ctx.reports.nack({ connectionId: this.id, node: this.node!, typeUrl: st.typeUrl, nonce, version, message }, this.peer);
+  }
+
+  // ---- pushes and responses -----------------------------------------------------------------------
 
   /** Called by the server for a push: everything below happens on the next flush. */
   notePush(at: number, since?: number): void {
@@ -263,7 +285,7 @@ export abstract class Connection {
       const d = this.computeDiff(st, dirty);
       if (d) diffs.push(d);
     }
-    for (const m of this.buildMessages(diffs)) {
+    for (const m of this.protocol.responses(this, diffs)) {
       if (this.closed) return;
       this.write(m);
     }
@@ -273,7 +295,7 @@ export abstract class Connection {
 
   private computeDiff(st: ConnTypeState, dirty: Dirty): TypeDiff | undefined {
     const node = this.node!;
-    const whole = dirty.all || this.fullState(st.typeUrl);
+    const whole = dirty.all || this.protocol.fullState(st.typeUrl);
     let query: ReadonlySet<string> | undefined;
     if (whole) {
       // The live set is passed as is (read-only to the provider): no copy per connection.
@@ -382,26 +404,7 @@ export abstract class Connection {
     return false;
   }
 
-  protected recordAck(st: ConnTypeState, nonce: string, version: string): void {
-    st.recordAcked(version, nonce, Date.now());
-    st.settle(nonce);
-    const onAck = this.ctx.observer?.onAck;
-    if (!onAck) return;
-    try {
-      onAck.call(this.ctx.observer, { connectionId: this.id, node: this.node!, typeUrl: st.typeUrl, nonce, version });
-    } catch (err) {
-      this.ctx.log.error({ err, callback: 'onAck' }, 'xDS server observer threw; ignored');
-    }
-  }
-
-  protected recordNack(st: ConnTypeState, nonce: string, version: string, message: string): void {
-    st.lastNack = { version, nonce, message, atMs: Date.now() };
-    st.settle(nonce);
-    this.ctx.log.warn({ connection: this.id, node: this.node?.id, type: kindOf(st.typeUrl), nonce, version, message }, 'xDS client rejected a response (NACK)');
-    this.safely('onNack', () =>
-      this.ctx.observer?.onNack?.({ connectionId: this.id, node: this.node!, typeUrl: st.typeUrl, nonce, version, message }),
-    );
-  }
+  // ---- the end --------------------------------------------------------------------------------------
 
   /** Stops everything for this stream; idempotent. `endCall` answers a client's half-close with OK. */
   close(reason: string, endCall: boolean): void {
@@ -443,7 +446,7 @@ export abstract class Connection {
     this.close('server closed', false);
   }
 
-  protected safely(what: string, fn: () => void): void {
+  private safely(what: string, fn: () => void): void {
     try {
       fn();
     } catch (err) {

@@ -1,5 +1,6 @@
 // Hooks for metrics and logs, so the server knows nothing of prom-client. Every callback is optional and
 // is called synchronously; a callback that throws is caught and logged, never disturbing a stream.
+import type { Limits } from '../../limits.js';
 import type { XdsNode } from '../xds-node.js';
 
 export type StreamKind = 'sotw' | 'delta';
@@ -72,6 +73,18 @@ export interface RequestErrorEvent {
   closedStream: boolean;
 }
 
+export interface LimitEvent {
+  /** Which limit (limits.ts key; the metric's `limit` label). */
+  limit: keyof Limits;
+  /** The client's address and port. */
+  peer: string;
+  /** Undefined when the stream was refused before it existed (streams per connection / address). */
+  connectionId?: string;
+  node?: XdsNode;
+  /** What the client was told. */
+  error: string;
+}
+
 export interface XdsServerObserver {
   onConnect?(e: ConnectEvent): void;
   onDisconnect?(e: DisconnectEvent): void;
@@ -79,9 +92,11 @@ export interface XdsServerObserver {
   onAck?(e: AckEvent): void;
   onNack?(e: NackEvent): void;
   onRequestError?(e: RequestErrorEvent): void;
+  /** A client hit one of the limits (the stream was refused or ended with RESOURCE_EXHAUSTED). */
+  onLimitExceeded?(e: LimitEvent): void;
 }
 
-const OBSERVER_METHODS = ['onConnect', 'onDisconnect', 'onPushSent', 'onAck', 'onNack', 'onRequestError'] as const;
+const OBSERVER_METHODS = ['onConnect', 'onDisconnect', 'onPushSent', 'onAck', 'onNack', 'onRequestError', 'onLimitExceeded'] as const;
 
 /**
  * One observer that calls each given one in turn (e.g. metrics and a caller's own). Each is called even

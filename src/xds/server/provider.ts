@@ -14,13 +14,24 @@ export interface XdsResourceProvider {
    * Must not throw; if it does, the server logs it and sends nothing for that type on that connection.
    */
   resources(typeUrl: string, node: XdsNode, names: ReadonlySet<string> | undefined): EncodedResource[];
+  /**
+   * The host a name is about, the same for every client (a name whose meaning depends on the client, like
+   * a one-label listener name, gets a host that the pushes of every service it may mean include). Pushes
+   * name hosts (PushRequest.changes), and the server's subscription index finds a host's subscribed
+   * names by it. undefined: no resource can ever have that name (never pushed). Without hostOf, every
+   * name is its own host. Called once per distinct subscribed name: pure.
+   */
+  hostOf?(typeUrl: string, name: string): string | undefined;
 }
 
 /** What changed, so the server can work out who needs a response. */
 export interface PushRequest {
   /** Recompute every type for every connection (e.g. a gateway or topology change). */
   full?: boolean;
-  /** typeUrl -> names of resources that changed, appeared or disappeared. */
+  /**
+   * typeUrl -> hosts whose resources of that type changed, appeared or disappeared (hosts as the
+   * provider's hostOf gives them; for a provider without hostOf, resource names).
+   */
   changes?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Free text for logs and debug output, e.g. "endpoints of helloworld.sample changed". */
   reason?: string;
@@ -51,10 +62,10 @@ export function mergeInto(target: MutablePushRequest, b: PushRequest): void {
     return;
   }
   const changes = (target.changes ??= new Map());
-  for (const [typeUrl, names] of b.changes ?? []) {
+  for (const [typeUrl, hosts] of b.changes ?? []) {
     let set = changes.get(typeUrl);
     if (!set) changes.set(typeUrl, (set = new Set()));
-    for (const n of names) set.add(n);
+    for (const h of hosts) set.add(h);
   }
 }
 

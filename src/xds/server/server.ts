@@ -4,15 +4,19 @@
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { limitExceeded, resolveLimits, type Limits } from '../../limits.js';
 import { logger, type Logger } from '../../log.js';
 import { hostPort, parseHostPort } from '../../util/host-port.js';
 import { ADS_DELTA_PATH, ADS_SOTW_PATH } from '../type-urls.js';
-import { type Call, type Connection, type ConnectionContext, type ConnTypeState } from './connection.js';
-import { DeltaConnection } from './delta-connection.js';
+import { StreamAdmission } from './admission.js';
+import { ClientReports } from './client-reports.js';
+import { Connection, type Call, type ConnectionContext, type ConnTypeState } from './connection.js';
+import { deltaProtocol } from './delta-protocol.js';
 import type { XdsServerObserver } from './observer.js';
+import type { StreamProtocol } from './protocol.js';
 import type { PushRequest, XdsResourceProvider } from './provider.js';
 import type { ConnectionSnapshot } from './snapshot.js';
-import { SotwConnection } from './sotw-connection.js';
+import { sotwProtocol } from './sotw-protocol.js';
 import { SubscriptionIndex } from './subscription-index.js';
 
 export interface XdsServerOptions {
@@ -20,8 +24,14 @@ export interface XdsServerOptions {
   address: string;
   provider: XdsResourceProvider;
   observer?: XdsServerObserver;
-  /** Extra grpc-js server options (keepalive, message sizes). */
+  /** Size limits (limits.ts); defaults for what is not given. */
+  limits?: Partial<Limits>;
+  /** Socket time bounds (DEFAULT_SOCKET_BOUNDS for what is not given). */
+  socketBounds?: Partial<SocketBounds>;
+  /** Extra grpc-js server options, over what Horizon sets (they win). */
   grpcOptions?: grpc.ServerOptions;
+  /** Window of the summarised client logs (NACKs, limits, broken requests); default 30 s. */
+  logWindowMs?: number;
   log?: Logger;
 }
 
@@ -37,6 +47,8 @@ export interface XdsServer {
   connectionCount(): number;
   /** The server's current version (the push sequence), as sent in version_info. */
   version(): string;
+  /** The names of `host` some stream subscribes to, per type (the subscription index's answer). */
+  subscribedNames(typeUrl: string, host: string): string[];
   /** Ends every stream and stops listening. */
   close(): Promise<void>;
 }
@@ -45,6 +57,23 @@ const identity = (b: Buffer): Buffer => b;
 
 /** A push flushes connections for about this long before it lets the event loop run (ms). */
 export const PUSH_SLICE_MS = 4;
+
+/**
+ * How long a socket may go without speaking HTTP/2 properly. One that never finishes its preface, sends
+ * half a header block, or sent frames Node's HTTP/2 rejected (Node answers GOAWAY, then stops reading
+ * without closing the socket) stops answering pings and is dropped by keepalive; a connection with no
+ * stream at all is closed when idle. Real clients answer pings on their own and keep their ADS stream.
+ */
+export interface SocketBounds {
+  /** The server pings every connection this often (grpc.keepalive_time_ms). */
+  keepaliveMs: number;
+  /** ...and closes it when the answer takes longer than this (grpc.keepalive_timeout_ms). */
+  keepaliveTimeoutMs: number;
+  /** A connection without any stream for this long is closed (grpc.max_connection_idle_ms). */
+  idleMs: number;
+}
+
+export const DEFAULT_SOCKET_BOUNDS: Readonly<SocketBounds> = Object.freeze({ keepaliveMs: 30_000, keepaliveTimeoutMs: 20_000, idleMs: 60_000 });
 
 function adsServiceDefinition(): grpc.ServiceDefinition {
   const method = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
@@ -82,39 +111,68 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
   const { host, port: wantedPort } = parseHostPort(options.address, 'xDS address');
   await checkPortFree(host, wantedPort, options.address);
   const log = options.log ?? logger('xds-server');
-  const index = new SubscriptionIndex<ConnTypeState>();
+  const limits = resolveLimits(options.limits);
+  const provider = options.provider;
+  const index = new SubscriptionIndex<ConnTypeState>(provider.hostOf ? (typeUrl, name) => provider.hostOf!(typeUrl, name) : (_typeUrl, name) => name);
   const connections = new Map<string, Connection>();
+  const admission = new StreamAdmission(limits);
+  const reports = new ClientReports(log, options.observer, options.logWindowMs);
   let pushSeq = 0;
   let connSeq = 0;
   let closing = false;
 
   const ctx: ConnectionContext = {
-    provider: options.provider,
+    provider,
     index,
     observer: options.observer,
+    reports,
     log,
+    limits,
+    bounds: { names: limits.namesPerStream, nodeMetadataBytes: limits.nodeMetadataBytes },
     version: () => String(pushSeq),
-    closed: (conn) => connections.delete(conn.id),
+    closed: (conn) => {
+      connections.delete(conn.id);
+      admission.release(conn.peer);
+    },
   };
 
-  const accept = (kind: 'sotw' | 'delta') => (call: Call) => {
+  const accept = (protocol: StreamProtocol) => (call: Call) => {
     if (closing) {
       call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'xDS server is shutting down' });
       return;
     }
-    const id = `${kind}-${++connSeq}`;
-    const conn = kind === 'sotw' ? new SotwConnection(id, kind, ctx, call) : new DeltaConnection(id, kind, ctx, call);
+    let peer = 'unknown';
+    try {
+      peer = call.getPeer();
+    } catch {
+      // a call cancelled before we looked has no peer: keep 'unknown'
+    }
+    // Streams past a limit are refused before they cost more than this check.
+    const refusal = admission.admit(peer);
+    if (refusal) {
+      const error = limitExceeded(refusal.limit, refusal.max, refusal.actual);
+      reports.limit({ limit: refusal.limit, peer, error });
+      call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: error });
+      return;
+    }
+    const id = `${protocol.kind}-${++connSeq}`;
+    const conn = new Connection(id, protocol, ctx, call, peer);
     connections.set(id, conn);
     conn.start();
   };
 
+  const sockets = { ...DEFAULT_SOCKET_BOUNDS, ...options.socketBounds };
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    'grpc.keepalive_time_ms': sockets.keepaliveMs,
+    'grpc.keepalive_timeout_ms': sockets.keepaliveTimeoutMs,
+    'grpc.max_connection_idle_ms': sockets.idleMs,
+    // grpc-js reads the length prefix and refuses a bigger message (RESOURCE_EXHAUSTED) before buffering it.
+    'grpc.max_receive_message_length': limits.requestBytes,
     ...options.grpcOptions,
   });
   server.addService(adsServiceDefinition(), {
-    StreamAggregatedResources: accept('sotw'),
-    DeltaAggregatedResources: accept('delta'),
+    StreamAggregatedResources: accept(sotwProtocol),
+    DeltaAggregatedResources: accept(deltaProtocol),
   });
 
   const bindTarget = hostPort(host, wantedPort);
@@ -184,18 +242,18 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
       conn.notePush(at, request.since);
       enqueue(conn);
     };
-    for (const [typeUrl, names] of request.changes ?? []) {
+    for (const [typeUrl, hosts] of request.changes ?? []) {
       index.forEachAffected(
         typeUrl,
-        names,
+        hosts,
         (st, name) => {
           st.markName(name);
           touch(st.conn);
         },
         (st) => {
-          // A full-state stream recomputes everything anyway; others only need the names.
-          if (st.conn.fullStateType(typeUrl)) st.markAll();
-          else for (const name of names) st.markName(name);
+          // A wildcard subscriber may gain or lose any resource of the host: it recomputes the type
+          // (from the provider's cache; SotW LDS/CDS responses carry all of it anyway).
+          st.markAll();
           touch(st.conn);
         },
       );
@@ -210,6 +268,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     connections: () => [...connections.values()].map((c) => c.snapshot()),
     connectionCount: () => connections.size,
     version: () => String(pushSeq),
+    subscribedNames: (typeUrl, host) => index.namesOf(typeUrl, host),
     close: async () => {
       if (closing) return;
       closing = true;
@@ -217,6 +276,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
       pending.length = 0;
       next = 0;
       for (const conn of [...connections.values()]) conn.end();
+      reports.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
