@@ -10,7 +10,7 @@ import { logger } from '../log.js';
 import { hostPort, parseHostPort } from '../util/host-port.js';
 import { LogSummary } from '../util/log-summary.js';
 import { clipText, quoteInput } from '../util/quote.js';
-import { bearerMatches, checkDebugListenPolicy } from './auth.js';
+import { bearerMatches, checkDebugListenPolicy, hostAllowed } from './auth.js';
 import { DEBUG_BOUNDS } from './bounds.js';
 import { HttpError } from './http-error.js';
 import type { HorizonMetrics } from './metrics.js';
@@ -110,6 +110,14 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     // The debug API reads no request bodies: a request that sends one does not keep its connection
     // (node:http would otherwise read the whole body to reuse it).
     if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
+    // Without a token, only requests addressed to this machine by a loopback name (DNS rebinding).
+    if (token === undefined && !hostAllowed(req.headers.host, host)) {
+      const error =
+        `request addressed to host ${quoteInput(req.headers.host ?? '', DEBUG_BOUNDS.echoChars)} refused: without a debug token this API answers only requests ` +
+        `addressed to a loopback name or address (localhost, 127.x.x.x, [::1]) or ${host}, so that a web page of another site cannot read it by ` +
+        `pointing its own name at this machine (DNS rebinding); open http://${hostPort(host, req.socket.localPort ?? 0)} instead, or set a debug token`;
+      return send(res, { status: 421, json: { error } }, false);
+    }
     const target = req.url ?? '/';
     if (target.length > DEBUG_BOUNDS.targetChars) {
       return send(res, { status: 414, json: { error: `request target of ${target.length} characters: at most ${DEBUG_BOUNDS.targetChars}` } }, false);

@@ -22,8 +22,12 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Headless chromium (playwright gives it a fresh temporary profile), with nothing that would reach the internet. */
-export async function launchBrowser(): Promise<TestBrowser> {
+/**
+ * Headless chromium (playwright gives it a fresh temporary profile), with nothing that would reach the
+ * internet. `hostResolverRules` maps names to addresses inside the browser (e.g. "MAP rebind.test
+ * 127.0.0.1": a DNS-rebinding site's name, without a DNS server).
+ */
+export async function launchBrowser(options: { hostResolverRules?: string } = {}): Promise<TestBrowser> {
   if (found === undefined) throw new Error('chromium is not on PATH, and HORIZON_REQUIRE_BROWSER=1 requires it: apt-get install chromium');
   const browser = await chromium.launch({
     executablePath: found,
@@ -36,6 +40,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.hostResolverRules ? [`--host-resolver-rules=${options.hostResolverRules}`] : []),
     ],
     timeout: 60_000,
   });

@@ -1,10 +1,13 @@
 // Who may use the web view, over real HTTP against a Horizon on the demo clusters: the page and its
 // scripts carry no data and load for anyone who reaches the listener; every fact (the JSON and the
 // event stream) needs the token, or the session cookie that only the token can get; and in a real
-// browser a token-protected page asks for the token once and then runs live.
+// browser a token-protected page asks for the token once and then runs live. Without a token, the page
+// runs for its loopback address and a DNS-rebinding site's name gets nothing.
 import { strict as assert } from 'node:assert';
 import { request } from 'node:http';
+import { HorizonMetrics, startDebugServer } from '../../src/debug/index.js';
 import { getJson } from '../support/debug-http.js';
+import { fakeSource } from '../debug/fake-source.js';
 import { startDemoMesh, type DemoMesh } from '../support/demo-mesh.js';
 import { launchBrowser, skipWithoutBrowser, type TestBrowser } from './browser.js';
 
@@ -156,5 +159,44 @@ describe('web view access', function () {
     } finally {
       await mesh.close();
     }
+  });
+
+  describe('without a token, in a browser', () => {
+    let browser: TestBrowser;
+    before(async function () {
+      skipWithoutBrowser(this);
+      // rebind.test stands for a site whose DNS answers 127.0.0.1 once its page is loaded.
+      browser = await launchBrowser({ hostResolverRules: 'MAP rebind.test 127.0.0.1' });
+    });
+    after(async () => {
+      await browser?.close();
+    });
+
+    it('the page runs live at its loopback address; under another site\'s name it gets 421, not the page nor the JSON', async () => {
+      const server = await startDebugServer({ address: '127.0.0.1:0', source: fakeSource(), metrics: new HorizonMetrics() });
+      const context = await browser.context({ width: 900, height: 700 });
+      try {
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${server.url}/ui`);
+        await page.locator('.pill[data-state="live"]').waitFor({ timeout: 20_000 });
+        assert.deepEqual(errors, []);
+
+        const rebound = `http://rebind.test:${server.port}`;
+        const refused = await page.goto(`${rebound}/ui`);
+        assert.equal(refused?.status(), 421);
+        assert.match(await page.locator('body').textContent() ?? '', /refused: without a debug token .*DNS rebinding/);
+        // The rebinding site's own script reads nothing either.
+        const read = await page.evaluate<{ status: number; text: string }>(
+          `fetch('/debug/clusterz').then(async (r) => ({ status: r.status, text: await r.text() }))`,
+        );
+        assert.equal(read.status, 421);
+        assert.doesNotMatch(read.text, /^\[/);
+      } finally {
+        await context.close();
+        await server.close();
+      }
+    });
   });
 });
