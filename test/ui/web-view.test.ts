@@ -195,7 +195,7 @@ describe('web view in a browser (demo clusters, real kubectl)', function () {
     const text = (await row.textContent()) ?? '';
     assert.match(text, /refused/);
     assert.match(text, /istio-system\/cluster3-secret key cluster3/);
-    assert.match(text, /kubeconfig user "u3" uses an exec plugin, refused.*; cluster not added/);
+    assert.match(text, /kubeconfig user "u3" uses an exec plugin \(allowed with --allow-insecure-kubeconfig\), refused; cluster not added/);
     const beside = page.locator('.graph-panel .refused-list [data-refused="istio-system/cluster3-secret key cluster3"]');
     await beside.waitFor(WAIT);
     assert.match(await beside.textContent() ?? '', /refused: cluster3 · Secret istio-system\/cluster3-secret key cluster3 · kubeconfig user "u3" uses an exec plugin/);
