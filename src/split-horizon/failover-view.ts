@@ -97,7 +97,8 @@ export function failoverView(caller: CallerFacts, policy: LocalityLbPolicy): Fai
   const view: FailoverView = { key: '' };
   let key = 'f';
   if (policy.localityRanks) {
-    view.locality = locality;
+    // A copy: the view is a value of its own, not an alias of the caller's object.
+    view.locality = { region: locality.region, zone: locality.zone, subzone: locality.subzone };
     key += `|${enc(locality.region)}/${enc(locality.zone)}/${enc(locality.subzone)}`;
   }
   if (policy.failoverPriority.length > 0) {
