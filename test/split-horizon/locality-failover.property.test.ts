@@ -19,7 +19,7 @@ import {
   type LocalityLbPolicy,
 } from '../../src/split-horizon/index.js';
 import { OUTLIER } from './locality-fixtures.js';
-import { CLUSTERS, labelsOf, localityArb, NETWORKS, Q, scenarioArb, shuffled, type Scenario } from './scenarios.js';
+import { CLUSTERS, expectedSent, isDirectFor, labelsOf, localityArb, NETWORKS, Q, scenarioArb, shuffled, type Scenario } from './scenarios.js';
 
 const NETWORK = 'topology.istio.io/network';
 const REGION = 'topology.kubernetes.io/region';
@@ -126,22 +126,6 @@ function label(who: { labels?: Record<string, string>; locality: Locality; netwo
   return own;
 }
 
-function sentEndpoints(c: Case): AssignmentEndpoint[] {
-  const multiNetwork = [...c.gateways.values()].some((l) => l.length > 0);
-  const requested = c.view.requestedNetworks?.length ? new Set(c.view.requestedNetworks) : undefined;
-  return c.endpoints.filter((e) => {
-    if (e.health !== 'healthy') return false;
-    if (requested && e.network !== '' && !requested.has(e.network)) return false;
-    if (!multiNetwork || e.network === '' || (c.view.network !== '' && e.network === c.view.network)) return true;
-    return (c.gateways.get(e.network)?.length ?? 0) > 0;
-  });
-}
-
-function isDirect(c: Case, e: AssignmentEndpoint): boolean {
-  const multiNetwork = [...c.gateways.values()].some((l) => l.length > 0);
-  return !multiNetwork || e.network === '' || (c.view.network !== '' && e.network === c.view.network);
-}
-
 /** The gateways that stand for a remote endpoint: its cluster's in its network when there are any, else all of the network's. */
 function gatewaysFor(c: Case, e: AssignmentEndpoint): Gateway[] {
   const all = c.gateways.get(e.network) ?? [];
@@ -190,7 +174,7 @@ const cmp = (a: number[], b: number[]) => {
 function expectedLevels(c: Case): Map<string, Q>[] {
   const order = orderOf(c) ?? (() => []);
   const s = inForce(c);
-  let sent = sentEndpoints(c);
+  let sent = expectedSent(c);
   // distribute: the caller's rule (first whose `from` matches) keeps only its `to` localities, weight_k / n_k each.
   const matches = (pattern: string, l: Locality) => {
     const seg = pattern.split('/').filter((p) => p !== '*');
@@ -210,7 +194,7 @@ function expectedLevels(c: Case): Map<string, Q>[] {
   const ranks = [...new Map(ranked.map((r) => [JSON.stringify(r.rank), r.rank])).values()].sort(cmp);
   const placed = new Map<string, number[]>();
   for (const { e, rank } of ranked) {
-    if (isDirect(c, e)) continue;
+    if (isDirectFor(c, e)) continue;
     for (const g of gatewaysFor(c, e)) {
       const key = `${g.address}:${g.port}`;
       const best = placed.get(key);
@@ -223,7 +207,7 @@ function expectedLevels(c: Case): Map<string, Q>[] {
     const add = (k: string, q: Q) => level.set(k, (level.get(k) ?? Q.of(0)).add(q));
     for (const { e, rank: r } of ranked) {
       if (cmp(r, rank) !== 0) continue;
-      if (isDirect(c, e)) {
+      if (isDirectFor(c, e)) {
         add(`${e.address}:${e.port}`, unit(e));
         continue;
       }

@@ -99,6 +99,23 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
     return { endpoints, gateways, view: { network: view.network, ...(view.requested ? { requestedNetworks: view.requested } : {}) } };
   });
 
+/** The oracle: which endpoints must be sent, per the rules, computed without the implementation. */
+export function expectedSent(s: Scenario): AssignmentEndpoint[] {
+  const multiNetwork = [...s.gateways.values()].some((l) => l.length > 0);
+  const requested = s.view.requestedNetworks?.length ? new Set(s.view.requestedNetworks) : undefined;
+  return s.endpoints.filter((e) => {
+    if (e.health !== 'healthy') return false;
+    if (requested && e.network !== '' && !requested.has(e.network)) return false;
+    if (!multiNetwork || e.network === '' || (s.view.network !== '' && e.network === s.view.network)) return true;
+    return (s.gateways.get(e.network)?.length ?? 0) > 0;
+  });
+}
+
+export function isDirectFor(s: Scenario, e: AssignmentEndpoint): boolean {
+  const multiNetwork = [...s.gateways.values()].some((l) => l.length > 0);
+  return !multiNetwork || e.network === '' || (s.view.network !== '' && e.network === s.view.network);
+}
+
 export function shuffled<T>(list: readonly T[], seed: number): T[] {
   const out = [...list];
   let x = seed || 1;

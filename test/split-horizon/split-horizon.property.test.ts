@@ -3,27 +3,10 @@
 // on every network (and none), with and without REQUESTED_NETWORK_VIEW.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { MAX_TOTAL_WEIGHT, splitHorizon, type AssignmentEndpoint, type AssignmentPlan } from '../../src/split-horizon/index.js';
+import { MAX_TOTAL_WEIGHT, splitHorizon, type AssignmentPlan } from '../../src/split-horizon/index.js';
 import type { NetworkId } from '../../src/model/types.js';
 import { localityKey } from '../../src/split-horizon/localities.js';
-import { Q, scenarioArb, shuffled, type Scenario } from './scenarios.js';
-
-/** The oracle: which endpoints must be sent, per the rules, computed without the implementation. */
-function expectedSent(s: Scenario): AssignmentEndpoint[] {
-  const multiNetwork = [...s.gateways.values()].some((l) => l.length > 0);
-  const requested = s.view.requestedNetworks?.length ? new Set(s.view.requestedNetworks) : undefined;
-  return s.endpoints.filter((e) => {
-    if (e.health !== 'healthy') return false;
-    if (requested && e.network !== '' && !requested.has(e.network)) return false;
-    if (!multiNetwork || e.network === '' || (s.view.network !== '' && e.network === s.view.network)) return true;
-    return (s.gateways.get(e.network)?.length ?? 0) > 0;
-  });
-}
-
-function isDirectFor(s: Scenario, e: AssignmentEndpoint): boolean {
-  const multiNetwork = [...s.gateways.values()].some((l) => l.length > 0);
-  return !multiNetwork || e.network === '' || (s.view.network !== '' && e.network === s.view.network);
-}
+import { expectedSent, isDirectFor, Q, scenarioArb, shuffled, type Scenario } from './scenarios.js';
 
 function expectedShares(s: Scenario): Map<NetworkId, Q> {
   const sentEps = expectedSent(s);
