@@ -18,6 +18,7 @@ import {
   type CallerFacts,
   type LocalityLbPolicy,
 } from '../../src/split-horizon/index.js';
+import { decodeClusterLoadAssignment, encodeClusterLoadAssignment } from '../../src/xds/resources/cluster-load-assignment.js';
 import { OUTLIER } from './locality-fixtures.js';
 import { CLUSTERS, expectedSent, isDirectFor, labelsOf, localityArb, NETWORKS, Q, scenarioArb, shuffled, type Scenario } from './scenarios.js';
 
@@ -266,6 +267,10 @@ describe('split horizon: locality failover properties', () => {
         assert.equal(new Set(addresses).size, addresses.length, 'an address twice');
         const localities = p.groups.map((g) => `${g.priority}|${g.locality.region}|${g.locality.zone}|${g.locality.subzone}`);
         assert.equal(new Set(localities).size, localities.length, 'a locality twice at one priority');
+        // The encoder refuses what grpc-js-xds would NACK (duplicates, gaps, missing weights): it takes the plan as is.
+        const decoded = decodeClusterLoadAssignment(encodeClusterLoadAssignment({ clusterName: 'outbound|5000||h.ns.svc.cluster.local', endpoints: p.groups }));
+        assert.ok(decoded.ok);
+        assert.deepEqual(decoded.ok && decoded.value.endpoints.map((g) => g.priority), priorities);
       }),
       RUNS,
     );
