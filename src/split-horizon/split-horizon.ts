@@ -180,6 +180,23 @@ interface DistributeState {
   counts: number[];
   /** Per route: its endpoints per `to` entry. */
   routeCounts: Map<Route, number[]>;
+  /** The `to` entry of each locality with direct endpoints, by localityKey. */
+  directEntries: Map<string, number>;
+}
+
+/**
+ * An endpoint of entry k weighs weight_k / (sent endpoints of k), made integral (times the LCM of the
+ * counts, over the GCD of the results): sets each route's units, returns the direct endpoints' by locality.
+ */
+function distributeUnits(d: DistributeState): Map<string, bigint> {
+  const common = d.counts.reduce((acc, n) => (n > 0 ? lcm(acc, BigInt(n)) : acc), 1n);
+  const raw = d.rule.to.map((t, k) => (d.counts[k]! > 0 ? (BigInt(t.weight) * common) / BigInt(d.counts[k]!) : 0n));
+  const g = gcdOf(raw.filter((u) => u > 0n)) || 1n;
+  const units = raw.map((u) => u / g);
+  for (const [route, perEntry] of d.routeCounts) route.units = perEntry.reduce((sum, n, k) => sum + BigInt(n) * units[k]!, 0n);
+  const direct = new Map<string, bigint>();
+  for (const [key, k] of d.directEntries) direct.set(key, units[k]!);
+  return direct;
 }
 
 function leveledPlan(input: SplitHorizonInput): AssignmentPlan {
@@ -188,7 +205,7 @@ function leveledPlan(input: SplitHorizonInput): AssignmentPlan {
   const { excluded } = c;
   const ranker = policy.mode === 'failover' ? failoverRanker(policy, fview) : undefined;
   const rule = policy.mode === 'distribute' && fview.distributeRule !== undefined && fview.distributeRule >= 0 ? policy.rules[fview.distributeRule] : undefined;
-  const distribute: DistributeState | undefined = rule ? { rule, counts: rule.to.map(() => 0), routeCounts: new Map() } : undefined;
+  const distribute: DistributeState | undefined = rule ? { rule, counts: rule.to.map(() => 0), routeCounts: new Map(), directEntries: new Map() } : undefined;
 
   const buckets = new Map<number, RankBucket>();
   for (const ep of input.endpoints) {
@@ -208,33 +225,17 @@ function leveledPlan(input: SplitHorizonInput): AssignmentPlan {
     if (!bucket) buckets.set(rank, (bucket = { rank, direct: [], routes: new Map() }));
     if (to === DIRECT) {
       bucket.direct.push(ep);
+      distribute?.directEntries.set(localityKey(ep.locality), entry);
     } else {
       const route = addToRoute(bucket.routes, to, ep);
       if (distribute) {
         let perEntry = distribute.routeCounts.get(route);
-        if (!perEntry) distribute.routeCounts.set(route, (perEntry = rule!.to.map(() => 0)));
+        if (!perEntry) distribute.routeCounts.set(route, (perEntry = distribute.rule.to.map(() => 0)));
         perEntry[entry]!++;
       }
     }
   }
-
-  // distribute: an endpoint of entry k weighs weight_k / (sent endpoints of k), made integral.
-  let directUnits: Map<string, bigint> | undefined;
-  let units: bigint[] | undefined;
-  if (distribute) {
-    const common = distribute.counts.reduce((acc, n) => (n > 0 ? lcm(acc, BigInt(n)) : acc), 1n);
-    units = distribute.rule.to.map((t, k) => (distribute.counts[k]! > 0 ? (BigInt(t.weight) * common) / BigInt(distribute.counts[k]!) : 0n));
-    const g = gcdOf(units.filter((u) => u > 0n)) || 1n;
-    units = units.map((u) => u / g);
-    for (const [route, perEntry] of distribute.routeCounts) route.units = perEntry.reduce((sum, n, k) => sum + BigInt(n) * units![k]!, 0n);
-    directUnits = new Map();
-    for (const bucket of buckets.values()) {
-      for (const ep of bucket.direct) {
-        const key = localityKey(ep.locality);
-        if (!directUnits.has(key)) directUnits.set(key, units[rule!.to.findIndex((t) => localityMatches(t.segments, ep.locality))]!);
-      }
-    }
-  }
+  const directUnits = distribute ? distributeUnits(distribute) : undefined;
 
   // Each gateway is placed at the best rank of what it stands for.
   const ranks = [...buckets.keys()].sort((a, b) => a - b);
