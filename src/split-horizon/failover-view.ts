@@ -9,6 +9,10 @@
 // The caller's labels are istiod's proxy labels: node metadata LABELS, with the topology keys filled in
 // from what the caller says about itself (pilot setTopologyLabels / AugmentLabels). Endpoints get the
 // same treatment from what the registry knows about them, so both sides of a comparison mean the same.
+//
+// Where Horizon differs from istiod, doing what the API docs say: a `key=value` entry overrides that entry
+// only (istiod looks overrides up by key, so [network, network=n3] compares both entries with n3), and
+// failoverPriority applies to a caller without labels too (istiod skips it then, `key=value` entries included).
 import { CLUSTER_LABEL, HOSTNAME_LABEL, ISTIO_LOCALITY_LABEL, NETWORK_LABEL, REGION_LABEL, SUBZONE_LABEL, ZONE_LABEL } from '../model/labels.js';
 import { localityFromIstioLocality, localityMatches } from '../model/locality.js';
 import type { ClusterId, Locality, NetworkId } from '../model/types.js';
