@@ -103,7 +103,7 @@ function* boundedTokens(text: string, lines: LineCounter, options: BoundedYamlOp
     if (++tokens > maxTokens) throw new BoundCrossed('too-many-tokens', offset);
     if (scalarText) scalarText = false;
     else if (lexeme === CST.SCALAR) scalarText = true;
-    else if (CST.tokenType(lexeme) === 'alias' && ++aliases > maxAliases) throw new BoundCrossed('too-many-aliases', offset);
+    else if (lexeme[0] === '*' && CST.tokenType(lexeme) === 'alias' && ++aliases > maxAliases) throw new BoundCrossed('too-many-aliases', offset);
     for (const token of parser.next(lexeme)) {
       if (token.type === 'document') documents++;
       yield token;
