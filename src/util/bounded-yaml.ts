@@ -2,7 +2,8 @@
 // within bounds. Its size is checked before anything is parsed; its nesting, token count and alias
 // count while it is parsed, one token at a time (the parser's own stack is looked at after every
 // token, so `[[[[...` a megabyte deep is refused after a few dozen tokens instead of costing the
-// library seconds, or, converted to JS, a fatal out-of-memory that no try/catch survives). Only one
+// library seconds, or, converted to JS, minutes of CPU: 2 kB of `{` then `[` took about 5 minutes here,
+// and ended Node once with a fatal out-of-memory that no try/catch survives). Only one
 // document is accepted. Never throws.
 //
 // Nothing from the text reaches a problem's reason or stderr: the text may carry credentials. The
