@@ -11,6 +11,11 @@ export interface Limits {
   streamsPerConnection: number;
   /** Concurrent xDS streams from one client IP address, over all its connections. */
   streamsPerClientAddress: number;
+  /**
+   * Resource names subscribed from one client IP address, over all its streams: without it, one address
+   * could hold streamsPerClientAddress x namesPerStream names (each costs the server memory).
+   */
+  namesPerClientAddress: number;
   /** Bytes of one xDS request message. */
   requestBytes: number;
   /** Bytes of a node's metadata (Struct, encoded) in its first request. */
@@ -29,6 +34,7 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   namesPerStream: 20_000,
   streamsPerConnection: 1_000,
   streamsPerClientAddress: 10_000,
+  namesPerClientAddress: 500_000,
   requestBytes: 4 * 1024 * 1024,
   nodeMetadataBytes: 64 * 1024,
   meshNetworksBytes: 1024 * 1024,
@@ -42,6 +48,7 @@ export const limitNames: Readonly<Record<keyof Limits, { flag: string; what: str
   namesPerStream: { flag: 'names-per-stream', what: 'resource names per xDS stream' },
   streamsPerConnection: { flag: 'streams-per-connection', what: 'concurrent streams per HTTP/2 connection' },
   streamsPerClientAddress: { flag: 'streams-per-client-address', what: 'concurrent xDS streams per client address' },
+  namesPerClientAddress: { flag: 'names-per-client-address', what: 'resource names subscribed per client address, over all its streams' },
   requestBytes: { flag: 'request-bytes', what: 'bytes per xDS request' },
   nodeMetadataBytes: { flag: 'node-metadata-bytes', what: 'bytes of node metadata' },
   meshNetworksBytes: { flag: 'mesh-networks-bytes', what: 'bytes of a meshNetworks document' },

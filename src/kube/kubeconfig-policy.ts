@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { limitExceeded } from '../limits.js';
 import { deniedHost, type ApiServerAddressPolicy } from './api-server-address.js';
-import { parseBoundedYaml, type YamlBounds } from './bounded-yaml.js';
+import { parseBoundedYaml, toBoundedJs, type YamlProblem } from '../util/bounded-yaml.js';
 
 export interface KubeconfigPolicy extends Partial<ApiServerAddressPolicy> {
   /** Accept exec plugins, auth providers other than oidc and references to local files. */
@@ -29,8 +29,13 @@ type Json = Record<string, unknown>;
 
 const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A kubeconfig is a handful of maps a few levels deep: far more than that is not one. */
-const KUBECONFIG_YAML: YamlBounds = { maxDepth: 32, maxAliases: 64, maxTokens: 20_000 };
+/**
+ * A kubeconfig is a handful of maps a few levels deep (about ten in the parser's terms) and a few hundred
+ * tokens: far more than that is not one. Merge keys are read as kubectl reads them.
+ */
+const KUBECONFIG_YAML = { maxDepth: 32, maxAliases: 64, maxTokens: 20_000, mergeKeys: true } as const;
+/** Nodes each alias may expand to when the kubeconfig is converted to plain values. */
+const MAX_ALIAS_EXPANSION = 100;
 const DEFAULT_MAX_BYTES = 256 * 1024;
 const INSECURE_HINT = 'allowed with --allow-insecure-kubeconfig';
 
@@ -90,13 +95,12 @@ export function checkKubeconfig(text: string, policy: KubeconfigPolicy): Kubecon
 function check(text: string, policy: KubeconfigPolicy): KubeconfigCheck {
   if (typeof text !== 'string') return { ok: false, error: 'kubeconfig is not text' };
   const maxBytes = policy.maxBytes ?? DEFAULT_MAX_BYTES;
-  // Characters before bytes: a string this long cannot be within the limit, whatever its encoding.
-  const bytes = text.length > maxBytes ? text.length : Buffer.byteLength(text, 'utf8');
-  if (bytes > maxBytes) return { ok: false, error: `kubeconfig is too large: ${limitExceeded('kubeconfigBytes', maxBytes, bytes)}` };
+  const parsed = parseBoundedYaml(text, { maxBytes, ...KUBECONFIG_YAML });
+  if (!parsed.ok) return { ok: false, error: yamlError(parsed.problems[0]!, maxBytes) };
   if (text.trim() === '') return { ok: false, error: 'kubeconfig is empty' };
-  const parsed = parseBoundedYaml(text, 'kubeconfig', KUBECONFIG_YAML);
-  if (!parsed.ok) return parsed;
-  const obj = parsed.value;
+  const plain = toBoundedJs(parsed.doc, MAX_ALIAS_EXPANSION);
+  if (!plain.ok) return { ok: false, error: yamlError(plain.problem, maxBytes) };
+  const obj = plain.value;
   if (!isMap(obj)) return { ok: false, error: 'kubeconfig is not a YAML map' };
   if (obj.kind !== undefined && obj.kind !== 'Config') return { ok: false, error: 'kubeconfig kind is not Config' };
 
@@ -191,6 +195,28 @@ function check(text: string, policy: KubeconfigPolicy): KubeconfigCheck {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({ clusters: [kubeCluster], users: [kubeUser], contexts: [kubeContext], currentContext: contextName });
   return { ok: true, kubeConfig, server: url.origin + url.pathname.replace(/\/$/, ''), context: contextName };
+}
+
+/** A YAML problem in this file's words (the reasons quote nothing of the text). */
+function yamlError(problem: YamlProblem, maxBytes: number): string {
+  switch (problem.kind) {
+    case 'too-big':
+      return `kubeconfig is too large: ${limitExceeded('kubeconfigBytes', maxBytes, problem.bytes)}`;
+    case 'too-deep':
+      return `kubeconfig is nested more than ${KUBECONFIG_YAML.maxDepth} levels deep (at line ${problem.line})`;
+    case 'too-many-tokens':
+      return `kubeconfig has more than ${KUBECONFIG_YAML.maxTokens} YAML tokens (near line ${problem.line})`;
+    case 'too-many-aliases':
+      return `kubeconfig has more than ${KUBECONFIG_YAML.maxAliases} YAML aliases (at line ${problem.line})`;
+    case 'alias-expansion':
+      return 'kubeconfig expands its YAML aliases too much';
+    case 'unreadable':
+      return `kubeconfig: ${problem.reason}`;
+    default: {
+      const where = problem.line > 0 ? ` at line ${problem.line}, column ${problem.column}` : '';
+      return `kubeconfig is not valid YAML (${problem.reason}${where})`;
+    }
+  }
 }
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

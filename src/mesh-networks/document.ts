@@ -192,14 +192,18 @@ export function parseMeshNetworks(text: string, options: ParseMeshNetworksOption
 const pickLimits = (l: Readonly<Limits>) => ({ meshNetworksBytes: l.meshNetworksBytes, meshNetworksNetworks: l.meshNetworksNetworks });
 
 function parse(text: string, source: string, limits: ReturnType<typeof pickLimits>): MeshNetworksResult {
-  const read = parseBoundedYaml(text, {
-    maxBytes: limits.meshNetworksBytes,
-    maxDepth: MAX_DEPTH,
-    tooBig: (bytes) => `refused before parsing: ${limitExceeded('meshNetworksBytes', limits.meshNetworksBytes, bytes)}`,
-  });
+  const read = parseBoundedYaml(text, { maxBytes: limits.meshNetworksBytes, maxDepth: MAX_DEPTH });
   if (!read.ok) {
     const issues = new IssueCollector(source, undefined);
-    for (const p of read.problems) issues.rawError(p.line, p.column, p.reason);
+    for (const p of read.problems) {
+      const reason =
+        p.kind === 'too-big'
+          ? `refused before parsing: ${limitExceeded('meshNetworksBytes', limits.meshNetworksBytes, p.bytes)}`
+          : p.kind === 'syntax'
+            ? `YAML syntax: ${p.reason}`
+            : p.reason;
+      issues.rawError(p.line, p.column, reason);
+    }
     return issues.result(undefined);
   }
   const issues = new IssueCollector(source, read.lines);

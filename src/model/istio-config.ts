@@ -12,8 +12,64 @@ export interface ConsistentHashLb {
   minimumRingSize?: number;
 }
 
-export interface TrafficPolicy {
-  loadBalancer?: { simple?: SimpleLb; consistentHash?: ConsistentHashLb };
+/**
+ * `localityLbSetting` as written (validated by kube/convert-istio.ts). Locality patterns are
+ * `region[/zone[/subzone]]` with an optional terminal `*` segment; failoverPriority entries are `key` or
+ * `key=value`. Empty lists mean "not set".
+ */
+export interface LocalityLbSetting {
+  /** undefined: not said (on). false: off for this rule whatever the mesh says; true: on, overriding the mesh. */
+  enabled?: boolean;
+  distribute: readonly LocalityDistribute[];
+  failover: readonly LocalityFailover[];
+  failoverPriority: readonly string[];
+}
+
+/** Callers in `from` send their traffic to the `to` localities in the given shares (weights 1-100, summing to 100). */
+export interface LocalityDistribute {
+  from: string;
+  to: readonly { locality: string; weight: number }[];
+}
+
+/** When the caller's region `from` fails, go to region `to` (before any other region). */
+export interface LocalityFailover {
+  from: string;
+  to: string;
+}
+
+/** Istio's outlierDetection (durations in milliseconds). Its presence is what turns locality failover on. */
+export interface OutlierDetection {
+  consecutive5xxErrors?: number;
+  consecutiveGatewayErrors?: number;
+  consecutiveLocalOriginFailures?: number;
+  splitExternalLocalOriginErrors?: boolean;
+  intervalMs?: number;
+  baseEjectionTimeMs?: number;
+  maxEjectionPercent?: number;
+  minHealthPercent?: number;
+  /** Status codes that count as errors instead of 5xx. */
+  httpErrorCodes?: readonly number[];
+}
+
+export interface LoadBalancerSettings {
+  simple?: SimpleLb;
+  consistentHash?: ConsistentHashLb;
+  localityLbSetting?: LocalityLbSetting;
+}
+
+/** The fields a traffic policy, a subset's and a port-level one share. */
+export interface TrafficPolicyFields {
+  loadBalancer?: LoadBalancerSettings;
+  outlierDetection?: OutlierDetection;
+}
+
+/** A port-level policy replaces the enclosing policy's fields wholesale for that port (no inheritance). */
+export interface PortTrafficPolicy extends TrafficPolicyFields {
+  port: number;
+}
+
+export interface TrafficPolicy extends TrafficPolicyFields {
+  portLevelSettings?: readonly PortTrafficPolicy[];
 }
 
 export interface Subset {
@@ -34,6 +90,8 @@ export interface DestinationRule extends ConfigMeta {
   host: Hostname;
   trafficPolicy?: TrafficPolicy;
   subsets: readonly Subset[];
+  /** Accepted, with something ignored or without effect (e.g. failover without outlierDetection). */
+  warnings?: readonly string[];
 }
 
 export type StringMatch = { exact: string } | { prefix: string } | { regex: string };

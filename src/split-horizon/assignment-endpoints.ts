@@ -1,6 +1,7 @@
 // From the registry's endpoints of a service to the endpoints of one ClusterLoadAssignment: those
 // that serve the given service port (matched by port name, as EndpointSlices list them) and, for a
-// DestinationRule subset, carry all of the subset's labels.
+// DestinationRule subset, carry all of the subset's labels. Labels and node name travel along for
+// failoverPriority.
 import type { Endpoint } from '../model/types.js';
 import type { AssignmentEndpoint } from './types.js';
 
@@ -22,8 +23,10 @@ export function assignmentEndpoints(
       cluster: ep.cluster,
       locality: ep.locality,
       health: ep.health,
+      labels: ep.labels,
     };
     if (ep.podName !== undefined) a.podName = ep.podName;
+    if (ep.nodeName !== undefined) a.nodeName = ep.nodeName;
     out.push(a);
   }
   return out;

@@ -1,5 +1,6 @@
 // Split-horizon EDS: which endpoints a caller on one network gets for one ClusterLoadAssignment, through
-// which gateway, with which weight. Pure: no I/O, no clock, output independent of input order.
+// which gateway, at which priority, with which weight. Pure: no I/O, no clock, output independent of
+// input order.
 //
 // Rules (istiod's, with its known defects fixed):
 // - Terminating and unhealthy endpoints are never sent and never counted.
@@ -14,130 +15,43 @@
 //   and its weight is split evenly over them. A caller without a network goes through gateways too.
 // - An endpoint on another network with no gateway is left out ('no-gateway'). istiod (sidecar mode)
 //   sends its pod IP anyway, which the caller cannot reach.
-// - Each gateway address:port appears once in the whole assignment with its full weight (istiod emits
-//   it once per locality group and Envoy keeps only the first: istio/istio#56355).
-// - Weights: every sent endpoint counts 1, so the expected share of a network is its share of the
-//   sent endpoints. Envoy balances by endpoint weight across all groups; proxyless gRPC picks a group
-//   by its load_balancing_weight and then round-robins inside it ignoring endpoint weights. Both come
-//   out the same because every group's weight is the sum of its endpoint weights and all endpoints in
-//   a group have the same weight: direct endpoints are grouped by locality, gateways of a network form
-//   their own group(s), split further only when their weights differ.
-// - Integral weights: every weight is multiplied by the LCM of the gateway counts actually used (so a
-//   split over k gateways stays exact), then divided by the GCD of all weights. If the total still
-//   exceeds uint32 (only with absurd gateway-count mixes), weights are scaled down (see capWeights)
-//   and `explain.capped` says so.
+// - Each gateway address:port appears once in the whole assignment (istiod emits it once per locality
+//   group and Envoy keeps only the first: istio/istio#56355; grpc-go NACKs duplicates).
+// - Weights: see assignment-level.ts. Every sent endpoint counts 1, so without locality load balancing a
+//   network's expected share is its share of the sent endpoints, for Envoy and proxyless gRPC alike.
 // - istiod also drops cross-network endpoints that are not mTLS-capable, because its gateways route
 //   by SNI. Horizon's gateways route by authority (proxyless gRPC has no sidecar), so it does not.
-import type { ClusterId, Gateway, NetworkId } from '../model/types.js';
-import { claimUniqueLocality, compareLocality, gatewaySubzone, localityKey, SharedRegionZone } from './localities.js';
+//
+// Locality load balancing (input.locality; see locality-lb-policy.ts for when which mode applies):
+// - distribute: the caller's rule gives each `to` locality its share, split evenly over the sent
+//   endpoints there (behind gateways too); endpoints in no `to` locality are left out
+//   ('not-in-distribute'), as Istio's docs say ("any locality not present will receive no traffic").
+//   All at priority 0, as in istiod.
+// - failover: every sent endpoint, remote ones included, is ranked with ITS OWN locality and labels
+//   (priority-rank.ts), so failoverPriority works across networks (istiod ranks a gateway with the
+//   gateway's empty labels: istio/istio#49500). A gateway is placed once, at the best rank of the remote
+//   endpoints it stands for, carrying only those endpoints' weight; remote endpoints of worse ranks behind
+//   the same gateway are reached only through it, when its priority is chosen (the gateway does its own
+//   balancing over its network). Ranks left with something to send become priorities 0..N, each level
+//   weighted as a whole assignment of its own.
+import type { Gateway } from '../model/types.js';
+import { localityMatches } from '../model/locality.js';
+import { buildLevel, compareIdentity, type Level, type Route } from './assignment-level.js';
+import { compare, indexedGateways, type GatewayIndex } from './gateway-index.js';
+import { localityKey, SharedRegionZone } from './localities.js';
+import type { DistributeRule } from './locality-lb-policy.js';
+import { describeRank, failoverRanker } from './priority-rank.js';
 import type {
   AssignmentEndpoint,
   AssignmentPlan,
-  DirectLbEndpoint,
   ExcludedEndpoint,
-  GatewayLbEndpoint,
   LocalityGroup,
-  NetworkShare,
+  LocalityLbExplanation,
+  PlanExplanation,
+  PriorityLevelExplanation,
   SplitHorizonInput,
 } from './types.js';
-import { capWeights, fraction, gcdOf, lcm, MAX_TOTAL_WEIGHT } from './weights.js';
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-type EndpointIdentity = Pick<AssignmentEndpoint, 'address' | 'port' | 'cluster' | 'network' | 'podName'>;
-
-/** Where an endpoint is and whose it is: the first keys of every endpoint ordering here. */
-function compareIdentity(a: EndpointIdentity, b: EndpointIdentity): number {
-  return compare(a.address, b.address) || a.port - b.port || compare(a.cluster, b.cluster) || compare(a.network, b.network) || compare(a.podName ?? '', b.podName ?? '');
-}
-
-function compareEndpoints(a: AssignmentEndpoint, b: AssignmentEndpoint): number {
-  return compareIdentity(a, b) || compare(a.health, b.health) || compareLocality(a.locality, b.locality);
-}
-
-function compareGateways(a: Gateway, b: Gateway): number {
-  return compare(a.address, b.address) || a.port - b.port || compare(a.cluster, b.cluster) || compare(a.origin, b.origin);
-}
-
-const gatewayKey = (gw: { address: string; port: number }) => `${gw.address}|${gw.port}`;
-
-interface NetworkGateways {
-  all: Gateway[];
-  byCluster: Map<ClusterId, Gateway[]>;
-}
-
-interface GatewayIndex {
-  byNetwork: Map<NetworkId, NetworkGateways>;
-  ignored: { gateway: Gateway; reason: string }[];
-}
-
-/**
- * indexGateways of each gateways map seen, for as long as the map lives. The map is a topology
- * snapshot's (immutable, shared by every assignment until the topology changes), so this is a memo of a
- * pure function: same map, same index.
- */
-const gatewayIndexes = new WeakMap<ReadonlyMap<NetworkId, readonly Gateway[]>, GatewayIndex>();
-
-function indexedGateways(gateways: ReadonlyMap<NetworkId, readonly Gateway[]>): GatewayIndex {
-  let index = gatewayIndexes.get(gateways);
-  if (!index) gatewayIndexes.set(gateways, (index = indexGateways(gateways)));
-  return index;
-}
-
-/** Sorted, deduplicated gateways per network; an address:port listed twice is used once. */
-function indexGateways(gateways: ReadonlyMap<NetworkId, readonly Gateway[]>): GatewayIndex {
-  const byNetwork = new Map<NetworkId, NetworkGateways>();
-  const ignored: { gateway: Gateway; reason: string }[] = [];
-  const owner = new Map<string, NetworkId>();
-  for (const network of [...gateways.keys()].sort(compare)) {
-    if (network === '') {
-      for (const gateway of gateways.get(network)!) ignored.push({ gateway, reason: 'a gateway needs a network name' });
-      continue;
-    }
-    for (const gateway of [...gateways.get(network)!].sort(compareGateways)) {
-      const key = gatewayKey(gateway);
-      const first = owner.get(key);
-      if (first !== undefined) {
-        ignored.push({
-          gateway,
-          reason: first === network ? 'duplicate of another gateway of the same network' : `already the gateway of network ${JSON.stringify(first)}`,
-        });
-        continue;
-      }
-      owner.set(key, network);
-      let entry = byNetwork.get(network);
-      if (!entry) byNetwork.set(network, (entry = { all: [], byCluster: new Map() }));
-      entry.all.push(gateway);
-      let inCluster = entry.byCluster.get(gateway.cluster);
-      if (!inCluster) entry.byCluster.set(gateway.cluster, (inCluster = []));
-      inCluster.push(gateway);
-    }
-  }
-  return { byNetwork, ignored };
-}
-
-/** Remote endpoints that share one set of gateways (same network, and same cluster when it has its own). */
-interface Route {
-  via: readonly Gateway[];
-  network: NetworkId;
-  endpoints: number;
-  localities: SharedRegionZone;
-}
-
-interface GatewayUse {
-  gateway: Gateway;
-  network: NetworkId;
-  /** Sum over the endpoints using it of scale / (number of gateways that endpoint is split over). */
-  weight: bigint;
-  endpoints: number;
-  localities: SharedRegionZone;
-}
-
-// Comparators at module level: one function object, not a new closure per call.
-const byFirstLocality = (a: readonly AssignmentEndpoint[], b: readonly AssignmentEndpoint[]) => compareLocality(a[0]!.locality, b[0]!.locality);
-const heaviestFirst = (a: [number, unknown], b: [number, unknown]) => b[0] - a[0];
-const byGateway = (a: GatewayUse, b: GatewayUse) => compareGateways(a.gateway, b.gateway);
-const byKey = (a: [string, unknown], b: [string, unknown]) => compare(a[0], b[0]);
+import { gcdOf, lcm } from './weights.js';
 
 function compareExcluded(a: ExcludedEndpoint, b: ExcludedEndpoint): number {
   return compareIdentity(a, b) || compare(a.reason, b.reason);
@@ -149,193 +63,237 @@ function excludedEndpoint(ep: AssignmentEndpoint, reason: ExcludedEndpoint['reas
   return out;
 }
 
-interface NetworkTally {
-  mode: NetworkShare['mode'];
-  endpoints: number;
-  weight: bigint;
+const DIRECT = 'direct';
+const EXCLUDED = 'excluded';
+type Destination = readonly Gateway[] | typeof DIRECT | typeof EXCLUDED;
+
+/** What every endpoint's destination depends on, worked out once per plan. */
+interface Classifier {
+  view: SplitHorizonInput['view'];
+  requested: ReadonlySet<string> | undefined;
+  gateways: GatewayIndex;
+  multiNetwork: boolean;
+  excluded: ExcludedEndpoint[];
 }
 
-function tally(shares: Map<NetworkId, NetworkTally>, network: NetworkId, mode: NetworkShare['mode']): NetworkTally {
-  let s = shares.get(network);
-  if (!s) shares.set(network, (s = { mode, endpoints: 0, weight: 0n }));
-  return s;
+function classifier(input: SplitHorizonInput): Classifier {
+  const { view } = input;
+  const requested = view.requestedNetworks && view.requestedNetworks.length > 0 ? new Set(view.requestedNetworks) : undefined;
+  const gateways = indexedGateways(input.gateways);
+  return { view, requested, gateways, multiNetwork: gateways.byNetwork.size > 0, excluded: [] };
+}
+
+/** Where an endpoint goes for this caller: directly, through these gateways, or nowhere (recorded in `excluded`). */
+function destinationOf(ep: AssignmentEndpoint, c: Classifier): Destination {
+  // The common case first, small enough to be inlined into the loops.
+  if (ep.health === 'healthy' && c.requested === undefined) {
+    if (!c.multiNetwork || ep.network === '' || (c.view.network !== '' && ep.network === c.view.network)) return DIRECT;
+    const network = c.gateways.byNetwork.get(ep.network);
+    if (network) return network.byCluster.get(ep.cluster) ?? network.all;
+  }
+  return classify(ep, c);
+}
+
+function classify(ep: AssignmentEndpoint, c: Classifier): Destination {
+  const { view, requested, excluded } = c;
+  if (ep.health === 'terminating') {
+    excluded.push(excludedEndpoint(ep, 'terminating', 'terminating endpoints are never sent'));
+  } else if (ep.health === 'unhealthy') {
+    excluded.push(excludedEndpoint(ep, 'unhealthy', 'not ready'));
+  } else if (requested && ep.network !== '' && !requested.has(ep.network)) {
+    excluded.push(excludedEndpoint(ep, 'outside-requested-view', `network ${JSON.stringify(ep.network)} is not in REQUESTED_NETWORK_VIEW`));
+  } else if (!c.multiNetwork || ep.network === '' || (view.network !== '' && ep.network === view.network)) {
+    return DIRECT;
+  } else {
+    const network = c.gateways.byNetwork.get(ep.network);
+    if (network) return network.byCluster.get(ep.cluster) ?? network.all;
+    excluded.push(
+      excludedEndpoint(
+        ep,
+        'no-gateway',
+        view.network === ''
+          ? `the caller has no network and network ${JSON.stringify(ep.network)} has no gateway`
+          : `network ${JSON.stringify(ep.network)} has no gateway reachable from network ${JSON.stringify(view.network)}`,
+      ),
+    );
+  }
+  return EXCLUDED;
+}
+
+/** Counts a remote endpoint into the route of its gateway list (one array per network and per cluster, so a Map key). */
+function addToRoute(routes: Map<readonly Gateway[], Route>, via: readonly Gateway[], ep: AssignmentEndpoint): Route {
+  let route = routes.get(via);
+  if (!route) routes.set(via, (route = { via, network: ep.network, endpoints: 0, localities: new SharedRegionZone() }));
+  route.endpoints++;
+  route.localities.add(ep.locality);
+  return route;
+}
+
+function explanation(c: Classifier, first: Level, capped: boolean, localityLb: LocalityLbExplanation | undefined): PlanExplanation {
+  const { ignored } = c.gateways;
+  const out: PlanExplanation = {
+    callerNetwork: c.view.network,
+    requestedNetworks: c.requested ? [...c.requested].sort(compare) : undefined,
+    multiNetwork: c.multiNetwork,
+    scale: first.scale.toString(),
+    divisor: first.divisor.toString(),
+    capped,
+    totalWeight: first.totalWeight,
+    networks: first.networks,
+    // A copy: the index is shared, the plan is the caller's.
+    ignoredGateways: ignored.length > 0 ? [...ignored] : [],
+  };
+  if (localityLb) out.localityLb = localityLb;
+  return out;
 }
 
 export function splitHorizon(input: SplitHorizonInput): AssignmentPlan {
-  const { view } = input;
-  const requested = view.requestedNetworks && view.requestedNetworks.length > 0 ? new Set(view.requestedNetworks) : undefined;
-  const { byNetwork: gateways, ignored: ignoredShared } = indexedGateways(input.gateways);
-  // A copy: the index is shared, the plan is the caller's.
-  const ignored = ignoredShared.length > 0 ? [...ignoredShared] : [];
-  const multiNetwork = gateways.size > 0;
+  const policy = input.locality?.policy;
+  if (policy && policy.mode !== 'off') return leveledPlan(input);
 
-  // Classified in input order; only what reaches the output is sorted (remote endpoints are only
-  // counted, so the common mostly-remote case sorts little).
-  const excluded: ExcludedEndpoint[] = [];
+  // One level, every endpoint one unit: the hot path, kept lean.
+  const c = classifier(input);
   const direct: AssignmentEndpoint[] = [];
-  // Keyed by the gateway list itself: indexGateways hands out one array per network and per cluster.
   const routes = new Map<readonly Gateway[], Route>();
-
-
   for (const ep of input.endpoints) {
-    if (ep.health === 'terminating') {
-      excluded.push(excludedEndpoint(ep, 'terminating', 'terminating endpoints are never sent'));
-    } else if (ep.health === 'unhealthy') {
-      excluded.push(excludedEndpoint(ep, 'unhealthy', 'not ready'));
-    } else if (requested && ep.network !== '' && !requested.has(ep.network)) {
-      excluded.push(excludedEndpoint(ep, 'outside-requested-view', `network ${JSON.stringify(ep.network)} is not in REQUESTED_NETWORK_VIEW`));
-    } else if (!multiNetwork || ep.network === '' || (view.network !== '' && ep.network === view.network)) {
-      direct.push(ep);
-    } else {
-      const network = gateways.get(ep.network);
-      if (!network) {
-        excluded.push(
-          excludedEndpoint(
-            ep,
-            'no-gateway',
-            view.network === ''
-              ? `the caller has no network and network ${JSON.stringify(ep.network)} has no gateway`
-              : `network ${JSON.stringify(ep.network)} has no gateway reachable from network ${JSON.stringify(view.network)}`,
-          ),
-        );
+    const to = destinationOf(ep, c);
+    if (to === DIRECT) direct.push(ep);
+    else if (to !== EXCLUDED) addToRoute(routes, to, ep);
+  }
+  const level = buildLevel({ priority: 0, direct, routes: routes.values() });
+  const { excluded } = c;
+  if (excluded.length > 1) excluded.sort(compareExcluded);
+  const off: LocalityLbExplanation | undefined = policy ? { mode: 'off', reason: policy.reason, viewKey: '' } : undefined;
+  return { groups: level.groups, excluded, explain: explanation(c, level, level.capped, off) };
+}
+
+interface RankBucket {
+  rank: number;
+  direct: AssignmentEndpoint[];
+  routes: Map<readonly Gateway[], Route>;
+}
+
+/** distribute: each sent endpoint's weight units, by the `to` entry its locality falls in. */
+interface DistributeState {
+  rule: DistributeRule;
+  /** Per `to` entry: sent endpoints there. */
+  counts: number[];
+  /** Per route: its endpoints per `to` entry. */
+  routeCounts: Map<Route, number[]>;
+  /** The `to` entry of each locality with direct endpoints, by localityKey. */
+  directEntries: Map<string, number>;
+}
+
+/**
+ * An endpoint of entry k weighs weight_k / (sent endpoints of k), made integral (times the LCM of the
+ * counts, over the GCD of the results): sets each route's units, returns the direct endpoints' by locality.
+ */
+function distributeUnits(d: DistributeState): Map<string, bigint> {
+  const common = d.counts.reduce((acc, n) => (n > 0 ? lcm(acc, BigInt(n)) : acc), 1n);
+  const raw = d.rule.to.map((t, k) => (d.counts[k]! > 0 ? (BigInt(t.weight) * common) / BigInt(d.counts[k]!) : 0n));
+  const g = gcdOf(raw.filter((u) => u > 0n)) || 1n;
+  const units = raw.map((u) => u / g);
+  for (const [route, perEntry] of d.routeCounts) route.units = perEntry.reduce((sum, n, k) => sum + BigInt(n) * units[k]!, 0n);
+  const direct = new Map<string, bigint>();
+  for (const [key, k] of d.directEntries) direct.set(key, units[k]!);
+  return direct;
+}
+
+function leveledPlan(input: SplitHorizonInput): AssignmentPlan {
+  const { policy, view: fview } = input.locality!;
+  const c = classifier(input);
+  const { excluded } = c;
+  const ranker = policy.mode === 'failover' ? failoverRanker(policy, fview) : undefined;
+  const rule = policy.mode === 'distribute' && fview.distributeRule !== undefined && fview.distributeRule >= 0 ? policy.rules[fview.distributeRule] : undefined;
+  const distribute: DistributeState | undefined = rule ? { rule, counts: rule.to.map(() => 0), routeCounts: new Map(), directEntries: new Map() } : undefined;
+
+  const buckets = new Map<number, RankBucket>();
+  for (const ep of input.endpoints) {
+    const to = destinationOf(ep, c);
+    if (to === EXCLUDED) continue;
+    let entry = -1;
+    if (distribute) {
+      entry = distribute.rule.to.findIndex((t) => localityMatches(t.segments, ep.locality));
+      if (entry < 0) {
+        excluded.push(excludedEndpoint(ep, 'not-in-distribute', `its locality is in no "to" locality of the distribute rule from ${JSON.stringify(distribute.rule.from)}`));
         continue;
       }
-      const via = network.byCluster.get(ep.cluster) ?? network.all;
-      let route = routes.get(via);
-      if (!route) routes.set(via, (route = { via, network: ep.network, endpoints: 0, localities: new SharedRegionZone() }));
-      route.endpoints++;
-      route.localities.add(ep.locality);
+      distribute.counts[entry]!++;
     }
-  }
-
-  direct.sort(compareEndpoints);
-
-  // Scale so every split is integral, then accumulate each gateway's weight.
-  let scale = 1n;
-  for (const { via } of routes.values()) scale = lcm(scale, BigInt(via.length));
-  const uses = new Map<string, GatewayUse>();
-  for (const route of routes.values()) {
-    const part = (scale / BigInt(route.via.length)) * BigInt(route.endpoints);
-    for (const gateway of route.via) {
-      const key = gatewayKey(gateway);
-      let use = uses.get(key);
-      if (!use) uses.set(key, (use = { gateway, network: route.network, weight: 0n, endpoints: 0, localities: new SharedRegionZone() }));
-      use.weight += part;
-      use.endpoints += route.endpoints;
-      use.localities.merge(route.localities);
-    }
-  }
-
-  // Reduce, then cap at uint32.
-  const weights: bigint[] = direct.length > 0 ? [scale] : [];
-  for (const u of uses.values()) weights.push(u.weight);
-  const divisor = gcdOf(weights) || 1n;
-  const directWeight = scale / divisor;
-  let total = directWeight * BigInt(direct.length);
-  for (const use of uses.values()) total += use.weight / divisor;
-  const cap = capWeights(total, BigInt(direct.length + uses.size));
-  const capped = total > MAX_TOTAL_WEIGHT;
-
-  // Direct groups: one per pod locality.
-  const groups: LocalityGroup[] = [];
-  const directByLocality = new Map<string, AssignmentEndpoint[]>();
-  for (const ep of direct) {
-    const key = localityKey(ep.locality);
-    let list = directByLocality.get(key);
-    if (!list) directByLocality.set(key, (list = []));
-    list.push(ep);
-  }
-  const taken = new Set<string>(directByLocality.keys());
-  const directW = Number(cap(directWeight));
-  const directGroups = [...directByLocality.values()];
-  if (directGroups.length > 1) directGroups.sort(byFirstLocality);
-  for (const members of directGroups) {
-    const lbEndpoints: DirectLbEndpoint[] = new Array(members.length);
-    for (let i = 0; i < members.length; i++) {
-      const ep = members[i]!;
-      const e: DirectLbEndpoint = { kind: 'direct', address: ep.address, port: ep.port, loadBalancingWeight: directW, network: ep.network, cluster: ep.cluster };
-      if (ep.podName !== undefined) e.podName = ep.podName;
-      lbEndpoints[i] = e;
-    }
-    const l = members[0]!.locality;
-    groups.push({
-      locality: { region: l.region, zone: l.zone, subzone: l.subzone },
-      loadBalancingWeight: directW * members.length,
-      priority: 0,
-      kind: 'direct',
-      lbEndpoints,
-    });
-  }
-
-  // Gateway groups: per network, one per distinct gateway weight (normally exactly one).
-  const usesByNetwork = new Map<NetworkId, GatewayUse[]>();
-  for (const use of uses.values()) {
-    let list = usesByNetwork.get(use.network);
-    if (!list) usesByNetwork.set(use.network, (list = []));
-    list.push(use);
-  }
-  for (const network of [...usesByNetwork.keys()].sort(compare)) {
-    const byWeight = new Map<number, GatewayUse[]>();
-    for (const use of usesByNetwork.get(network)!) {
-      const w = Number(cap(use.weight / divisor));
-      let list = byWeight.get(w);
-      if (!list) byWeight.set(w, (list = []));
-      list.push(use);
-    }
-    // Heaviest class first: deterministic, and the usual single class is unaffected.
-    const classes = [...byWeight.entries()];
-    if (classes.length > 1) classes.sort(heaviestFirst);
-    for (const [weight, members] of classes) {
-      if (members.length > 1) members.sort(byGateway);
-      const shared = new SharedRegionZone();
-      for (const m of members) shared.merge(m.localities);
-      const { region, zone } = shared.result();
-      const locality = claimUniqueLocality({ region, zone, subzone: gatewaySubzone(network) }, taken);
-      const lbEndpoints: GatewayLbEndpoint[] = new Array(members.length);
-      for (let i = 0; i < members.length; i++) {
-        const use = members[i]!;
-        lbEndpoints[i] = {
-          kind: 'gateway',
-          address: use.gateway.address,
-          port: use.gateway.port,
-          loadBalancingWeight: weight,
-          gateway: use.gateway,
-          network,
-          endpointCount: use.endpoints,
-        };
+    const rank = ranker ? ranker(ep) : 0;
+    let bucket = buckets.get(rank);
+    if (!bucket) buckets.set(rank, (bucket = { rank, direct: [], routes: new Map() }));
+    if (to === DIRECT) {
+      bucket.direct.push(ep);
+      distribute?.directEntries.set(localityKey(ep.locality), entry);
+    } else {
+      const route = addToRoute(bucket.routes, to, ep);
+      if (distribute) {
+        let perEntry = distribute.routeCounts.get(route);
+        if (!perEntry) distribute.routeCounts.set(route, (perEntry = distribute.rule.to.map(() => 0)));
+        perEntry[entry]!++;
       }
-      groups.push({ locality, loadBalancingWeight: weight * members.length, priority: 0, kind: 'gateway', network, lbEndpoints });
     }
   }
+  const directUnits = distribute ? distributeUnits(distribute) : undefined;
 
-  // Per-network shares, from the weights actually sent.
-  let totalSent = 0n;
-  for (const g of groups) totalSent += BigInt(g.loadBalancingWeight);
-  const shares = new Map<NetworkId, NetworkTally>();
-  for (const ep of direct) tally(shares, ep.network, 'direct').endpoints++;
-  for (const s of shares.values()) s.weight = BigInt(directW) * BigInt(s.endpoints);
-  for (const route of routes.values()) tally(shares, route.network, 'gateway').endpoints += route.endpoints;
-  for (const group of groups) if (group.kind === 'gateway') tally(shares, group.network!, 'gateway').weight += BigInt(group.loadBalancingWeight);
-  const shareEntries = [...shares.entries()];
-  if (shareEntries.length > 1) shareEntries.sort(byKey);
-  const networks: NetworkShare[] = [];
-  for (const [network, s] of shareEntries) networks.push({ network, mode: s.mode, endpoints: s.endpoints, weight: Number(s.weight), share: fraction(s.weight, totalSent) });
+  // Each gateway is placed at the best rank of what it stands for.
+  const ranks = [...buckets.keys()].sort((a, b) => a - b);
+  const placement = new Map<Gateway, number>();
+  for (const rank of ranks) {
+    for (const via of buckets.get(rank)!.routes.keys()) for (const gw of via) if (!placement.has(gw)) placement.set(gw, rank);
+  }
 
+  const groups: LocalityGroup[] = [];
+  const levels: PriorityLevelExplanation[] = [];
+  let first: Level | undefined;
+  let capped = false;
+  let priority = 0;
+  for (const rank of ranks) {
+    const bucket = buckets.get(rank)!;
+    const directCount = bucket.direct.length;
+    const level = buildLevel({
+      priority,
+      direct: bucket.direct,
+      ...(directUnits ? { directUnits } : {}),
+      routes: bucket.routes.values(),
+      placedHere: (gw) => placement.get(gw) === rank,
+    });
+    const sent = level.groups.length > 0;
+    if (sent) {
+      for (const g of level.groups) groups.push(g);
+      first ??= level;
+      capped ||= level.capped;
+    }
+    if (policy.mode === 'failover') {
+      levels.push({
+        rank,
+        priority: sent ? priority : undefined,
+        reason: describeRank(rank, policy, fview),
+        direct: directCount,
+        viaGateways: level.viaGateways,
+        hidden: level.hidden,
+        totalWeight: level.totalWeight,
+        networks: level.networks,
+      });
+    }
+    if (sent) priority++;
+  }
+  first ??= buildLevel({ priority: 0, direct: [], routes: [] });
   if (excluded.length > 1) excluded.sort(compareExcluded);
 
-  return {
-    groups,
-    excluded,
-    explain: {
-      callerNetwork: view.network,
-      requestedNetworks: requested ? [...requested].sort(compare) : undefined,
-      multiNetwork,
-      scale: scale.toString(),
-      divisor: divisor.toString(),
-      capped,
-      totalWeight: Number(totalSent),
-      networks,
-      ignoredGateways: ignored,
-    },
-  };
+  const localityLb: LocalityLbExplanation = { mode: policy.mode, viewKey: fview.key };
+  if (policy.mode === 'failover') {
+    localityLb.source = policy.source;
+    if (fview.locality) localityLb.callerLocality = fview.locality;
+    if (policy.failoverPriority.length > 0) localityLb.failoverPriority = policy.failoverPriority.map((k, i) => ({ entry: k.text, value: fview.values?.[i] ?? '' }));
+    localityLb.levels = levels;
+  } else if (policy.mode === 'distribute') {
+    localityLb.source = policy.source;
+    localityLb.distribute = {
+      from: rule?.from,
+      to: rule ? rule.to.map((t, k) => ({ locality: t.text, weight: t.weight, endpoints: distribute!.counts[k]! })) : [],
+    };
+  }
+  return { groups, excluded, explain: explanation(c, first, capped, localityLb) };
 }

@@ -9,7 +9,7 @@ export function locality(region = '', zone = '', subzone = ''): Locality {
 export function ep(
   address: string,
   network: NetworkId,
-  opts: { cluster?: string; health?: EndpointHealth; locality?: Locality; pod?: string; port?: number } = {},
+  opts: { cluster?: string; health?: EndpointHealth; locality?: Locality; pod?: string; port?: number; labels?: Record<string, string>; node?: string } = {},
 ): AssignmentEndpoint {
   return {
     address,
@@ -19,6 +19,8 @@ export function ep(
     locality: opts.locality ?? locality('region1', 'zone1'),
     health: opts.health ?? 'healthy',
     ...(opts.pod !== undefined ? { podName: opts.pod } : {}),
+    ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
+    ...(opts.node !== undefined ? { nodeName: opts.node } : {}),
   };
 }
 

@@ -133,6 +133,30 @@ describe('xds server limits', function () {
     }
   });
 
+  it('names per client address, over all its streams: many streams each under the per-stream limit cannot add up past it', async () => {
+    const s = await start({ namesPerStream: 10, namesPerClientAddress: 25 });
+    const a = s.client();
+    const b = s.client();
+    a.subscribe(EDS, names(10, 'a'));
+    b.subscribe(EDS, names(10, 'b'));
+    await waitFor(() => s.server.connections().filter((c) => c.types[0]?.subscribed.length === 10).length === 2, 'two streams of ten names');
+    const c = s.client();
+    c.subscribe(EDS, names(6, 'c'));
+    const st = await c.closed();
+    assert.equal(st.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(st.details, /at most 25 resource names subscribed per client address, over all its streams \(got 26\); raise it with --max-names-per-client-address/);
+    // A closed stream gives its names back: up to the limit exactly fits again.
+    a.close();
+    await waitFor(() => s.server.connectionCount() === 1, 'a closed');
+    const d = s.client();
+    d.subscribe(EDS, names(10, 'd'));
+    const e = s.client();
+    e.subscribe(EDS, names(5, 'e'));
+    await waitFor(() => s.server.connections().map((x) => x.types[0]?.subscribed.length).join() === '10,10,5', 'twenty-five names in three streams');
+    for (const x of [b, d, e]) assert.equal(x.status, undefined);
+    assert.deepEqual(s.limits.map((e) => e.limit), ['namesPerClientAddress']);
+  });
+
   it('node metadata: too many bytes is RESOURCE_EXHAUSTED, nesting past 32 levels INVALID_ARGUMENT; neither disturbs others', async () => {
     const s = await start({ nodeMetadataBytes: 1024 });
     const big = s.client({ node: { id: 'big', metadata: { NETWORK: 'n', PAD: 'x'.repeat(5000) } } });

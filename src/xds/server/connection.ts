@@ -14,6 +14,7 @@ import { errorText, type Decoded } from '../codec/result.js';
 import { limitExceeded } from '../../limits.js';
 import type { XdsNode } from '../xds-node.js';
 import { isKnownType, kindOf, PUSH_ORDER } from '../type-urls.js';
+import type { StreamAdmission } from './admission.js';
 import type { ClientReports } from './client-reports.js';
 import type { PushSentEvent, StreamKind, XdsServerObserver } from './observer.js';
 import type { OutMessage, StreamProtocol, TypeDiff } from './protocol.js';
@@ -34,6 +35,8 @@ export interface ConnectionContext {
   limits: Readonly<Limits>;
   /** What one request may carry (from limits). */
   bounds: RequestBounds;
+  /** Names held per client address over its streams (limits.namesPerClientAddress). */
+  admission: Pick<StreamAdmission, 'checkNames' | 'addNames'>;
   /** The server's current version (push sequence). */
   version(): string;
   closed(conn: Connection): void;
@@ -174,9 +177,16 @@ export class Connection {
    */
   admitNames(total: number, where: string): boolean {
     const max = this.ctx.limits.namesPerStream;
-    if (total <= max) return true;
-    this.refuse({ error: `${where}: ${limitExceeded('namesPerStream', max, total)}`, limit: 'namesPerStream' });
-    return false;
+    if (total > max) {
+      this.refuse({ error: `${where}: ${limitExceeded('namesPerStream', max, total)}`, limit: 'namesPerStream' });
+      return false;
+    }
+    const overAddress = this.ctx.admission.checkNames(this.peer, total - this.nameCount);
+    if (overAddress) {
+      this.refuse({ error: `${where}: ${limitExceeded(overAddress.limit, overAddress.max, overAddress.actual)}`, limit: overAddress.limit });
+      return false;
+    }
+    return true;
   }
 
   /** Ends the stream for a request it cannot use: RESOURCE_EXHAUSTED for a limit, INVALID_ARGUMENT otherwise. */
@@ -218,6 +228,7 @@ export class Connection {
     if (st.names.has(name)) return false;
     st.names.add(name);
     this.nameCount++;
+    this.ctx.admission.addNames(this.peer, 1);
     this.ctx.index.add(st.typeUrl, name, st);
     return true;
   }
@@ -225,6 +236,7 @@ export class Connection {
   unsubscribe(st: ConnTypeState, name: string): boolean {
     if (!st.names.delete(name)) return false;
     this.nameCount--;
+    this.ctx.admission.addNames(this.peer, -1);
     this.ctx.index.remove(st.typeUrl, name, st);
     return true;
   }
@@ -410,6 +422,8 @@ export class Connection {
   close(reason: string, endCall: boolean): void {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.admission.addNames(this.peer, -this.nameCount);
+    this.nameCount = 0;
     for (const st of this.types.values()) {
       for (const n of st.names) this.ctx.index.remove(st.typeUrl, n, st);
       if (st.wildcard) this.ctx.index.setWildcard(st.typeUrl, st, false);

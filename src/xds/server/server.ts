@@ -129,6 +129,7 @@ export async function startXdsServer(options: XdsServerOptions): Promise<XdsServ
     log,
     limits,
     bounds: { names: limits.namesPerStream, nodeMetadataBytes: limits.nodeMetadataBytes },
+    admission,
     version: () => String(pushSeq),
     closed: (conn) => {
       connections.delete(conn.id);
