@@ -2,7 +2,9 @@
 // DebugSource that debug/ declares, built from the concrete parts, each exposed only through the small
 // read-only functions debug/ asks for. Resources come from the provider's uncached entry points
 // (generateUncached, explainAssignment, explainRoutes), never from resources(), its serving cache.
+// onChange is horizon-debug-changes.ts: the parts' events, said as which views they make stale.
 import type { ClusterStatus, DebugSource, Readiness } from './debug/source.js';
+import type { DebugChanges } from './horizon-debug-changes.js';
 import type { MeshModel } from './mesh/mesh-model.js';
 import type { MeshNetworks } from './mesh-networks/types.js';
 import type { MeshNetworksSources } from './mesh-networks/sources.js';
@@ -20,6 +22,7 @@ export interface DebugSourceParts {
   meshNetworks: MeshNetworksSources<MeshNetworks>;
   clusterStatuses(): ClusterStatus[];
   readiness(): Readiness;
+  changes: DebugChanges;
 }
 
 export function horizonDebugSource(parts: DebugSourceParts): DebugSource {
@@ -64,5 +67,6 @@ export function horizonDebugSource(parts: DebugSourceParts): DebugSource {
       remoteSecrets: () => remoteSecrets.statuses(),
     },
     readiness: () => parts.readiness(),
+    onChange: (listener) => parts.changes.subscribe(listener),
   };
 }

@@ -23,6 +23,7 @@ import { checkDebugAddress, startDebugServer, type DebugServer } from './debug/d
 import { HorizonMetrics } from './debug/metrics.js';
 import type { ClusterStatus as ClusterStatusView, DebugSource, Readiness } from './debug/source.js';
 import { horizonDebugSource } from './horizon-debug-source.js';
+import { DebugChanges } from './horizon-debug-changes.js';
 import { type Limits, resolveLimits } from './limits.js';
 
 export interface HorizonOptions {
@@ -153,11 +154,13 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   });
   const mesh = new MeshModel({ registry, meshNetworks, resolver });
   const provider = new MeshResourceProvider(mesh, { systemNamespace });
+  // What the debug views would show differently, for live readers (the web view's event stream).
+  const debugChanges = new DebugChanges({ mesh, registry, meshNetworks });
 
   const xds = await startXdsServer({
     address: options.xdsAddress ?? '127.0.0.1:15010',
     provider,
-    observer: combineObservers(metrics, options.xdsObserver),
+    observer: combineObservers(metrics, options.xdsObserver, debugChanges.xdsObserver),
     limits,
   });
   const queue = new PushQueue({
@@ -184,6 +187,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     createSource: (id, kubeConfig) => makeSource(id, kubeConfig, true),
     staticClusterIds: contextIds,
     onRefused: () => metrics.recordSecretRefusal(),
+    onChanged: debugChanges.secretsChanged,
   });
   remoteSecrets.start();
   staticSources.forEach((source, i) => {
@@ -234,7 +238,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
 
   let closed = false;
   let debug: DebugServer | undefined;
-  const debugSource = horizonDebugSource({ registry, mesh, provider, xds, remoteSecrets, meshNetworks, clusterStatuses, readiness });
+  const debugSource = horizonDebugSource({ registry, mesh, provider, xds, remoteSecrets, meshNetworks, clusterStatuses, readiness, changes: debugChanges });
   const horizon: Horizon = {
     primaryId,
     systemNamespace,
@@ -258,6 +262,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
       if (closed) return;
       closed = true;
       await debug?.close();
+      debugChanges.close();
       // Stop listening before taking clusters away, so shutdown computes no topology nobody will see.
       queue.close();
       mesh.close();

@@ -10,12 +10,13 @@ import { logger } from '../log.js';
 import { hostPort, parseHostPort } from '../util/host-port.js';
 import { LogSummary } from '../util/log-summary.js';
 import { clipText, quoteInput } from '../util/quote.js';
-import { bearerMatches, checkDebugListenPolicy } from './auth.js';
+import { bearerMatches, checkDebugListenPolicy, hostAllowed } from './auth.js';
 import { DEBUG_BOUNDS } from './bounds.js';
 import { HttpError } from './http-error.js';
 import type { HorizonMetrics } from './metrics.js';
 import { ROUTE_BY_PATH, type RouteResult } from './routes.js';
 import type { DebugSource } from './source.js';
+import { createUiServer, type UiServerOptions } from './ui/ui-routes.js';
 
 export interface DebugServerOptions {
   /** 'host:port'; port 0 picks a free one. A non-loopback host requires `token`. */
@@ -26,6 +27,8 @@ export interface DebugServerOptions {
   metrics: HorizonMetrics;
   /** Overrides of the HTTP bounds (tests shorten the timeouts). */
   httpLimits?: Partial<DebugHttpLimits>;
+  /** The web view's event streams and sessions (defaults: src/debug/ui). */
+  ui?: UiServerOptions;
 }
 
 /** What one HTTP client may hold of the debug server. */
@@ -80,6 +83,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
   const { host, port: wanted } = checkDebugAddress(options.address, token);
   const log = logger('debug');
   const limits: DebugHttpLimits = { ...defaultDebugHttpLimits, ...options.httpLimits };
+  const ui = createUiServer(options.source, token, limits.maxConnections, options.ui);
 
   // A slow or silent client may not hold a socket for long: these timeouts are checked every checkIntervalMs.
   const server = createServer(
@@ -106,6 +110,14 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     // The debug API reads no request bodies: a request that sends one does not keep its connection
     // (node:http would otherwise read the whole body to reuse it).
     if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) res.shouldKeepAlive = false;
+    // Without a token, only requests addressed to this machine by a loopback name (DNS rebinding).
+    if (token === undefined && !hostAllowed(req.headers.host, host)) {
+      const error =
+        `request addressed to host ${quoteInput(req.headers.host ?? '', DEBUG_BOUNDS.echoChars)} refused: without a debug token this API answers only requests ` +
+        `addressed to a loopback name or address (localhost, 127.x.x.x, [::1]) or ${host}, so that a web page of another site cannot read it by ` +
+        `pointing its own name at this machine (DNS rebinding); open http://${hostPort(host, req.socket.localPort ?? 0)} instead, or set a debug token`;
+      return send(res, { status: 421, json: { error } }, false);
+    }
     const target = req.url ?? '/';
     if (target.length > DEBUG_BOUNDS.targetChars) {
       return send(res, { status: 414, json: { error: `request target of ${target.length} characters: at most ${DEBUG_BOUNDS.targetChars}` } }, false);
@@ -124,7 +136,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const route = ROUTE_BY_PATH.get(path);
-    const authenticated = token === undefined || bearerMatches(req.headers.authorization, token);
+    const authenticated = token === undefined || bearerMatches(req.headers.authorization, token) || ui.sessions.sessionOf(req) !== undefined;
     if (!authenticated && !route?.public) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="horizon-debug"');
       return send(res, { status: 401, json: { error: 'this debug API requires a token: send "Authorization: Bearer <token>" (horizon CLI: --token or HORIZON_DEBUG_TOKEN)' } }, pretty);
@@ -136,7 +148,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     if (queryProblem) return send(res, { status: 400, json: { error: queryProblem } }, pretty);
     let result: RouteResult;
     try {
-      result = await route.handle({ source: options.source, metrics: options.metrics, params: url.searchParams, authenticated });
+      result = await route.handle({ source: options.source, metrics: options.metrics, params: url.searchParams, authenticated, req, ui });
     } catch (err) {
       if (err instanceof HttpError) result = { status: err.status, json: { error: err.message, ...err.details } };
       else throw err;
@@ -190,6 +202,7 @@ export async function startDebugServer(options: DebugServerOptions): Promise<Deb
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         drops.close();
+        ui.close();
         server.close(() => resolve());
         // Keep-alive sockets (fetch keeps them) would hold close() open.
         server.closeAllConnections();
@@ -211,7 +224,13 @@ function checkQuery(params: URLSearchParams): string | undefined {
 }
 
 function send(res: ServerResponse, result: RouteResult, pretty: boolean, headOnly = false): void {
+  if ('stream' in result) {
+    if (!headOnly) return result.stream(res);
+    result = { status: 200, text: '', contentType: 'text/event-stream; charset=utf-8' };
+  }
   let body: string;
+  res.setHeader('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   if ('text' in result) {
     res.setHeader('Content-Type', result.contentType);
     body = result.text;
@@ -219,7 +238,6 @@ function send(res: ServerResponse, result: RouteResult, pretty: boolean, headOnl
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     body = `${JSON.stringify(result.json, null, pretty ? 2 : undefined)}\n`;
   }
-  res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.statusCode = result.status;
   res.end(headOnly ? undefined : body);

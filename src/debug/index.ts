@@ -1,7 +1,7 @@
 // The debug side room: HTTP API, metrics. It reads Horizon's state through DebugSource and never changes it.
 export { startDebugServer, checkDebugAddress, defaultDebugHttpLimits, type DebugServer, type DebugServerOptions, type DebugHttpLimits } from './debug-server.js';
 export { HorizonMetrics, type MetricsSource } from './metrics.js';
-export { isLoopbackHost, bearerMatches } from './auth.js';
+export { isLoopbackHost, bearerMatches, hostAllowed } from './auth.js';
 export { ROUTES } from './routes.js';
 export { DEBUG_BOUNDS } from './bounds.js';
 export type {
@@ -11,6 +11,7 @@ export type {
   DebugResources,
   DebugXds,
   DebugClusters,
+  DebugChange,
   ClusterStatus,
   ClusterSyncStatus,
   RemoteSecretStatus,

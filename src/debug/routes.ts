@@ -1,7 +1,9 @@
 // The debug API's endpoints: path, one line of help (listed at /debug), and the handler. Handlers read
 // a DebugSource and return JSON (or text for /metrics); they throw HttpError for bad queries.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HorizonMetrics } from './metrics.js';
 import type { DebugSource } from './source.js';
+import { UI_ROUTES, type UiServer } from './ui/ui-routes.js';
 import { adsz, connections } from './views/adsz.js';
 import { clusterz } from './views/clusterz.js';
 import { configDump } from './views/config-dump.js';
@@ -13,14 +15,21 @@ import { networkz } from './views/networkz.js';
 import { registryz } from './views/registryz.js';
 import { syncz } from './views/syncz.js';
 
-export type RouteResult = { status: number; json: unknown } | { status: number; text: string; contentType: string };
+export type RouteResult =
+  | { status: number; json: unknown; headers?: Record<string, string> }
+  | { status: number; text: string; contentType: string; headers?: Record<string, string> }
+  /** The handler takes over the response (the event stream). */
+  | { stream: (res: ServerResponse) => void };
 
 export interface RouteContext {
   source: DebugSource;
   metrics: HorizonMetrics;
   params: URLSearchParams;
-  /** The request carried a valid token, or none is required. */
+  /** The request carried a valid token (or web-view session), or none is required. */
   authenticated: boolean;
+  req: IncomingMessage;
+  /** The web view's sessions and event streams. */
+  ui: UiServer;
 }
 
 export interface Route {
@@ -48,7 +57,7 @@ export const ROUTES: readonly Route[] = [
     handle: ({ source, params }) => ok(edsz(source, params)),
   },
   { path: '/debug/networkz', help: 'Gateways of every network (and where each came from), topology problems, unresolved gateway hostnames', handle: ({ source }) => ok(networkz(source.mesh)) },
-  { path: '/debug/clusterz', help: 'Clusters, primary first, with sync status; refused remote Secret keys with the reason', handle: ({ source }) => ok(clusterz(source.clusters)) },
+  { path: '/debug/clusterz', help: 'Clusters, primary first, with sync status; refused remote Secret keys with the reason', handle: ({ source }) => ok(clusterz(source.clusters, source.mesh)) },
   { path: '/debug/registryz', help: 'Services merged across clusters: ports with protocol, clusters, cluster IPs. ?host=name.namespace', handle: ({ source, params }) => ok(registryz(source.mesh, params)) },
   { path: '/debug/syncz', help: 'Per connected proxy and type: sent and acknowledged versions and nonces, last NACK', handle: ({ source }) => ok(syncz(source.xds, source.clusters)) },
   { path: '/debug/adsz', help: 'Connected proxies with their subscriptions. ?proxyID=<substring>', handle: ({ source, params }) => ok(adsz(source.xds, params)) },
@@ -80,6 +89,7 @@ export const ROUTES: readonly Route[] = [
     },
   },
   { path: '/healthz', help: '200 while the process serves', public: true, handle: () => ok({ status: 'ok' }) },
+  ...UI_ROUTES,
 ];
 
 export const ROUTE_BY_PATH: ReadonlyMap<string, Route> = new Map(ROUTES.map((r) => [r.path, r]));

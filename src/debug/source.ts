@@ -120,6 +120,24 @@ export interface Readiness {
   reasons: string[];
 }
 
+/**
+ * Which debug views a change made stale (absent fields: not touched), so a live reader (the web view's
+ * event stream) knows what to read again. It names what changed, never the new state: that is read
+ * from the views themselves, so a notification and the JSON cannot disagree.
+ */
+export interface DebugChange {
+  /** Clusters added, removed, synced, stale or refused; remote Secrets (/debug/clusterz). */
+  clusters?: boolean;
+  /** Networks or gateways changed (/debug/networkz; every service's view). */
+  topology?: boolean;
+  /** meshNetworks sources changed or failed (/debug/mesh, /debug/networkz problems). */
+  mesh?: boolean;
+  /** Connected proxies or their sync state (/debug/syncz, /debug/adsz). */
+  proxies?: boolean;
+  /** Hostnames whose services, endpoints or Istio config changed (/debug/edsz?network=&host=). */
+  services?: readonly string[];
+}
+
 export interface DebugSource {
   readonly mesh: DebugMesh;
   readonly config: DebugIstioConfig;
@@ -127,4 +145,9 @@ export interface DebugSource {
   readonly xds: DebugXds;
   readonly clusters: DebugClusters;
   readiness(): Readiness;
+  /**
+   * Calls `listener` (synchronously, often: merging is the listener's job) after every change a view
+   * would show; returns the function that stops it. Nothing is computed while nobody listens.
+   */
+  onChange(listener: (change: DebugChange) => void): () => void;
 }

@@ -58,6 +58,8 @@ export interface RemoteSecretOptions {
   staticClusterIds: ReadonlySet<ClusterId>;
   /** Called for every refusal (bad kubeconfig, conflicting ID), e.g. to count them; must not throw. */
   onRefused?(event: { secret: { namespace: string; name: string; key: string }; reason: string }): void;
+  /** Called after every Secret event, once statuses() may have changed (e.g. for the web view); must not throw. */
+  onChanged?(): void;
 }
 
 interface Entry {
@@ -108,8 +110,14 @@ export class RemoteSecretController {
       path: `/api/v1/namespaces/${systemNamespace}/secrets`,
       labelSelector: `${MULTICLUSTER_SECRET_LABEL}=true`,
       handlers: {
-        upsert: (s) => this.onSecret(s),
-        remove: (s) => this.onSecretGone(s),
+        upsert: (s) => {
+          this.onSecret(s);
+          this.changed();
+        },
+        remove: (s) => {
+          this.onSecretGone(s);
+          this.changed();
+        },
       },
     });
   }
@@ -277,6 +285,7 @@ export class RemoteSecretController {
       delete entry.error;
       entry.since = new Date().toISOString();
       this.log.info({ secret: entry.secretKey, key: entry.key }, 'remote cluster connection rotated');
+      this.changed();
     });
   }
 
@@ -326,6 +335,14 @@ export class RemoteSecretController {
         e.hash = '';
         this.log.error({ secret: e.secretKey, key: e.key, err }, 'applying a remote cluster secret key failed');
       }
+    }
+  }
+
+  private changed(): void {
+    try {
+      this.opts.onChanged?.();
+    } catch (err) {
+      this.log.error({ err }, 'onChanged callback threw; ignored');
     }
   }
 

@@ -37,6 +37,8 @@ export function fakeSource(parts: FakeParts = {}, overrides: Partial<{ [K in key
     xds: { connections: () => parts.connections ?? [], version: () => 'test' },
     clusters: { statuses: () => [], remoteSecrets: () => [] },
     readiness: () => ({ ready: true, reasons: [] }),
+    // Nothing ever changes in plain data.
+    onChange: () => () => {},
   };
   return {
     mesh: { ...base.mesh, ...overrides.mesh },
@@ -45,6 +47,7 @@ export function fakeSource(parts: FakeParts = {}, overrides: Partial<{ [K in key
     xds: { ...base.xds, ...overrides.xds },
     clusters: { ...base.clusters, ...overrides.clusters },
     readiness: overrides.readiness ? (overrides.readiness as DebugSource['readiness']) : base.readiness,
+    onChange: overrides.onChange ? (overrides.onChange as DebugSource['onChange']) : base.onChange,
   };
 }
 

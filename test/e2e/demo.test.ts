@@ -16,6 +16,12 @@ describe('horizon demo', function () {
       const out = demo.stdout();
       const err = demo.stderr();
       assert.match(out, /^horizon ready: xds=127\.0\.0\.1:\d+ debug=http:\/\/127\.0\.0\.1:\d+$/m);
+      // It names the web view, and the page is served (built on this first request).
+      const ui = /^web view: (http:\/\/127\.0\.0\.1:\d+\/ui) /m.exec(out)?.[1];
+      assert.ok(ui, `the web view URL is printed: ${out}`);
+      const page = await fetch(ui);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<script type="module" src="ui\/app\.js\?v=[0-9a-f]+"><\/script>/);
       assert.match(out, /as a caller on network1 receives it\n.*\n127\.10\.\d+\.\d+:5000 .* direct .*\n127\.22\.\d+\.\d+:15443 .* gateway of network2/);
       const n1 = /client on network1 called [^\n]*\n((?: .*\n)+)/.exec(out)?.[1] ?? '';
       assert.match(n1, /x Hello version: v1/);

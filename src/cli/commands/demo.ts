@@ -44,6 +44,7 @@ export function registerDemo(program: Command): void {
       for (const c of demo.set.clusters) out(`cluster ${c.id} (${c.network}, ${demo.set.provider}): ${c.url}`);
       out(`kubeconfig: ${demo.kubeconfigPath}`);
       out(`horizon ready: xds=${horizon.xds.address} debug=${horizon.debug!.url}`);
+      out(`web view: ${horizon.debug!.url}/ui   (open it in a browser: the mesh as every network sees it, live)`);
       for (const network of [...new Set(demo.set.clusters.map((c) => c.network))].sort()) {
         const view = await debugGet<NetworkEdsz>({ server: horizon.debug!.url }, '/debug/edsz', { network, host: flags.service, subset: '' });
         out('');
@@ -56,7 +57,7 @@ export function registerDemo(program: Command): void {
         out(await runCallExperiment(demo, { network, target: flags.service, calls: 10 }));
       }
       out('');
-      out('Try, in another shell:');
+      out('Try, in another shell (and watch the web view follow):');
       out(`  node bin/horizon.mjs call ${flags.service} --network network1 --xds ${horizon.xds.address}`);
       out(`  node bin/horizon.mjs endpoints ${flags.service} --network network1 --server ${horizon.debug!.url}`);
       out(`  node bin/horizon.mjs status --server ${horizon.debug!.url}`);

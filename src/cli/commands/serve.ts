@@ -110,6 +110,7 @@ export function registerServe(program: Command): void {
       // serve always passes a debug address (the default when none is given), so the server is there.
       const debugUrl = horizon.debug!.url;
       process.stdout.write(`horizon serving: xds=${horizon.xds.address} debug=${debugUrl} primary=${horizon.primaryId}\n`);
+      process.stdout.write(`web view: ${debugUrl}/ui\n`);
       void horizon.whenReady().then(() => process.stdout.write(`horizon ready: xds=${horizon.xds.address} debug=${debugUrl}\n`));
       await waitForSignal();
       await horizon.close();

@@ -1,7 +1,7 @@
 // /debug/clusterz: every cluster Horizon reads, primary first, then the other registered clusters, then
 // the Secret keys it refused (bad kubeconfig, conflicting cluster ID) with the reason. Field names are a
 // contract: end-to-end tests and the `status` command read them.
-import type { ClusterWatchStatus, DebugClusters } from '../source.js';
+import type { ClusterWatchStatus, DebugClusters, DebugMesh } from '../source.js';
 
 export type ClusterzSyncStatus = 'syncing' | 'synced' | 'timeout' | 'closed' | 'refused';
 
@@ -18,6 +18,8 @@ export interface ClusterzEntry {
   /** API server URL ('' for a refused Secret key: its kubeconfig was not used). */
   server: string;
   syncStatus: ClusterzSyncStatus;
+  /** The network of the cluster's endpoints unless a pod says otherwise (system namespace label, meshNetworks fromRegistry); '' when neither says. */
+  network?: string;
   /** The API server stopped answering; its last known endpoints are still served. */
   stale: boolean;
   staleSince?: string;
@@ -28,7 +30,8 @@ export interface ClusterzEntry {
   watches?: ClusterzWatch[];
 }
 
-export function clusterz(clusters: DebugClusters): ClusterzEntry[] {
+/** `mesh` says each cluster's network (the network of an endpoint no pod label places elsewhere). */
+export function clusterz(clusters: DebugClusters, mesh: Pick<DebugMesh, 'networkOf'>): ClusterzEntry[] {
   const remote = clusters.remoteSecrets();
   const out: ClusterzEntry[] = clusters.statuses().map((c) => {
     const owner = c.secret ? remote.find((r) => r.secret.namespace === c.secret!.namespace && r.secret.name === c.secret!.name && r.secret.key === c.secret!.key) : undefined;
@@ -42,6 +45,7 @@ export function clusterz(clusters: DebugClusters): ClusterzEntry[] {
       ...(c.secret ? { secretName: c.secret.name, secretNamespace: c.secret.namespace, secretKey: c.secret.key } : {}),
       server: c.server,
       syncStatus: c.syncStatus,
+      network: mesh.networkOf(c.id, '', {}).network,
       stale: c.staleSince !== undefined,
       ...(c.staleSince !== undefined ? { staleSince: c.staleSince } : {}),
       ...(c.lastError ? { lastError: c.lastError } : {}),
