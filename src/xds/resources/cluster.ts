@@ -54,6 +54,8 @@ const OD_PERCENTS = [
   'enforcingConsecutiveLocalOriginFailure',
   'enforcingLocalOriginSuccessRate',
 ] as const;
+/** protobufjs camel-cases `consecutive_5xx` to `consecutive_5xx` (no letter after the underscore): the message's own names. */
+const odField = (k: string): string => k.replace(/5xx$/, '_5xx');
 const OD_DURATIONS = [
   ['intervalMs', 'interval'],
   ['baseEjectionTimeMs', 'baseEjectionTime'],
@@ -61,13 +63,13 @@ const OD_DURATIONS = [
 
 function outlierDetectionMessage(od: OutlierDetectionInput, where: string): Record<string, unknown> {
   const msg: Record<string, unknown> = {};
-  for (const k of OD_COUNTS) if (od[k] !== undefined) msg[k] = { value: requireUint32(od[k], `${where}: outlierDetection.${k}`) };
+  for (const k of OD_COUNTS) if (od[k] !== undefined) msg[odField(k)] = { value: requireUint32(od[k], `${where}: outlierDetection.${k}`) };
   for (const k of OD_PERCENTS) {
     const v = od[k];
     if (v === undefined) continue;
     // Envoy and both gRPC clients refuse a percentage above 100 (the whole Cluster).
     if (requireUint32(v, `${where}: outlierDetection.${k}`) > 100) throw new XdsEncodeError(`${where}: outlierDetection.${k} must be at most 100, got ${v}`);
-    msg[k] = { value: v };
+    msg[odField(k)] = { value: v };
   }
   for (const [k, field] of OD_DURATIONS) {
     const v = od[k];
@@ -204,7 +206,7 @@ export function decodeCluster(bytes: Uint8Array): Decoded<DecodedCluster> {
 function outlierDetectionFromMessage(m: Record<string, unknown>): OutlierDetectionInput {
   const out: OutlierDetectionInput = {};
   for (const k of [...OD_COUNTS, ...OD_PERCENTS]) {
-    const w = m[k] as { value?: number } | undefined;
+    const w = m[odField(k)] as { value?: number } | undefined;
     if (w) out[k] = w.value ?? 0;
   }
   for (const [k, field] of OD_DURATIONS) {
