@@ -15,6 +15,9 @@ import { decodeClusterLoadAssignment } from '../../src/xds/resources/cluster-loa
 import { decodeCluster, encodeEdsCluster } from '../../src/xds/resources/cluster.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../../src/xds/type-urls.js';
 import { callerFactsOf, parseNode } from '../../src/xds/xds-node.js';
+import { networkEdsz } from '../../src/debug/views/edsz.js';
+import { renderEndpoints } from '../../src/cli/commands/endpoints.js';
+import { fakeSource } from '../debug/fake-source.js';
 
 const H = 'helloworld.sample.svc.cluster.local';
 const NAME = `outbound|5000||${H}`;
@@ -174,6 +177,36 @@ describe('locality load balancing in the xDS layer', () => {
     assert.equal(plain.outlierDetection, undefined);
     assert.equal(plain.healthyPanicThreshold, undefined);
     assert.equal(plain.localityWeighted, undefined);
+  });
+});
+
+describe('/debug/edsz and horizon endpoints with locality load balancing', () => {
+  const p = new MeshResourceProvider(fakeMesh(() => [failoverRule]), { systemNamespace: 'istio-system' });
+  const source = fakeSource({ hostnames: [H] }, { resources: { clusterNames: () => [NAME], explainAssignment: (n, v, c) => p.explainAssignment(n, v, c) } });
+
+  it('a network1 caller in zone-a: each endpoint with its priority and why; the failover order says where it goes next', () => {
+    const r = networkEdsz(source, new URLSearchParams({ network: 'network1', locality: 'region1/zone-a', labels: 'app=client' }));
+    assert.deepEqual(r.view, { network: 'network1', locality: 'region1/zone-a', labels: { app: 'client' } });
+    const [a] = r.assignments;
+    assert.ok(a);
+    assert.deepEqual(a.localityLb, { mode: 'failover', source: 'destinationrule' });
+    assert.deepEqual(a.endpoints.map((e) => [e.address, e.priority]), [['10.1.0.1', 0], ['10.1.0.2', 1], ['192.0.2.2', 2]]);
+    assert.match(a.endpoints[1]!.why!, /differs on topology\.kubernetes\.io\/zone/);
+    assert.match(a.endpoints[2]!.why!, /another network/);
+    // If zone-a fails: priority 1, one endpoint in zone-b; then network2 through its gateway, two endpoints behind it.
+    assert.deepEqual(a.failoverOrder!.map((s) => [s.priority, s.direct, s.viaGateways, s.addresses, s.networks]), [[0, 1, 0, 1, ['network1']], [1, 1, 0, 1, ['network1']], [2, 0, 2, 1, ['network2']]]);
+    const text = renderEndpoints(r);
+    assert.match(text, /locality load balancing: failover \(from the DestinationRule\)/);
+    assert.match(text, /priority 2: 0 endpoints direct, 2 endpoints via gateways \(network2\)/);
+  });
+
+  it('the same caller in zone-b gets the mirror order; bad facts are 400s', () => {
+    const r = networkEdsz(source, new URLSearchParams({ network: 'network1', locality: 'region1/zone-b' }));
+    assert.deepEqual(r.assignments[0]!.endpoints.map((e) => [e.address, e.priority]), [['10.1.0.2', 0], ['10.1.0.1', 1], ['192.0.2.2', 2]]);
+    assert.throws(() => networkEdsz(source, new URLSearchParams({ network: 'network1', locality: 'a/b/c/d' })), /more than three parts/);
+    assert.throws(() => networkEdsz(source, new URLSearchParams({ network: 'network1', labels: 'novalue' })), /not key=value/);
+    const many = Array.from({ length: 65 }, (_, i) => `k${i}=v`).join(',');
+    assert.throws(() => networkEdsz(source, new URLSearchParams({ network: 'network1', labels: many })), /at most 64/);
   });
 });
 
