@@ -17,7 +17,9 @@ import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../../src/xds/type-urls.js'
 import { callerFactsOf, parseNode } from '../../src/xds/xds-node.js';
 import { networkEdsz } from '../../src/debug/views/edsz.js';
 import { renderEndpoints } from '../../src/cli/commands/endpoints.js';
-import { fakeSource } from '../debug/fake-source.js';
+import { connection, fakeSource } from '../debug/fake-source.js';
+import { edsz } from '../../src/debug/views/edsz.js';
+import type { NetworkEdsz } from '../../src/debug/views/edsz.js';
 
 const H = 'helloworld.sample.svc.cluster.local';
 const NAME = `outbound|5000||${H}`;
@@ -198,6 +200,16 @@ describe('/debug/edsz and horizon endpoints with locality load balancing', () =>
     const text = renderEndpoints(r);
     assert.match(text, /locality load balancing: failover \(from the DestinationRule\)/);
     assert.match(text, /priority 2: 0 endpoints direct, 2 endpoints via gateways \(network2\)/);
+  });
+
+  it('?proxyID=&explain=true: the names a proxy was sent, explained with its own locality', () => {
+    const conn = connection('conn-1', { id: 'sleep-zone-b', locality: { region: 'region1', zone: 'zone-b', subZone: '' }, metadata: jsonToStruct({ NETWORK: 'network1', LABELS: { app: 'sleep' } }) }, {
+      types: [{ typeUrl: EDS, kind: 'EDS', wildcard: false, subscribed: [NAME], sent: { [NAME]: 'v' }, staleRequests: 0, pending: false }],
+    });
+    const withConn = fakeSource({ hostnames: [H], connections: [conn] }, { resources: { clusterNames: () => [NAME], explainAssignment: (n, v, c) => p.explainAssignment(n, v, c) } });
+    const r = edsz(withConn, new URLSearchParams({ proxyID: 'sleep-zone-b', explain: 'true' })) as NetworkEdsz;
+    assert.deepEqual(r.view, { network: 'network1', locality: 'region1/zone-b', labels: { app: 'sleep' }, proxy: 'conn-1' });
+    assert.deepEqual(r.assignments[0]!.endpoints.map((e) => [e.address, e.priority]), [['10.1.0.2', 0], ['10.1.0.1', 1], ['192.0.2.2', 2]]);
   });
 
   it('the same caller in zone-b gets the mirror order; bad facts are 400s', () => {
