@@ -24,7 +24,11 @@ const MAX_ALIAS_EXPANSION = 1000;
 
 export function parseMeshConfig(text: string, source: string, limits?: Partial<Pick<Limits, 'meshConfigBytes'>>): ParseResult<MeshConfig> {
   const maxBytes = limits?.meshConfigBytes ?? defaultLimits.meshConfigBytes;
-  const parsed = parseBoundedYaml(text, { maxBytes, maxDepth: MAX_DEPTH, tooBig: (bytes) => limitExceeded('meshConfigBytes', maxBytes, bytes) });
+  // Measured here (not by the parser) so the refusal names the limit and its flag. UTF-8 never has fewer
+  // bytes than UTF-16 units: a text longer than the limit is refused unmeasured.
+  const bytes = text.length > maxBytes ? text.length : Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) return { ok: false, error: `${source}: refused before parsing: ${limitExceeded('meshConfigBytes', maxBytes, bytes)}` };
+  const parsed = parseBoundedYaml(text, { maxBytes, maxDepth: MAX_DEPTH });
   if (!parsed.ok) {
     return { ok: false, error: parsed.problems.map((p) => `${source}: ${p.line > 0 ? `line ${p.line}, column ${p.column}: ` : ''}${p.reason}`).join('\n') };
   }
