@@ -20,6 +20,7 @@ import { renderEndpoints } from '../../src/cli/commands/endpoints.js';
 import { connection, fakeSource } from '../debug/fake-source.js';
 import { edsz } from '../../src/debug/views/edsz.js';
 import type { NetworkEdsz } from '../../src/debug/views/edsz.js';
+import { configz } from '../../src/debug/views/configz.js';
 
 const H = 'helloworld.sample.svc.cluster.local';
 const NAME = `outbound|5000||${H}`;
@@ -210,6 +211,26 @@ describe('/debug/edsz and horizon endpoints with locality load balancing', () =>
     const r = edsz(withConn, new URLSearchParams({ proxyID: 'sleep-zone-b', explain: 'true' })) as NetworkEdsz;
     assert.deepEqual(r.view, { network: 'network1', locality: 'region1/zone-b', labels: { app: 'sleep' }, proxy: 'conn-1' });
     assert.deepEqual(r.assignments[0]!.endpoints.map((e) => [e.address, e.priority]), [['10.1.0.2', 0], ['10.1.0.1', 1], ['192.0.2.2', 2]]);
+  });
+
+  it('/debug/configz: the locality load balancing per port and subset, and the warnings a rule was accepted with', () => {
+    const rule: DestinationRule = { ...failoverRule, subsets: [{ name: 'v1', labels: { version: 'v1' }, trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: false, distribute: [], failover: [], failoverPriority: [] } } } }], warnings: ['trafficPolicy.loadBalancer.localityLbSetting.failover: ignored without outlierDetection'] };
+    const index = new IstioConfigIndex({ destinationRules: [rule], virtualServices: [], systemNamespace: 'istio-system', clusterOrder: ['c1'] });
+    const src = fakeSource({ hostnames: [H] }, {
+      mesh: { serviceInstances: () => [service('c1')] },
+      config: { destinationRules: () => [rule], destinationRuleChoice: (h) => index.destinationRuleChoice(h), localityLb: (h, port, subset) => index.localityLb({ host: h, port, subset }) },
+    });
+    const [host] = configz(src, new URLSearchParams()).hosts;
+    assert.deepEqual(host!.destinationRule?.warnings, rule.warnings);
+    assert.deepEqual(
+      host!.localityLb.map((l) => [l.port, l.subset, l.mode, l.failoverPriority ?? l.reason]),
+      [
+        [5000, '', 'failover', ['topology.istio.io/network', 'topology.kubernetes.io/zone']],
+        [5000, 'v1', 'off', 'localityLbSetting.enabled is false in the DestinationRule'],
+        [6000, '', 'failover', ['topology.istio.io/network', 'topology.kubernetes.io/zone']],
+        [6000, 'v1', 'off', 'localityLbSetting.enabled is false in the DestinationRule'],
+      ],
+    );
   });
 
   it('the same caller in zone-b gets the mirror order; bad facts are 400s', () => {
