@@ -8,6 +8,7 @@ import type { DebugChanges } from './horizon-debug-changes.js';
 import type { MeshModel } from './mesh/mesh-model.js';
 import type { MeshNetworks } from './mesh-networks/types.js';
 import type { MeshNetworksSources } from './mesh-networks/sources.js';
+import type { MeshConfig } from './mesh-config/mesh-config.js';
 import type { RemoteSecretController } from './multicluster/remote-secrets.js';
 import type { Registry } from './registry/registry.js';
 import type { MeshResourceProvider } from './xds/generators/mesh-resource-provider.js';
@@ -20,13 +21,14 @@ export interface DebugSourceParts {
   xds: XdsServer;
   remoteSecrets: RemoteSecretController;
   meshNetworks: MeshNetworksSources<MeshNetworks>;
+  meshConfig: MeshNetworksSources<MeshConfig>;
   clusterStatuses(): ClusterStatus[];
   readiness(): Readiness;
   changes: DebugChanges;
 }
 
 export function horizonDebugSource(parts: DebugSourceParts): DebugSource {
-  const { registry, mesh, provider, xds, remoteSecrets, meshNetworks } = parts;
+  const { registry, mesh, provider, xds, remoteSecrets, meshNetworks, meshConfig } = parts;
   return {
     mesh: {
       get domain() {
@@ -44,6 +46,10 @@ export function horizonDebugSource(parts: DebugSourceParts): DebugSource {
         const effective = mesh.effectiveMeshNetworks();
         return { effective: effective.value, overridden: effective.overridden, sources: meshNetworks.sources() };
       },
+      meshConfig: () => {
+        const { value, from } = mesh.effectiveMeshConfig();
+        return { localityLbSetting: value.localityLbSetting, from, sources: meshConfig.sources() };
+      },
     },
     config: {
       destinationRules: () => mesh.destinationRules(),
@@ -52,10 +58,11 @@ export function horizonDebugSource(parts: DebugSourceParts): DebugSource {
       virtualServiceChoice: (host) => provider.config.virtualServiceChoice(host),
       routeProblems: (host, port) => provider.explainRoutes(host, port)?.problems ?? [],
       refused: () => registry.clusters().flatMap((c) => c.source.configErrors().map((e) => ({ cluster: c.id, ...e }))),
+      localityLb: (host, port, subset) => provider.localityLb({ host, port, subset }),
     },
     resources: {
       clusterNames: () => provider.clusterNames(),
-      explainAssignment: (name, view) => provider.explainAssignment(name, view),
+      explainAssignment: (name, view, caller) => provider.explainAssignment(name, view, caller),
       generateUncached: (typeUrl, node, names) => provider.generateUncached(typeUrl, node, names),
     },
     xds: {

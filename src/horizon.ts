@@ -10,6 +10,7 @@ import { LogSummary } from './util/log-summary.js';
 import { MeshModel } from './mesh/mesh-model.js';
 import { MeshNetworksSources } from './mesh-networks/sources.js';
 import { parseMeshNetworksSource } from './mesh-networks/source-parse.js';
+import { EMPTY_MESH_CONFIG, parseMeshConfig, type MeshConfig } from './mesh-config/mesh-config.js';
 import type { ClusterId } from './model/types.js';
 import { RemoteSecretController } from './multicluster/remote-secrets.js';
 import { Registry } from './registry/registry.js';
@@ -33,6 +34,8 @@ export interface HorizonOptions {
   /** Cluster ID of the primary; default its context name. */
   clusterId?: string;
   meshNetworksFile?: string;
+  /** A mesh config file (istiod's --meshConfig): its localityLbSetting wins over ConfigMap istio key `mesh`. */
+  meshConfigFile?: string;
   systemNamespace?: string;
   domain?: string;
   /** A cluster not synced by then is served without (status `timeout`); default 30 s. */
@@ -78,6 +81,8 @@ export interface Horizon {
   readonly xds: XdsServer;
   readonly remoteSecrets: RemoteSecretController;
   readonly meshNetworks: MeshNetworksSources<MeshNetworks>;
+  /** The mesh config (localityLbSetting): ConfigMap istio key `mesh`, and the file when given. */
+  readonly meshConfig: MeshNetworksSources<MeshConfig>;
   readonly resolver: GatewayHostnameResolver;
   /** Prometheus metrics (a registry of this Horizon's own). */
   readonly metrics: HorizonMetrics;
@@ -148,11 +153,23 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     primary: primary.connection,
     systemNamespace,
   });
+  // The mesh config from the same ConfigMap (key `mesh`), kept and bounded the same way.
+  const meshConfig = new MeshNetworksSources<MeshConfig>({
+    parse: (text, name) => parseMeshConfig(text, name, limits),
+    key: 'mesh',
+    owner: 'mesh-config',
+    limit: 'meshConfigBytes',
+    maxFileBytes: limits.meshConfigBytes,
+    empty: EMPTY_MESH_CONFIG,
+    ...(options.meshConfigFile ? { file: options.meshConfigFile } : {}),
+    primary: primary.connection,
+    systemNamespace,
+  });
   const resolver = new GatewayHostnameResolver({
     ...(options.dnsServers ? { servers: options.dnsServers } : {}),
     ...(options.dnsMinTtlMs !== undefined ? { minTtlMs: options.dnsMinTtlMs } : {}),
   });
-  const mesh = new MeshModel({ registry, meshNetworks, resolver });
+  const mesh = new MeshModel({ registry, meshNetworks, meshConfig, resolver });
   const provider = new MeshResourceProvider(mesh, { systemNamespace });
   // What the debug views would show differently, for live readers (the web view's event stream).
   const debugChanges = new DebugChanges({ mesh, registry, meshNetworks });
@@ -176,6 +193,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   // The primary's connection owns the Secrets and ConfigMap watches too: both are registered before it
   // starts, so "the primary is synced" includes them.
   await meshNetworks.start();
+  await meshConfig.start();
   const remoteSecrets = new RemoteSecretController({
     primary: primary.connection,
     primaryId,
@@ -216,6 +234,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     if (!primary.hasSynced) reasons.push(`primary cluster ${primaryId} is ${primary.status}`);
     if (!remoteSecrets.hasSynced) reasons.push('remote cluster secrets not listed yet');
     if (!meshNetworks.hasSynced) reasons.push(`meshNetworks ConfigMap ${systemNamespace}/istio not listed yet`);
+    if (!meshConfig.hasSynced) reasons.push(`mesh config ConfigMap ${systemNamespace}/istio not listed yet`);
     for (const c of registry.clusters()) {
       if (c.source === primary) continue;
       if (!c.source.hasSynced && c.source.status === 'syncing') reasons.push(`cluster ${c.id} is syncing`);
@@ -238,7 +257,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
 
   let closed = false;
   let debug: DebugServer | undefined;
-  const debugSource = horizonDebugSource({ registry, mesh, provider, xds, remoteSecrets, meshNetworks, clusterStatuses, readiness, changes: debugChanges });
+  const debugSource = horizonDebugSource({ registry, mesh, provider, xds, remoteSecrets, meshNetworks, meshConfig, clusterStatuses, readiness, changes: debugChanges });
   const horizon: Horizon = {
     primaryId,
     systemNamespace,
@@ -249,6 +268,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
     xds,
     remoteSecrets,
     meshNetworks,
+    meshConfig,
     resolver,
     metrics,
     get debug() {
@@ -268,6 +288,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
       mesh.close();
       remoteSecrets.stop();
       meshNetworks.stop();
+      meshConfig.stop();
       resolver.stop();
       for (const c of registry.clusters()) {
         registry.remove(c.id);

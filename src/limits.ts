@@ -24,6 +24,8 @@ export interface Limits {
   meshNetworksBytes: number;
   /** Networks in a meshNetworks document. */
   meshNetworksNetworks: number;
+  /** Bytes of a mesh config document (file or ConfigMap key `mesh`). */
+  meshConfigBytes: number;
   /** Data keys (clusters) in one remote-cluster Secret. */
   secretKeys: number;
   /** Bytes of one kubeconfig in a remote-cluster Secret. */
@@ -39,6 +41,7 @@ export const defaultLimits: Readonly<Limits> = Object.freeze({
   nodeMetadataBytes: 64 * 1024,
   meshNetworksBytes: 1024 * 1024,
   meshNetworksNetworks: 10_000,
+  meshConfigBytes: 1024 * 1024,
   secretKeys: 100,
   kubeconfigBytes: 256 * 1024,
 });
@@ -53,6 +56,7 @@ export const limitNames: Readonly<Record<keyof Limits, { flag: string; what: str
   nodeMetadataBytes: { flag: 'node-metadata-bytes', what: 'bytes of node metadata' },
   meshNetworksBytes: { flag: 'mesh-networks-bytes', what: 'bytes of a meshNetworks document' },
   meshNetworksNetworks: { flag: 'mesh-networks-networks', what: 'networks in a meshNetworks document' },
+  meshConfigBytes: { flag: 'mesh-config-bytes', what: 'bytes of a mesh config document' },
   secretKeys: { flag: 'secret-keys', what: 'clusters (data keys) per remote Secret' },
   kubeconfigBytes: { flag: 'kubeconfig-bytes', what: 'bytes per remote kubeconfig' },
 });

@@ -25,6 +25,8 @@ export const DEBUG_BOUNDS = Object.freeze({
   namesPerType: 1000,
   /** Items of other client-given lists shown (requested networks, unknown types, omitted keys). */
   listItems: 100,
+  /** Labels a debug request may give for a hypothetical caller (/debug/edsz?labels=k=v,...). */
+  callerLabels: 64,
 });
 
 /** An identifier a client chose, as debug output shows it: whole when short, else a marked prefix. */

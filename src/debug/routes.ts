@@ -52,8 +52,8 @@ export const ROUTES: readonly Route[] = [
   {
     path: '/debug/edsz',
     help:
-      '?proxyID=<substring>: for the names a connected proxy was sent, the ClusterLoadAssignments Horizon holds now, rebuilt on request (a push may be on its way; 400 without, 404 if none matches, 400 naming them if several do). ' +
-      '?network=<name>[&host=name.namespace[:port]][&subset=][&cluster=a,b][&requestedNetworks=a,b]: what a caller on that network receives, each endpoint explained',
+      '?proxyID=<substring>: for the names a connected proxy was sent, the ClusterLoadAssignments Horizon holds now, rebuilt on request (a push may be on its way; 400 without, 404 if none matches, 400 naming them if several do); with &explain=true, explained as below with its own locality and labels. ' +
+      '?network=<name>[&host=name.namespace[:port]][&subset=][&cluster=a,b][&requestedNetworks=a,b][&locality=region/zone[/subzone]][&labels=k=v,...][&clusterId=]: what a caller on that network (in that locality, with those labels) receives, each endpoint explained with its priority and why, and failoverOrder: the priorities best first',
     handle: ({ source, params }) => ok(edsz(source, params)),
   },
   { path: '/debug/networkz', help: 'Gateways of every network (and where each came from), topology problems, unresolved gateway hostnames', handle: ({ source }) => ok(networkz(source.mesh)) },
@@ -68,7 +68,7 @@ export const ROUTES: readonly Route[] = [
     help: 'DestinationRules and VirtualServices in force per host, the ones they shadow, route problems, and rules refused with the reason. ?host=',
     handle: ({ source, params }) => ok(configz(source, params)),
   },
-  { path: '/debug/mesh', help: 'meshNetworks in effect, each source with its error, networks the file overrides', handle: ({ source }) => ok(meshView(source.mesh)) },
+  { path: '/debug/mesh', help: 'meshNetworks in effect, each source with its error, networks the file overrides; the mesh config localityLbSetting and its sources', handle: ({ source }) => ok(meshView(source.mesh)) },
   {
     path: '/metrics',
     help: 'Prometheus metrics',

@@ -4,7 +4,10 @@
 // Nothing here may fill or evict the serving cache: resources are generated on request, uncached.
 import type { DestinationRule, VirtualService } from '../model/istio-config.js';
 import type { ClusterId, Endpoint, Gateway, Hostname, NetworkView, ServiceInfo } from '../model/types.js';
+import type { LocalityLbSetting } from '../model/istio-config.js';
 import type { MeshNetworks } from '../mesh-networks/types.js';
+import type { CallerFacts } from '../split-horizon/failover-view.js';
+import type { LocalityLbPolicy } from '../split-horizon/locality-lb-policy.js';
 import type { AssignmentPlan } from '../split-horizon/types.js';
 import type { NetworkDecision } from '../topology/network-of.js';
 import type { TopologyProblem } from '../topology/types.js';
@@ -28,15 +31,20 @@ export interface DebugMesh {
   topology(): { gateways: readonly Gateway[]; problems: readonly TopologyProblem[]; unresolvedHostnames: readonly string[] };
   /** meshNetworks in effect, the networks the file overrides, and each source's state. */
   meshNetworks(): { effective: MeshNetworks; overridden: readonly string[]; sources: readonly MeshNetworksSourceStatus[] };
+  /** The mesh config's localityLbSetting in effect (undefined: Istio's default), where it came from, and each source's state. */
+  meshConfig(): { localityLbSetting: LocalityLbSetting | undefined; from: 'file' | 'configmap' | 'default'; sources: readonly SourceStatus<{ localityLbSetting?: LocalityLbSetting }>[] };
 }
 
-export interface MeshNetworksSourceStatus {
+/** One source of a document kept with its last good value (a file, a ConfigMap key). */
+export interface SourceStatus<T> {
   name: string;
-  value: MeshNetworks | undefined;
+  value: T | undefined;
   error?: string;
   warnings?: readonly string[];
   loadedAt?: string;
 }
+
+export type MeshNetworksSourceStatus = SourceStatus<MeshNetworks>;
 
 export interface RuleChoice<T> {
   rule: T | undefined;
@@ -53,14 +61,26 @@ export interface DebugIstioConfig {
   routeProblems(host: Hostname, port: number): readonly { route: string; problem: string }[];
   /** Rules refused as a whole, per cluster. */
   refused(): readonly { cluster: ClusterId; kind: string; namespace: string; name: string; error: string }[];
+  /** Locality load balancing for one cluster (its traffic policy with the mesh default); off when there is no such service. */
+  localityLb(host: Hostname, port: number, subset: string): LocalityLbPolicy;
+}
+
+/** An assignment as a caller would receive it, the decision behind it, and the cluster's locality load balancing. */
+export interface ExplainedPlan {
+  input: ClusterLoadAssignmentInput;
+  plan: AssignmentPlan;
+  localityLb: LocalityLbPolicy;
 }
 
 /** Resources as Horizon would build them now, never read from or written to the serving cache. */
 export interface DebugResources {
   /** Every cluster name Horizon serves. */
   clusterNames(): readonly string[];
-  /** What a caller with this view gets for one cluster name, and why; undefined when there is no such cluster. */
-  explainAssignment(clusterName: string, view: NetworkView): { input: ClusterLoadAssignmentInput; plan: AssignmentPlan } | undefined;
+  /**
+   * What a caller with this view gets for one cluster name, and why; undefined when there is no such
+   * cluster. `caller`: its locality and labels, for locality load balancing (default: none of either).
+   */
+  explainAssignment(clusterName: string, view: NetworkView, caller?: CallerFacts): ExplainedPlan | undefined;
   /** What `node` would be sent for these names, generated now (names that do not exist are absent). */
   generateUncached(typeUrl: string, node: XdsNode, names: ReadonlySet<string>): readonly EncodedResource[];
 }

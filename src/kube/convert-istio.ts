@@ -79,11 +79,18 @@ function bool(v: unknown, where: string): boolean {
   return v;
 }
 
-function list(v: unknown, where: string): unknown[] {
+function list(v: unknown, where: string, max?: number): unknown[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) return fail(where, 'must be a list');
+  if (max !== undefined && v.length > max) return fail(where, `has ${v.length} entries; at most ${max} are accepted`);
   return v;
 }
+
+/**
+ * Entries of each localityLbSetting list (and `to` localities of a distribute rule): overlapping patterns
+ * are found pairwise, so the count is bounded; far more than any real mesh writes.
+ */
+export const MAX_LOCALITY_LB_ENTRIES = 256;
 
 function outlierDetection(v: unknown, where: string, warn: Warn): OutlierDetection | undefined {
   if (v === undefined || v === null) return undefined;
@@ -148,12 +155,13 @@ export function toLocalityLbSetting(v: unknown, where: string, hasOutlierDetecti
   const out: LocalityLbSetting = { distribute: [], failover: [], failoverPriority: [] };
   if (v.enabled != null) out.enabled = bool(v.enabled, `${where}.enabled`);
   const sources: { text: string; where: string }[] = [];
-  const distribute = list(v.distribute, `${where}.distribute`).map((raw, i) => {
+  const distribute = list(v.distribute, `${where}.distribute`, MAX_LOCALITY_LB_ENTRIES).map((raw, i) => {
     const at = `${where}.distribute[${i}]`;
     if (!isMap(raw)) return fail(at, 'must be a map with from and to');
     const from = localityPattern(raw.from, `${at}.from`);
     sources.push({ text: from, where: `${at}.from` });
     if (!isMap(raw.to) || Object.keys(raw.to).length === 0) return fail(`${at}.to`, 'must map at least one locality to a weight');
+    if (Object.keys(raw.to).length > MAX_LOCALITY_LB_ENTRIES) return fail(`${at}.to`, `has ${Object.keys(raw.to).length} localities; at most ${MAX_LOCALITY_LB_ENTRIES} are accepted`);
     const to = Object.entries(raw.to).map(([locality, w]) => {
       localityPattern(locality, `${at}.to`);
       const weight = uint(w, `${at}.to[${JSON.stringify(locality)}]`, 100);
@@ -166,7 +174,7 @@ export function toLocalityLbSetting(v: unknown, where: string, hasOutlierDetecti
     return { from, to };
   });
   checkNoOverlap(sources);
-  const failover = list(v.failover, `${where}.failover`).map((raw, i) => {
+  const failover = list(v.failover, `${where}.failover`, MAX_LOCALITY_LB_ENTRIES).map((raw, i) => {
     const at = `${where}.failover[${i}]`;
     if (!isMap(raw)) return fail(at, 'must be a map with from and to');
     const from = region(raw.from, `${at}.from`);
@@ -178,7 +186,7 @@ export function toLocalityLbSetting(v: unknown, where: string, hasOutlierDetecti
     const first = failover.findIndex((g) => g.from === f.from);
     if (first < i) warn(`${where}.failover[${i}]`, `region ${JSON.stringify(f.from)} already has a failover at failover[${first}], which wins`);
   });
-  const failoverPriority = list(v.failoverPriority, `${where}.failoverPriority`).map((raw, i) => {
+  const failoverPriority = list(v.failoverPriority, `${where}.failoverPriority`, MAX_LOCALITY_LB_ENTRIES).map((raw, i) => {
     const at = `${where}.failoverPriority[${i}]`;
     if (typeof raw !== 'string' || raw === '') return fail(at, 'must be a label key, or key=value');
     const parts = raw.split('=');
@@ -199,6 +207,22 @@ export function toLocalityLbSetting(v: unknown, where: string, hasOutlierDetecti
   out.failover = failover;
   out.failoverPriority = failoverPriority;
   return out;
+}
+
+/**
+ * The mesh config's `localityLbSetting` (the mesh-wide default) as a value, or why it is refused. The mesh
+ * config has no outlierDetection of its own: failover written here takes effect for the clusters whose
+ * DestinationRule sets one, so it is not warned about.
+ */
+export function toMeshLocalityLbSetting(v: unknown, where: string): Converted<{ setting: LocalityLbSetting; warnings: string[] }> {
+  const warnings: string[] = [];
+  try {
+    const setting = toLocalityLbSetting(v, where, true, (at, what) => warnings.push(`${at}: ${what}`));
+    return { ok: true, value: { setting, warnings } };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, error: err.message };
+    throw err;
+  }
 }
 
 function loadBalancer(lb: unknown, where: string, hasOutlierDetection: boolean, warn: Warn): LoadBalancerSettings {

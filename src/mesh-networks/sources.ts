@@ -1,5 +1,6 @@
 // meshNetworks arrives from two places: a file (`--mesh-networks`, reloaded when it changes) and the
-// primary cluster's ConfigMap `istio`, key `meshNetworks` (watched). Each source keeps its last good
+// primary cluster's ConfigMap `istio`, key `meshNetworks` (watched). The mesh config (key `mesh`, file
+// `--mesh-config`) arrives the same way, through another instance with `key: 'mesh'`. Each source keeps its last good
 // value: a malformed edit is reported with its reason and position and changes nothing. The file is
 // bounded like the text: its size is checked before it is read, and at most one byte past the limit is.
 // A file's text is taken once two reads FILE_SETTLE_MS apart agree: `>` and many editors truncate, then
@@ -12,7 +13,7 @@ import { constants as fsConstants, unwatchFile, watchFile } from 'node:fs';
 import { logger } from '../log.js';
 import type { KubeConnection, KubeWatch } from '../kube/kube-connection.js';
 import { defaultLimits, limitExceeded } from '../limits.js';
-import { configMapText, type ConfigMapText } from './config-map-text.js';
+import { configMapKeyText, type ConfigMapText } from './config-map-text.js';
 
 export type ParseResult<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string };
 
@@ -34,8 +35,14 @@ export interface MeshNetworksSourcesOptions<T> {
   file?: string;
   /** Watch ConfigMap `istio` in the system namespace of this (the primary's) API server connection. */
   primary?: Pick<KubeConnection, 'watch'>;
+  /** The ConfigMap's data key (default `meshNetworks`); also what messages and the watch's owner call it. */
+  key?: string;
+  /** Owner of the ConfigMap watch in /debug/clusterz (default `mesh-networks`). */
+  owner?: string;
   systemNamespace: string;
   filePollMs?: number;
+  /** The limit that bounds the text, for messages (default meshNetworksBytes). */
+  limit?: 'meshNetworksBytes' | 'meshConfigBytes';
   /** A file bigger than this is refused without being read (default limits.meshNetworksBytes). */
   maxFileBytes?: number;
 }
@@ -52,11 +59,13 @@ export class MeshNetworksSources<T> extends EventEmitter {
   /** One reload at a time; a change seen meanwhile reloads once more after it. */
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
+  private readonly key: string;
 
   constructor(private readonly opts: MeshNetworksSourcesOptions<T>) {
     super();
+    this.key = opts.key ?? 'meshNetworks';
     if (opts.file) this.fileState = { name: `file ${opts.file}`, value: undefined };
-    if (opts.primary) this.configMapState = { name: `configmap ${opts.systemNamespace}/istio key meshNetworks`, value: undefined };
+    if (opts.primary) this.configMapState = { name: `configmap ${opts.systemNamespace}/istio key ${this.key}`, value: undefined };
   }
 
   /** Loads the file once (so start-up fails loudly on a broken file) and starts watching. */
@@ -67,11 +76,11 @@ export class MeshNetworksSources<T> extends EventEmitter {
     }
     if (this.opts.primary && !this.configMapWatch) {
       this.configMapWatch = this.opts.primary.watch<ConfigMapText>({
-        owner: 'mesh-networks',
+        owner: this.opts.owner ?? 'mesh-networks',
         path: `/api/v1/namespaces/${this.opts.systemNamespace}/configmaps`,
         fieldSelector: 'metadata.name=istio',
         // Only the one key is kept, checked for its type as it arrives.
-        transform: configMapText,
+        transform: configMapKeyText(this.key),
         handlers: {
           upsert: (cm) => (cm.error !== undefined ? this.onConfigMapError(cm.error) : this.onConfigMapText(cm.text)),
           remove: () => this.onConfigMapText(undefined),
@@ -120,7 +129,8 @@ export class MeshNetworksSources<T> extends EventEmitter {
 
   private async reloadFileOnce(): Promise<void> {
     const state = this.fileState!;
-    const maxBytes = this.opts.maxFileBytes ?? defaultLimits.meshNetworksBytes;
+    const limit = this.opts.limit ?? 'meshNetworksBytes';
+    const maxBytes = this.opts.maxFileBytes ?? defaultLimits[limit];
     let text: string | { tooBig: number } | undefined;
     try {
       text = await readBounded(this.opts.file!, maxBytes, () => this.stopped);
@@ -132,14 +142,14 @@ export class MeshNetworksSources<T> extends EventEmitter {
       const error = `${state.name}: cannot be read (${reason}); keeping the last good config`;
       if (state.error !== error) {
         state.error = error;
-        this.log.warn({ error }, 'mesh networks file unreadable');
+        this.log.warn({ key: this.key, error }, 'file unreadable');
         this.emit('error-changed');
       }
       return;
     }
     if (typeof text !== 'string') {
       this.lastFileText = undefined;
-      this.refuse(state, `${state.name}: refused without reading it: ${limitExceeded('meshNetworksBytes', maxBytes, text.tooBig)}`);
+      this.refuse(state, `${state.name}: refused without reading it: ${limitExceeded(limit, maxBytes, text.tooBig)}`);
       return;
     }
     if (text === this.lastFileText) return;
@@ -174,7 +184,7 @@ export class MeshNetworksSources<T> extends EventEmitter {
     const full = `${error}; ${kept}`;
     if (state.error === full) return;
     state.error = full;
-    this.log.warn({ error }, 'invalid meshNetworks refused');
+    this.log.warn({ key: this.key, error }, `invalid ${this.key} refused`);
     this.emit('error-changed');
   }
 
@@ -191,7 +201,7 @@ export class MeshNetworksSources<T> extends EventEmitter {
     delete state.error;
     if (parsed.warnings && parsed.warnings.length > 0) {
       state.warnings = parsed.warnings;
-      this.log.warn({ warnings: parsed.warnings }, 'meshNetworks accepted with warnings');
+      this.log.warn({ key: this.key, warnings: parsed.warnings }, `${this.key} accepted with warnings`);
     } else delete state.warnings;
     state.loadedAt = new Date().toISOString();
     this.emit('changed');

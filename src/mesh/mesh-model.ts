@@ -1,7 +1,8 @@
 // The mesh as the xDS layer reads it: every service and endpoint of every cluster (registry), each
-// endpoint's network and every network's gateways (topology), Istio config. It owns nothing that
-// talks to Kubernetes: it listens to the registry, the meshNetworks sources and the gateway DNS
-// resolver, and announces what changed, naming hostnames, or `full` when the topology changed.
+// endpoint's network and every network's gateways (topology), Istio config and the mesh config's
+// locality load balancing default. It owns nothing that talks to Kubernetes: it listens to the
+// registry, the meshNetworks and mesh config sources and the gateway DNS resolver, and announces what
+// changed, naming hostnames, or `full` when the topology or the mesh-wide default changed.
 import { EventEmitter } from 'node:events';
 import type { DestinationRule, VirtualService } from '../model/istio-config.js';
 import type { ClusterId, Endpoint, Gateway, Hostname, NetworkId, ServiceInfo } from '../model/types.js';
@@ -10,6 +11,8 @@ import type { Registry, RegistryChanges } from '../registry/registry.js';
 import { buildTopology, type TopologySnapshot } from '../topology/topology.js';
 import type { GatewayHostnameResolver } from '../gateway-dns/hostname-resolver.js';
 import { emptyMeshNetworks, type MeshNetworks } from '../mesh-networks/index.js';
+import type { LocalityLbSetting } from '../model/istio-config.js';
+import { effectiveMeshConfig, type MeshConfig } from '../mesh-config/mesh-config.js';
 import type { TopologyProblem } from '../topology/types.js';
 import { mergeMeshNetworks } from '../mesh-networks/merge.js';
 
@@ -21,20 +24,27 @@ export interface MeshChanges {
   configHosts: ReadonlySet<Hostname>;
   /** When the oldest change in this batch was observed (ms since epoch), for event-to-send latency. */
   since: number;
+  /** Why a full push (default: the network topology changed). */
+  reason?: string;
 }
 
-export interface MeshNetworksInput {
+/** A document kept per source (file, ConfigMap key) with its last good value: meshNetworks, the mesh config. */
+export interface SourcedInput<T> {
   /** Current per-source values; undefined where a source has nothing (yet). */
-  current(): { configMap: MeshNetworks | undefined; file: MeshNetworks | undefined };
-  /** Each source's parse error and warnings, reported as topology problems (/debug/networkz). */
+  current(): { configMap: T | undefined; file: T | undefined };
+  /** Each source's parse error and warnings (meshNetworks': reported as topology problems in /debug/networkz). */
   sources(): readonly { error?: string; warnings?: readonly string[] }[];
   /** `changed`: a value changed; `error-changed`: only a source's error did. */
   on(event: 'changed' | 'error-changed', listener: () => void): unknown;
 }
 
+export type MeshNetworksInput = SourcedInput<MeshNetworks>;
+
 export interface MeshModelOptions {
   registry: Registry;
   meshNetworks?: MeshNetworksInput;
+  /** The mesh config (its localityLbSetting); absent: Istio's default. */
+  meshConfig?: SourcedInput<MeshConfig>;
   resolver?: GatewayHostnameResolver;
 }
 
@@ -51,6 +61,8 @@ export class MeshModel extends EventEmitter {
   private topologyScheduled = false;
   private readonly resolver: GatewayHostnameResolver | undefined;
   private readonly meshNetworks: MeshNetworksInput | undefined;
+  private readonly meshConfig: SourcedInput<MeshConfig> | undefined;
+  private meshConfigInEffect: ReturnType<typeof effectiveMeshConfig>;
   private readonly onRegistryChanges = (c: RegistryChanges) => this.registryChanged(c);
 
   constructor(options: MeshModelOptions) {
@@ -58,6 +70,9 @@ export class MeshModel extends EventEmitter {
     this.registry = options.registry;
     this.resolver = options.resolver;
     this.meshNetworks = options.meshNetworks;
+    this.meshConfig = options.meshConfig;
+    this.meshConfigInEffect = effectiveMeshConfig(this.meshConfig?.current() ?? { configMap: undefined, file: undefined });
+    this.meshConfig?.on('changed', () => this.meshConfigChanged());
     const first = this.build();
     this.snapshot = first.snapshot;
     this.fingerprint = first.fingerprint;
@@ -88,12 +103,27 @@ export class MeshModel extends EventEmitter {
     return { value: this.snapshot.meshNetworks, overridden: this.overriddenNetworks };
   }
 
+  /** The mesh config in effect and where it came from ('default': no source has one). */
+  effectiveMeshConfig(): { value: MeshConfig; from: 'file' | 'configmap' | 'default' } {
+    return this.meshConfigInEffect;
+  }
+
+  /** The mesh-wide localityLbSetting; undefined = the mesh config does not say (Istio's default applies). */
+  meshLocalityLb(): LocalityLbSetting | undefined {
+    return this.meshConfigInEffect.value.localityLbSetting;
+  }
+
   problems(): readonly TopologyProblem[] {
     return this.snapshot.problems;
   }
 
   hostnames(): Hostname[] {
     return [...this.registry.hostnames()].sort();
+  }
+
+  /** Whether some cluster has a Service or endpoints of this hostname (a map lookup). */
+  hasHost(hostname: Hostname): boolean {
+    return this.registry.hasHostname(hostname);
   }
 
   serviceInstances(hostname: Hostname): ServiceInfo[] {
@@ -177,6 +207,16 @@ export class MeshModel extends EventEmitter {
       this.gatewayServiceHosts = hosts;
     }
     return this.gatewayServiceHosts;
+  }
+
+  /** A new mesh-wide default changes the locality answer of every cluster without a rule of its own: full push. */
+  private meshConfigChanged(): void {
+    const next = effectiveMeshConfig(this.meshConfig!.current());
+    const same = JSON.stringify(next.value) === JSON.stringify(this.meshConfigInEffect.value);
+    this.meshConfigInEffect = next;
+    if (same) return;
+    this.log.info({ from: next.from }, 'mesh config localityLbSetting changed');
+    this.emit('changes', { full: true, services: new Set(), endpoints: new Set(), configHosts: new Set(), since: Date.now(), reason: 'mesh config changed' } satisfies MeshChanges);
   }
 
   /** Several triggers in one turn rebuild the topology once. */

@@ -105,6 +105,11 @@ export class Registry extends EventEmitter {
     return this.hostIndex.keys();
   }
 
+  /** Whether some cluster has a Service or endpoints of this hostname. */
+  hasHostname(hostname: Hostname): boolean {
+    return this.hostIndex.has(hostname);
+  }
+
   /** The Service of this hostname in every cluster that declares it, primary first. */
   serviceInstances(hostname: Hostname): ServiceInfo[] {
     const out: ServiceInfo[] = [];

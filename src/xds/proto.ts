@@ -12,6 +12,7 @@ const FILES = [
   'google/protobuf/well_known.proto',
   'google/rpc/status.proto',
   'envoy/config/core/v3/core.proto',
+  'envoy/type/v3/percent.proto',
   'envoy/type/matcher/v3/string.proto',
   'envoy/config/listener/v3/listener.proto',
   'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',

@@ -1,5 +1,6 @@
 // What Horizon knows about an xDS client, taken from the Node of the first request on its stream.
 import type { ClusterId, Locality, NetworkId, NetworkView } from '../model/types.js';
+import type { CallerFacts } from '../split-horizon/failover-view.js';
 import { structToJson, type JsonObject, type JsonValue, type PbStruct } from './codec/struct.js';
 
 export interface XdsNode {
@@ -26,6 +27,8 @@ export interface XdsNode {
   namespace: string;
   /** Istio metadata LABELS (a Struct of strings). */
   labels: Readonly<Record<string, string>>;
+  /** Istio metadata NODE_NAME: the Kubernetes node the caller runs on ('' when not set). */
+  nodeName: string;
   /** Cache key of this node's network view: nodes with equal viewKeys see identical endpoints. */
   viewKey: string;
 }
@@ -54,6 +57,16 @@ export function networkViewOf(node: Pick<XdsNode, 'network' | 'requestedNetworks
   return node.requestedNetworks.length > 0
     ? { network: node.network, requestedNetworks: node.requestedNetworks }
     : { network: node.network };
+}
+
+/**
+ * What locality load balancing asks of a caller (failoverView): its network, cluster, node locality,
+ * labels and node name. All of it comes from node metadata, which the server bounds (limits.nodeMetadataBytes).
+ */
+export function callerFactsOf(node: Pick<XdsNode, 'network' | 'clusterId' | 'locality' | 'labels' | 'nodeName'>): CallerFacts {
+  const facts: CallerFacts = { network: node.network, cluster: node.clusterId, locality: node.locality, labels: node.labels };
+  if (node.nodeName !== '') facts.nodeName = node.nodeName;
+  return facts;
 }
 
 export function parseNode(node: DecodedNode): XdsNode {
@@ -93,6 +106,7 @@ export function parseNode(node: DecodedNode): XdsNode {
     requestedNetworks,
     namespace: str(metadata.NAMESPACE),
     labels,
+    nodeName: str(metadata.NODE_NAME),
     viewKey: viewKeyOf({ network, requestedNetworks }),
   };
 }

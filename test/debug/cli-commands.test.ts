@@ -62,12 +62,13 @@ describe('CLI: endpoints, status, serve', function () {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
     assert.match(lines[0]!, new RegExp(`^${HELLO_CLA.replace(/\|/g, '\\|')} as a caller on network1 receives it$`));
-    assert.deepEqual(cells(lines[1]!), ['ENDPOINT', 'WEIGHT', 'LOCALITY WEIGHT', 'HEALTH', 'LOCALITY', 'VIA', 'CLUSTER']);
+    assert.deepEqual(cells(lines[1]!), ['ENDPOINT', 'WEIGHT', 'LOCALITY WEIGHT', 'HEALTH', 'PRIORITY', 'LOCALITY', 'VIA', 'CLUSTER']);
     const direct = cells(lines.find((l) => l.startsWith(`${v1.ip}:5000 `))!);
-    assert.deepEqual([direct[0], direct[3], direct[5], direct[6]], [`${v1.ip}:5000`, 'HEALTHY', 'direct', 'cluster1']);
-    assert.match(direct[4]!, /^region1\/region1-zone-[ab]$/);
+    assert.deepEqual([direct[0], direct[3], direct[4], direct[6], direct[7]], [`${v1.ip}:5000`, 'HEALTHY', '0', 'direct', 'cluster1']);
+    assert.match(direct[5]!, /^region1\/region1-zone-[ab]$/);
     const viaGw = cells(lines.find((l) => l.startsWith(`${gw2}:15443 `))!);
-    assert.deepEqual([viaGw[3], viaGw[5], viaGw[6]], ['HEALTHY', 'gateway of network2', 'network2: 1 endpoint']);
+    assert.deepEqual([viaGw[3], viaGw[4], viaGw[6], viaGw[7]], ['HEALTHY', '0', 'gateway of network2', 'network2: 1 endpoint']);
+    assert.match(r.stdout, /locality load balancing: off/);
     assert.match(r.stdout, /traffic: network1 direct 1 endpoint share 1\/2; network2 via gateway 1 endpoint share 1\/2/);
   });
 

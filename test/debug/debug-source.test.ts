@@ -71,6 +71,7 @@ describe('debug API over a DebugSource', function () {
         meshNetworks: { networks: { n2: { endpoints: [{ fromRegistry: 'c2' }], gateways: [] } } },
         overridden: ['n2'],
         sources: [{ name: 'file /x', loaded: true, loadedAt: '2026-01-01T00:00:00.000Z', networks: ['n2'] }],
+        meshConfig: { from: 'default', sources: [] },
       });
       assert.deepEqual((await getJson(server.url, '/debug/adsz')).body, { totalClients: 0, clients: [] });
       assert.equal((await getJson(server.url, '/ready')).status, 200);

@@ -2,6 +2,7 @@
 // tested without a Horizon (and with inputs no real client could produce yet).
 import type { DebugSource } from '../../src/debug/index.js';
 import { emptyMeshNetworks } from '../../src/mesh-networks/index.js';
+import { LOCALITY_LB_OFF } from '../../src/split-horizon/index.js';
 import type { ConnectionSnapshot } from '../../src/xds/server/snapshot.js';
 import { parseNode, type DecodedNode, type XdsNode } from '../../src/xds/xds-node.js';
 
@@ -20,6 +21,7 @@ export function fakeSource(parts: FakeParts = {}, overrides: Partial<{ [K in key
       networkOf: () => ({ network: '', source: 'unknown' }),
       topology: () => ({ gateways: [], problems: [], unresolvedHostnames: [] }),
       meshNetworks: () => ({ effective: emptyMeshNetworks, overridden: [], sources: [] }),
+      meshConfig: () => ({ localityLbSetting: undefined, from: 'default', sources: [] }),
     },
     config: {
       destinationRules: () => [],
@@ -28,6 +30,7 @@ export function fakeSource(parts: FakeParts = {}, overrides: Partial<{ [K in key
       virtualServiceChoice: () => ({ rule: undefined, shadowed: [] }),
       routeProblems: () => [],
       refused: () => [],
+      localityLb: () => LOCALITY_LB_OFF,
     },
     resources: {
       clusterNames: () => [],

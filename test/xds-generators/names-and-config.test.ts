@@ -93,9 +93,9 @@ describe('which DestinationRule / VirtualService applies', () => {
       systemNamespace: 'istio-system',
       clusterOrder: ['c1'],
     });
-    assert.equal(index.trafficPolicy(H, 'v1')?.loadBalancer?.simple, 'ROUND_ROBIN');
-    assert.equal(index.trafficPolicy(H, 'v2')?.loadBalancer?.simple, 'RANDOM');
-    assert.equal(index.trafficPolicy(H, '')?.loadBalancer?.simple, 'RANDOM');
+    assert.equal(index.trafficPolicy(H, 5000, 'v1')?.loadBalancer?.simple, 'ROUND_ROBIN');
+    assert.equal(index.trafficPolicy(H, 5000, 'v2')?.loadBalancer?.simple, 'RANDOM');
+    assert.equal(index.trafficPolicy(H, 5000, '')?.loadBalancer?.simple, 'RANDOM');
     assert.equal(index.subset(H, 'v3'), undefined);
   });
 });

@@ -17,6 +17,8 @@ const mesh = {
   gateways: () => [],
   destinationRules: () => [],
   virtualServices: () => [],
+  hasHost: () => false,
+  meshLocalityLb: () => undefined,
   registry: { clusters: () => [] },
 } as unknown as MeshModel;
 

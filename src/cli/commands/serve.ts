@@ -10,6 +10,7 @@ export interface ServeFlags {
   context?: string[];
   clusterId?: string;
   meshNetworks?: string;
+  meshConfig?: string;
   systemNamespace: string;
   domain: string;
   remoteClusterTimeout: number;
@@ -52,6 +53,7 @@ export function registerServe(program: Command): void {
     .option('--context <name>', 'kubeconfig context; repeat for more clusters, the first is the primary', collect)
     .option('--cluster-id <id>', 'cluster ID of the primary (default: its context name; in a pod, with the in-cluster service account: Kubernetes)')
     .option('--mesh-networks <file>', 'meshNetworks YAML file (reloaded when it changes)')
+    .option('--mesh-config <file>', "mesh config YAML file (istiod's --meshConfig; only localityLbSetting is read; wins over ConfigMap istio key mesh; reloaded when it changes)")
     .option('--system-namespace <ns>', 'namespace of remote Secrets and the istio ConfigMap', 'istio-system')
     .option('--domain <domain>', 'cluster DNS domain', 'cluster.local')
     .addOption(
@@ -95,6 +97,7 @@ export function registerServe(program: Command): void {
         contexts,
         ...(clusterId ? { clusterId } : {}),
         ...(flags.meshNetworks ? { meshNetworksFile: flags.meshNetworks } : {}),
+        ...(flags.meshConfig ? { meshConfigFile: flags.meshConfig } : {}),
         systemNamespace: flags.systemNamespace,
         domain: flags.domain,
         remoteClusterTimeoutMs: flags.remoteClusterTimeout,

@@ -1,7 +1,10 @@
 // /debug/configz: the Istio config Horizon serves from, per host: which DestinationRule and
 // VirtualService are in force, which ones they shadow, what the routes built from them could not
 // honour, and every rule refused as a whole with the reason (e.g. weights that do not add up to 100).
+// Per cluster (port, subset) of a served host, the locality load balancing in force, and the warnings a
+// DestinationRule was accepted with (e.g. failover without outlierDetection).
 import type { Hostname } from '../../model/types.js';
+import type { LocalityLbPolicy } from '../../split-horizon/locality-lb-policy.js';
 import type { DebugIstioConfig, DebugMesh } from '../source.js';
 
 interface RuleRef {
@@ -12,7 +15,9 @@ interface RuleRef {
 
 export interface ConfigzHost {
   host: Hostname;
-  destinationRule?: RuleRef & { subsets: string[] };
+  destinationRule?: RuleRef & { subsets: string[]; warnings?: string[] };
+  /** Per port and subset of the service ('' = the whole service): off (and why), distribute or failover. */
+  localityLb: { port: number; subset: string; mode: LocalityLbPolicy['mode']; source?: string; reason?: string; failoverPriority?: string[]; failover?: { from: string; to: string }[] }[];
   virtualService?: RuleRef;
   shadowed: (RuleRef & { kind: 'DestinationRule' | 'VirtualService' })[];
   routeProblems: { port: number; route: string; problem: string }[];
@@ -21,6 +26,12 @@ export interface ConfigzHost {
 export interface Configz {
   hosts: ConfigzHost[];
   refused: { cluster: string; kind: string; namespace: string; name: string; error: string }[];
+}
+
+function localityLbRow(p: LocalityLbPolicy, port: number, subset: string): ConfigzHost['localityLb'][number] {
+  if (p.mode === 'off') return { port, subset, mode: 'off', reason: p.reason };
+  if (p.mode === 'distribute') return { port, subset, mode: 'distribute', source: p.source };
+  return { port, subset, mode: 'failover', source: p.source, failoverPriority: p.failoverPriority.map((k) => k.text), failover: [...p.failover] };
 }
 
 const ref = (r: RuleRef): RuleRef => ({ cluster: r.cluster, namespace: r.namespace, name: r.name });
@@ -40,7 +51,10 @@ export function configz(source: { mesh: DebugMesh; config: DebugIstioConfig }, p
     const routeProblems = [...ports].flatMap((port) => config.routeProblems(host, port).map((p) => ({ port, route: p.route, problem: p.problem })));
     out.push({
       host,
-      ...(drChoice.rule ? { destinationRule: { ...ref(drChoice.rule), subsets: drChoice.rule.subsets.map((s) => s.name) } } : {}),
+      ...(drChoice.rule
+        ? { destinationRule: { ...ref(drChoice.rule), subsets: drChoice.rule.subsets.map((s) => s.name), ...(drChoice.rule.warnings?.length ? { warnings: [...drChoice.rule.warnings] } : {}) } }
+        : {}),
+      localityLb: [...ports].sort((a, b) => a - b).flatMap((port) => ['', ...(drChoice.rule?.subsets ?? []).map((s) => s.name)].map((subset) => localityLbRow(config.localityLb(host, port, subset), port, subset))),
       ...(vsChoice.rule ? { virtualService: ref(vsChoice.rule) } : {}),
       shadowed: [
         ...drChoice.shadowed.map((r) => ({ kind: 'DestinationRule' as const, ...ref(r) })),

@@ -7,7 +7,14 @@
 //                         endpoint explained (direct / via which gateway / left out and why).
 //                         Filters: cluster=<name>[,<name>], host=<service>[:port], port, subset,
 //                         requestedNetworks=a,b (the REQUESTED_NETWORK_VIEW of such a caller).
-import type { NetworkView } from '../../model/types.js';
+//                         The caller's facts for locality load balancing: locality=region/zone[/subzone],
+//                         labels=k=v[,k=v] (its LABELS), clusterId=<id> (its CLUSTER_ID); each endpoint
+//                         then says its priority and why, and failoverOrder lists the priorities best
+//                         first: "where a network1 caller in zone a goes if zone a fails" is priority 1.
+//   ?proxyID=<substring>&explain=true   the same explained form for that proxy, with its own view and facts.
+import { emptyLocality, type Locality, type NetworkView } from '../../model/types.js';
+import type { CallerFacts } from '../../split-horizon/failover-view.js';
+import { callerFactsOf, networkViewOf } from '../../xds/xds-node.js';
 import type { JsonObject } from '../../xds/codec/struct.js';
 import { anyToProto3Json } from '../../xds/codec/proto-json.js';
 import { parseClusterName } from '../../xds/generators/names.js';
@@ -18,14 +25,15 @@ import { badRequest, notFound } from '../http-error.js';
 import type { DebugSource } from '../source.js';
 import { explainAssignment, type ExplainedAssignment } from './explain-assignment.js';
 import { findProxy, requireProxyId } from './proxies.js';
-import { listParam, portParam, resolveHost } from './query.js';
+import { echo, listParam, localityLabel, portParam, resolveHost } from './query.js';
 
 export interface NetworkEdsz {
-  view: { network: string; requestedNetworks?: readonly string[] };
+  view: { network: string; requestedNetworks?: readonly string[]; locality?: string; labels?: Record<string, string>; clusterId?: string; proxy?: string };
   assignments: ExplainedAssignment[];
 }
 
 export function edsz(source: DebugSource, params: URLSearchParams): JsonObject[] | NetworkEdsz {
+  if (params.has('proxyID') && params.get('explain') === 'true') return explainedProxyEdsz(source, params);
   if (params.has('proxyID')) return proxyEdsz(source, params);
   if (params.has('network')) return networkEdsz(source, params);
   throw badRequest(
@@ -50,17 +58,67 @@ export function proxyEdsz(source: DebugSource, params: URLSearchParams): JsonObj
   return out.sort((a, b) => String(a.clusterName).localeCompare(String(b.clusterName)));
 }
 
+/** For the names a connected proxy was sent, explained as /debug/edsz?network= explains them, with the proxy's own view and facts. */
+export function explainedProxyEdsz(source: DebugSource, params: URLSearchParams): NetworkEdsz {
+  const conn = findProxy(source.xds, requireProxyId(params));
+  const node = conn.node;
+  const eds = conn.types.find((t) => t.typeUrl === CLUSTER_LOAD_ASSIGNMENT_TYPE);
+  const names = Object.keys(eds?.sent ?? {}).sort();
+  if (!node) return { view: { network: '', proxy: conn.id }, assignments: [] };
+  const view = networkViewOf(node);
+  const caller = callerFactsOf(node);
+  return { view: { ...viewText(view, caller), proxy: conn.id }, assignments: explainAll(source, names, view, caller) };
+}
+
 export function networkEdsz(source: DebugSource, params: URLSearchParams): NetworkEdsz {
   const network = (params.get('network') ?? '').trim();
   const requested = listParam(params, 'requestedNetworks');
   const view: NetworkView = requested && requested.length > 0 ? { network, requestedNetworks: requested } : { network };
+  const caller: CallerFacts = { network, cluster: (params.get('clusterId') ?? '').trim(), locality: localityParam(params), labels: labelsParam(params) };
   const names = selectClusters(source, params);
+  return { view: viewText(view, caller), assignments: explainAll(source, names, view, caller) };
+}
+
+function explainAll(source: DebugSource, names: readonly string[], view: NetworkView, caller: CallerFacts): ExplainedAssignment[] {
   const assignments: ExplainedAssignment[] = [];
   for (const name of names) {
-    const built = source.resources.explainAssignment(name, view);
-    if (built) assignments.push(explainAssignment(name, built.input, built.plan));
+    const built = source.resources.explainAssignment(name, view, caller);
+    if (built) assignments.push(explainAssignment(name, built.input, built.plan, built.localityLb));
   }
-  return { view: { network, ...(view.requestedNetworks ? { requestedNetworks: view.requestedNetworks } : {}) }, assignments };
+  return assignments;
+}
+
+function viewText(view: NetworkView, caller: CallerFacts): NetworkEdsz['view'] {
+  const locality = localityLabel(caller.locality);
+  return {
+    network: view.network,
+    ...(view.requestedNetworks ? { requestedNetworks: view.requestedNetworks } : {}),
+    ...(locality ? { locality } : {}),
+    ...(Object.keys(caller.labels).length > 0 ? { labels: { ...caller.labels } } : {}),
+    ...(caller.cluster ? { clusterId: caller.cluster } : {}),
+  };
+}
+
+/** `locality=region/zone/subzone` (istio-locality form); at most three parts. */
+function localityParam(params: URLSearchParams): Locality {
+  const text = (params.get('locality') ?? '').trim();
+  if (text === '') return emptyLocality;
+  const [region = '', zone = '', subzone = '', ...rest] = text.split('/');
+  if (rest.length > 0) throw badRequest(`locality=${echo(text)} has more than three parts: write region/zone/subzone`);
+  return { region, zone, subzone };
+}
+
+/** `labels=k=v,k2=v2` (repeatable): the caller's LABELS, at most DEBUG_BOUNDS.callerLabels of them. */
+function labelsParam(params: URLSearchParams): Record<string, string> {
+  const items = listParam(params, 'labels') ?? [];
+  if (items.length > DEBUG_BOUNDS.callerLabels) throw badRequest(`labels has ${items.length} entries; at most ${DEBUG_BOUNDS.callerLabels} are accepted`);
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw badRequest(`labels entry ${echo(item)} is not key=value`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
 }
 
 /** Which cluster names the filters select; 404 when a filter names something that does not exist. */

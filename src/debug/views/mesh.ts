@@ -1,6 +1,8 @@
 // /debug/mesh: the meshNetworks in effect (written the way Istio's YAML is: networks by name, in
 // document order), each source with its state and error, and the networks where the file overrode
-// the ConfigMap.
+// the ConfigMap. Then the mesh config's localityLbSetting in effect (the default of every
+// DestinationRule's), where it came from, and its sources the same way.
+import type { LocalityLbSetting } from '../../model/istio-config.js';
 import type { MeshNetworks } from '../../mesh-networks/index.js';
 import type { DebugMesh } from '../source.js';
 
@@ -8,6 +10,12 @@ export interface MeshView {
   meshNetworks: { networks: Record<string, { endpoints: unknown[]; gateways: unknown[] }> };
   overridden: readonly string[];
   sources: { name: string; loaded: boolean; loadedAt?: string; error?: string; warnings?: string[]; networks?: string[] }[];
+  /** undefined localityLbSetting: the mesh config does not set one, Istio's default (`enabled: true`) applies. */
+  meshConfig: {
+    localityLbSetting?: LocalityLbSetting;
+    from: 'file' | 'configmap' | 'default';
+    sources: { name: string; loaded: boolean; loadedAt?: string; error?: string; warnings?: string[] }[];
+  };
 }
 
 export function meshView(mesh: DebugMesh): MeshView {
@@ -22,6 +30,22 @@ export function meshView(mesh: DebugMesh): MeshView {
       ...(s.error ? { error: s.error } : {}),
       ...(s.warnings ? { warnings: [...s.warnings] } : {}),
       ...(s.value ? { networks: s.value.networks.map((n) => n.name) } : {}),
+    })),
+    meshConfig: meshConfigView(mesh),
+  };
+}
+
+function meshConfigView(mesh: DebugMesh): MeshView['meshConfig'] {
+  const { localityLbSetting, from, sources } = mesh.meshConfig();
+  return {
+    ...(localityLbSetting ? { localityLbSetting } : {}),
+    from,
+    sources: sources.map((s) => ({
+      name: s.name,
+      loaded: s.value !== undefined,
+      ...(s.loadedAt ? { loadedAt: s.loadedAt } : {}),
+      ...(s.error ? { error: s.error } : {}),
+      ...(s.warnings ? { warnings: [...s.warnings] } : {}),
     })),
   };
 }

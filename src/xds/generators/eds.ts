@@ -1,9 +1,10 @@
 // ClusterLoadAssignment for one cluster name and one network view: the service's endpoints in every
 // cluster (the port matched by name per cluster, the subset by labels), through the split-horizon
-// decision, shaped for the encoder.
+// decision (with the cluster's locality load balancing and the caller's failover view, when it has
+// one), shaped for the encoder.
 import { assignmentEndpoints } from '../../split-horizon/assignment-endpoints.js';
 import { splitHorizon } from '../../split-horizon/split-horizon.js';
-import type { AssignmentEndpoint, AssignmentPlan } from '../../split-horizon/types.js';
+import type { AssignmentEndpoint, AssignmentPlan, SplitHorizonInput } from '../../split-horizon/types.js';
 import type { MeshModel } from '../../mesh/mesh-model.js';
 import type { ClusterId, Endpoint, NetworkView } from '../../model/types.js';
 import type { ClusterLoadAssignmentInput } from '../resources/cluster-load-assignment.js';
@@ -16,7 +17,13 @@ export interface AssignmentResult {
 }
 
 /** undefined when the cluster does not exist: no such service, port or subset. */
-export function buildAssignment(mesh: MeshModel, config: IstioConfigIndex, key: ClusterKey, view: NetworkView): AssignmentResult | undefined {
+export function buildAssignment(
+  mesh: MeshModel,
+  config: IstioConfigIndex,
+  key: ClusterKey,
+  view: NetworkView,
+  locality?: SplitHorizonInput['locality'],
+): AssignmentResult | undefined {
   const instances = mesh.serviceInstances(key.host);
   // The same port number may carry a different port name in each cluster: EndpointSlices name ports.
   const portNameByCluster = new Map<ClusterId, string>();
@@ -44,7 +51,7 @@ export function buildAssignment(mesh: MeshModel, config: IstioConfigIndex, key: 
     for (const ae of assignmentEndpoints(eps, portNameByCluster.get(cluster)!, subsetLabels)) endpoints.push(ae);
   }
 
-  const plan = splitHorizon({ endpoints, gateways: mesh.gateways(), view });
+  const plan = splitHorizon(locality ? { endpoints, gateways: mesh.gateways(), view, locality } : { endpoints, gateways: mesh.gateways(), view });
   // The plan's groups already have the encoder's shape (locality, weights, priority, address, port).
   const input: ClusterLoadAssignmentInput = { clusterName: clusterName(key.port, key.subset, key.host), endpoints: plan.groups };
   return { input, plan };

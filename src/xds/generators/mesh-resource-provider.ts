@@ -4,14 +4,16 @@
 // back as a push request naming those hosts; the server's subscription index knows which names of a
 // host anyone subscribes to, so nothing here remembers what clients asked for.
 import type { MeshChanges, MeshModel } from '../../mesh/mesh-model.js';
-import type { Hostname, NetworkView } from '../../model/types.js';
+import { emptyLocality, type Hostname, type NetworkView } from '../../model/types.js';
+import { failoverView, type CallerFacts } from '../../split-horizon/failover-view.js';
+import { LOCALITY_LB_OFF, type LocalityLbPolicy } from '../../split-horizon/locality-lb-policy.js';
 import { logger } from '../../log.js';
 import { encodedResource, type EncodedResource } from '../codec/any.js';
 import type { XdsNode } from '../xds-node.js';
 import type { PushRequest, XdsResourceProvider } from '../server/provider.js';
 import { clusterKeysOf } from './cds.js';
 import { buildAssignment, type AssignmentResult } from './eds.js';
-import { IstioConfigIndex } from './istio-config-index.js';
+import { hostMatches, IstioConfigIndex } from './istio-config-index.js';
 import { clusterName, parseClusterName } from './names.js';
 import { RouteBuilder, type RouteConfigResult } from './rds.js';
 import { ResourceCache, type ResourceCacheSizes } from './resource-cache.js';
@@ -71,11 +73,14 @@ export class MeshResourceProvider implements XdsResourceProvider {
   }
 
   get config(): IstioConfigIndex {
-    this.configIndex ??= new IstioConfigIndex({
+    if (this.configIndex) return this.configIndex;
+    const meshLocalityLb = this.mesh.meshLocalityLb();
+    this.configIndex = new IstioConfigIndex({
       destinationRules: this.mesh.destinationRules(),
       virtualServices: this.mesh.virtualServices(),
       systemNamespace: this.options.systemNamespace,
       clusterOrder: this.mesh.registry.clusters().map((c) => c.id),
+      ...(meshLocalityLb ? { meshLocalityLb } : {}),
     });
     return this.configIndex;
   }
@@ -115,7 +120,7 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   /** One resource, from the cache or generated now. */
   private resource(type: ResourceType, node: XdsNode, name: string): EncodedResource | undefined {
-    const variant = type.variantOf(name, node);
+    const variant = type.variantOf(name, node, this.view);
     const entry = this.cache.get(type.typeUrl, variant, name);
     if (entry?.fresh) {
       this.counters.hits++;
@@ -162,10 +167,23 @@ export class MeshResourceProvider implements XdsResourceProvider {
     return out;
   }
 
-  /** What a caller with this view gets for one cluster name, with the reasons (uncached). */
-  explainAssignment(name: string, view: NetworkView): AssignmentResult | undefined {
+  /**
+   * What a caller with this view (and these locality facts: none when absent) gets for one cluster name,
+   * with the reasons and the cluster's locality load balancing (uncached).
+   */
+  explainAssignment(name: string, view: NetworkView, caller?: CallerFacts): (AssignmentResult & { localityLb: LocalityLbPolicy }) | undefined {
     const key = parseClusterName(name);
-    return key ? buildAssignment(this.mesh, this.config, key, view) : undefined;
+    if (!key || !this.mesh.hasHost(key.host)) return undefined;
+    const localityLb = this.config.localityLb(key);
+    const facts: CallerFacts = caller ?? { network: view.network, cluster: '', locality: emptyLocality, labels: {} };
+    const locality = localityLb.mode === 'off' ? undefined : { policy: localityLb, view: failoverView(facts, localityLb) };
+    const built = buildAssignment(this.mesh, this.config, key, view, locality);
+    return built ? { ...built, localityLb } : undefined;
+  }
+
+  /** Locality load balancing for one cluster (uncached answer, memoized by the config index). */
+  localityLb(key: { host: Hostname; port: number; subset: string }): LocalityLbPolicy {
+    return this.mesh.hasHost(key.host) ? this.config.localityLb(key) : LOCALITY_LB_OFF;
   }
 
   /** The route configuration and the problems met building it (uncached). */
@@ -180,15 +198,28 @@ export class MeshResourceProvider implements XdsResourceProvider {
 
   // ---- changes ---------------------------------------------------------------------------------
 
+  /**
+   * The services a config change concerns: a rule's host, or every service a wildcard host (`*`,
+   * `*.sample.svc.cluster.local`) covers, so their clusters, routes and assignments are regenerated too.
+   */
+  private configHostsOf(hosts: ReadonlySet<Hostname>): Hostname[] {
+    const out: Hostname[] = [];
+    for (const host of hosts) {
+      if (!host.startsWith('*')) out.push(host);
+      else for (const h of this.mesh.hostnames()) if (hostMatches(host, h) > 0) out.push(h);
+    }
+    return out;
+  }
+
   /** Drops what a change made stale and says which hosts' resources to push, per type. */
   onMeshChanges(changes: MeshChanges): PushRequest | undefined {
     if (changes.full) {
       this.cache.clear();
       this.wildcards.clear();
       this.configIndex = undefined;
-      return { full: true, reason: 'network topology changed', since: changes.since };
+      return { full: true, reason: changes.reason ?? 'network topology changed', since: changes.since };
     }
-    const whole = new Set<Hostname>([...changes.services, ...changes.configHosts]);
+    const whole = new Set<Hostname>([...changes.services, ...this.configHostsOf(changes.configHosts)]);
     if (changes.configHosts.size > 0) this.configIndex = undefined;
     if (whole.size > 0) this.wildcards.clear();
     for (const host of whole) this.cache.invalidateHost(host);

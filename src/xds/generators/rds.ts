@@ -65,8 +65,8 @@ export class RouteBuilder {
     return undefined;
   }
 
-  private hashPolicy(host: Hostname, subset: string): HashPolicyInput[] | undefined {
-    const ch = this.config.trafficPolicy(host, subset)?.loadBalancer?.consistentHash;
+  private hashPolicy(host: Hostname, port: number, subset: string): HashPolicyInput[] | undefined {
+    const ch = this.config.trafficPolicy(host, port, subset)?.loadBalancer?.consistentHash;
     if (!ch) return undefined;
     if (ch.httpHeaderName) return [{ header: ch.httpHeaderName.toLowerCase() }];
     // gRPC's stand-in for "same client, same backend": hash the channel.
@@ -75,7 +75,7 @@ export class RouteBuilder {
   }
 
   private action(route: HttpRoute, listenerPort: number, where: string, problems: RouteBuildProblem[]) {
-    const targets: { name: string; weight: number; host: Hostname; subset: string }[] = [];
+    const targets: { name: string; weight: number; host: Hostname; port: number; subset: string }[] = [];
     for (const d of route.route) {
       const port = this.destinationPort(d.destination, listenerPort);
       if (port === undefined) {
@@ -87,12 +87,12 @@ export class RouteBuilder {
         problems.push({ route: where, problem: `subset "${subset}" of ${d.destination.host} is not defined by any DestinationRule` });
       }
       const weight = route.route.length === 1 ? (d.weight ?? 100) : (d.weight ?? 0);
-      if (weight > 0) targets.push({ name: clusterName(port, subset, d.destination.host), weight, host: d.destination.host, subset });
+      if (weight > 0) targets.push({ name: clusterName(port, subset, d.destination.host), weight, host: d.destination.host, port, subset });
     }
     if (targets.length === 0) return undefined;
     const action: RouteActionInput =
       targets.length === 1 ? { cluster: targets[0]!.name } : { weightedClusters: targets.map((t) => ({ name: t.name, weight: t.weight })) };
-    const hashPolicy = targets.length === 1 ? this.hashPolicy(targets[0]!.host, targets[0]!.subset) : undefined;
+    const hashPolicy = targets.length === 1 ? this.hashPolicy(targets[0]!.host, targets[0]!.port, targets[0]!.subset) : undefined;
     return { action, ...(hashPolicy ? { hashPolicy } : {}) };
   }
 
@@ -104,7 +104,7 @@ export class RouteBuilder {
     const vs = this.config.virtualService(host);
     const routes: RouteInput[] = [];
     if (!vs) {
-      const hashPolicy = this.hashPolicy(host, '');
+      const hashPolicy = this.hashPolicy(host, port, '');
       routes.push({
         name: 'default',
         match: { prefix: '/' },

@@ -33,10 +33,11 @@ export interface ResourceType<T extends NameTarget = NameTarget> {
   /** What a name means for `node`; undefined when no resource of this type can have that name. Every cache miss: cheap and pure. */
   parse(name: string, node: XdsNode, view: MeshView): T | undefined;
   /**
-   * Clients with equal variants get the same bytes for a name (EDS: the network view; CDS: the client
-   * kind), and the same parse (the cache keeps a stale entry's parse for its regeneration).
+   * Clients with equal variants get the same bytes for a name (EDS: the network view, plus the failover
+   * view where locality load balancing applies; CDS: the client kind), and the same parse (the cache keeps
+   * a stale entry's parse for its regeneration). Asked on every lookup: cheap.
    */
-  variantOf(name: string, node: XdsNode): string;
+  variantOf(name: string, node: XdsNode, view: MeshView): string;
   /** The resource's own bytes, or undefined when it does not exist. May throw (XdsEncodeError) for input a client would reject. */
   generate(view: MeshView, name: string, target: T, node: XdsNode): Uint8Array | undefined;
   /** What a wildcard subscriber gets; absent when the type is always asked for by name. */
