@@ -4,7 +4,7 @@
 // addresses, an east-west gateway per network). Every change goes through kubectl, as a user makes it.
 // - network failover (failoverPriority [topology.istio.io/network], outlierDetection set): a network1
 //   caller stays on network1 while v1 is there, moves to network2 through its gateway when v1 is scaled to
-//   zero (or, on the emulator, its pod goes not-ready), and comes back;
+//   zero or its pod goes not-ready (the status a failing readiness probe writes), and comes back;
 // - zone failover inside network1 (outlierDetection alone: the mesh default's region/zone ordering);
 // - `distribute` weights measured as shares.
 import { strict as assert } from 'node:assert';
@@ -105,10 +105,22 @@ function failoverSuite(provider: ClusterProvider): void {
       }
       return out;
     };
-    /** Emulator only: the pod's Ready condition, as a failing readiness probe would set it. */
+    /**
+     * The pod's Ready condition, as a failing readiness probe would set it: on real control planes the
+     * kubelet's way (kwok leaves a running pod's conditions alone; the real EndpointSlice controller then
+     * marks the endpoint not ready), on the emulator through its own API.
+     */
     const setReady = async (pod: string, ready: boolean) => {
-      const file = await k!.file(`empty-${pod}.json`, '{}');
-      await kubectl('primary', ['create', '--raw', `/_emulator/pods/sample/${pod}/${ready ? 'ready' : 'not-ready'}`, '-f', file]);
+      if (provider.name === 'emulated') {
+        const file = await k!.file(`empty-${pod}.json`, '{}');
+        await kubectl('primary', ['create', '--raw', `/_emulator/pods/sample/${pod}/${ready ? 'ready' : 'not-ready'}`, '-f', file]);
+        return;
+      }
+      const status = ready ? 'True' : 'False';
+      const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const conditions = ['Ready', 'ContainersReady'].map((type) => ({ type, status, lastTransitionTime: at }));
+      const patched = await kubectl('primary', ['-n', 'sample', 'patch', 'pod', pod, '--subresource=status', '--type=strategic', '-p', JSON.stringify({ status: { conditions } })]);
+      assert.equal(patched.code, 0, patched.stderr);
     };
 
     before(async function () {
@@ -188,11 +200,7 @@ function failoverSuite(provider: ClusterProvider): void {
       }
     });
 
-    it('network failover when the network1 pod goes not-ready (emulator), and back when it is ready', async function () {
-      if (provider.name !== 'emulated') {
-        console.log(`      skipped on ${provider.name}: pods are made not-ready through the emulator's own API`);
-        this.skip();
-      }
+    it('network failover when the network1 pod goes not-ready, and back when it is ready', async function () {
       await applyRule({ outlierDetection: OUTLIER, loadBalancer: { localityLbSetting: { enabled: true, failoverPriority: ['topology.istio.io/network'] } } }, 'failover');
       const [pod] = await v1Pods();
       assert.ok(pod, 'a v1 pod');
@@ -213,10 +221,6 @@ function failoverSuite(provider: ClusterProvider): void {
     });
 
     it('zone failover inside network1: the caller zone first, the other zone when it fails, never network2 while network1 serves', async function () {
-      if (provider.name !== 'emulated') {
-        console.log(`      skipped on ${provider.name}: pods are made not-ready through the emulator's own API`);
-        this.skip();
-      }
       // outlierDetection alone: the mesh default (enabled) orders by region, zone, subzone.
       await applyRule({ outlierDetection: OUTLIER }, 'failover');
       await scaleV1(2);
