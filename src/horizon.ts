@@ -11,6 +11,7 @@ import { MeshModel } from './mesh/mesh-model.js';
 import { MeshNetworksSources } from './mesh-networks/sources.js';
 import { parseMeshNetworksSource } from './mesh-networks/source-parse.js';
 import { EMPTY_MESH_CONFIG, parseMeshConfig, type MeshConfig } from './mesh-config/mesh-config.js';
+import { IstioConfigMap } from './mesh-networks/istio-config-map.js';
 import type { ClusterId } from './model/types.js';
 import { RemoteSecretController } from './multicluster/remote-secrets.js';
 import { Registry } from './registry/registry.js';
@@ -144,26 +145,24 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   });
   const primary = staticSources[0]!;
 
+  // ConfigMap istio's one watch serves meshNetworks and the mesh config (keys asked for before it starts).
+  const istioConfigMap = new IstioConfigMap(primary.connection, systemNamespace);
   const meshNetworks = new MeshNetworksSources<MeshNetworks>({
     // Bounded by the limits: bytes (a file's checked before it is read) and networks.
     parse: (text, name) => parseMeshNetworksSource(text, name, limits),
     maxFileBytes: limits.meshNetworksBytes,
     empty: emptyMeshNetworks,
     ...(options.meshNetworksFile ? { file: options.meshNetworksFile } : {}),
-    primary: primary.connection,
-    systemNamespace,
+    configMap: istioConfigMap.key('meshNetworks'),
   });
   // The mesh config from the same ConfigMap (key `mesh`), kept and bounded the same way.
   const meshConfig = new MeshNetworksSources<MeshConfig>({
     parse: (text, name) => parseMeshConfig(text, name, limits),
-    key: 'mesh',
-    owner: 'mesh-config',
     limit: 'meshConfigBytes',
     maxFileBytes: limits.meshConfigBytes,
     empty: EMPTY_MESH_CONFIG,
     ...(options.meshConfigFile ? { file: options.meshConfigFile } : {}),
-    primary: primary.connection,
-    systemNamespace,
+    configMap: istioConfigMap.key('mesh'),
   });
   const resolver = new GatewayHostnameResolver({
     ...(options.dnsServers ? { servers: options.dnsServers } : {}),
@@ -194,6 +193,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
   // starts, so "the primary is synced" includes them.
   await meshNetworks.start();
   await meshConfig.start();
+  istioConfigMap.start();
   const remoteSecrets = new RemoteSecretController({
     primary: primary.connection,
     primaryId,
@@ -289,6 +289,7 @@ export async function startHorizon(options: HorizonOptions): Promise<Horizon> {
       remoteSecrets.stop();
       meshNetworks.stop();
       meshConfig.stop();
+      istioConfigMap.stop();
       resolver.stop();
       for (const c of registry.clusters()) {
         registry.remove(c.id);

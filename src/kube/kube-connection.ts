@@ -45,7 +45,7 @@ export interface KubeConnectionOptions {
 
 /** A watch as its owner declares it. */
 export interface WatchSpec<T> {
-  /** Who keeps it, for status: `cluster`, `remote-secrets`, `mesh-networks`. */
+  /** Who keeps it, for status: `cluster`, `remote-secrets`, `istio-configmap`. */
   owner: string;
   /** Collection path, e.g. `/api/v1/pods`. */
   path: string;

@@ -26,5 +26,3 @@ export function configMapKeyText(key: string): (o: KubernetesObject) => ConfigMa
   };
 }
 
-/** The `meshNetworks` key (what the meshNetworks sources watch). */
-export const configMapText = configMapKeyText('meshNetworks');

@@ -1,19 +1,17 @@
 // meshNetworks arrives from two places: a file (`--mesh-networks`, reloaded when it changes) and the
 // primary cluster's ConfigMap `istio`, key `meshNetworks` (watched). The mesh config (key `mesh`, file
-// `--mesh-config`) arrives the same way, through another instance with `key: 'mesh'`. Each source keeps its last good
+// `--mesh-config`) arrives the same way, through another instance for key `mesh`. Each source keeps its last good
 // value: a malformed edit is reported with its reason and position and changes nothing. The file is
 // bounded like the text: its size is checked before it is read, and at most one byte past the limit is.
 // A file's text is taken once two reads FILE_SETTLE_MS apart agree: `>` and many editors truncate, then
 // write, and the empty or half-written file in between must not become the meshNetworks in effect.
-// The ConfigMap watch belongs to the primary's connection (kube/kube-connection.ts), registered there,
-// so it is restarted with the cluster's own watches and its failure shows against the primary.
+// The ConfigMap's one watch, shared by both keys, is istio-config-map.ts's.
 import { EventEmitter } from 'node:events';
 import { open, stat } from 'node:fs/promises';
 import { constants as fsConstants, unwatchFile, watchFile } from 'node:fs';
 import { logger } from '../log.js';
-import type { KubeConnection, KubeWatch } from '../kube/kube-connection.js';
 import { defaultLimits, limitExceeded } from '../limits.js';
-import { configMapKeyText, type ConfigMapText } from './config-map-text.js';
+import type { ConfigMapKey, KeyText } from './istio-config-map.js';
 
 export type ParseResult<T> = { ok: true; value: T; warnings?: string[] } | { ok: false; error: string };
 
@@ -33,13 +31,10 @@ export interface MeshNetworksSourcesOptions<T> {
   /** The empty config, used when a source is absent. */
   empty: T;
   file?: string;
-  /** Watch ConfigMap `istio` in the system namespace of this (the primary's) API server connection. */
-  primary?: Pick<KubeConnection, 'watch'>;
-  /** The ConfigMap's data key (default `meshNetworks`); also what messages and the watch's owner call it. */
-  key?: string;
-  /** Owner of the ConfigMap watch in /debug/clusterz (default `mesh-networks`). */
-  owner?: string;
-  systemNamespace: string;
+  /** The key of ConfigMap `istio` (the primary's) this source reads; absent: the file alone. */
+  configMap?: ConfigMapKey;
+  /** What messages call the document (default `meshNetworks`). */
+  what?: string;
   filePollMs?: number;
   /** The limit that bounds the text, for messages (default meshNetworksBytes). */
   limit?: 'meshNetworksBytes' | 'meshConfigBytes';
@@ -51,7 +46,6 @@ export class MeshNetworksSources<T> extends EventEmitter {
   private readonly log = logger('mesh-networks');
   private readonly fileState: SourceState<T> | undefined;
   private readonly configMapState: SourceState<T> | undefined;
-  private configMapWatch: KubeWatch<ConfigMapText> | undefined;
   private lastFileText: string | undefined;
   private lastMapText: string | undefined;
   private started = false;
@@ -63,30 +57,19 @@ export class MeshNetworksSources<T> extends EventEmitter {
 
   constructor(private readonly opts: MeshNetworksSourcesOptions<T>) {
     super();
-    this.key = opts.key ?? 'meshNetworks';
+    this.key = opts.what ?? opts.configMap?.key ?? 'meshNetworks';
     if (opts.file) this.fileState = { name: `file ${opts.file}`, value: undefined };
-    if (opts.primary) this.configMapState = { name: `configmap ${opts.systemNamespace}/istio key ${this.key}`, value: undefined };
+    if (opts.configMap) this.configMapState = { name: opts.configMap.name, value: undefined };
   }
 
-  /** Loads the file once (so start-up fails loudly on a broken file) and starts watching. */
+  /** Loads the file once (so start-up fails loudly on a broken file), watches it, reads the ConfigMap's key. */
   async start(): Promise<void> {
+    if (this.started) return;
     if (this.opts.file) {
       await this.reloadFile();
       watchFile(this.opts.file, { interval: this.opts.filePollMs ?? 1000 }, () => void this.reloadFile());
     }
-    if (this.opts.primary && !this.configMapWatch) {
-      this.configMapWatch = this.opts.primary.watch<ConfigMapText>({
-        owner: this.opts.owner ?? 'mesh-networks',
-        path: `/api/v1/namespaces/${this.opts.systemNamespace}/configmaps`,
-        fieldSelector: 'metadata.name=istio',
-        // Only the one key is kept, checked for its type as it arrives.
-        transform: configMapKeyText(this.key),
-        handlers: {
-          upsert: (cm) => (cm.error !== undefined ? this.onConfigMapError(cm.error) : this.onConfigMapText(cm.text)),
-          remove: () => this.onConfigMapText(undefined),
-        },
-      });
-    }
+    this.opts.configMap?.read((t: KeyText) => (t.error !== undefined ? this.onConfigMapError(t.error) : this.onConfigMapText(t.text)));
     this.started = true;
   }
 
@@ -95,14 +78,12 @@ export class MeshNetworksSources<T> extends EventEmitter {
    * topology may lack networks and gateways, and a client would be sent endpoints judged without them.
    */
   get hasSynced(): boolean {
-    return this.started && (this.configMapWatch?.hasSynced ?? true);
+    return this.started && (this.opts.configMap?.hasSynced ?? true);
   }
 
   stop(): void {
     this.stopped = true;
     if (this.opts.file) unwatchFile(this.opts.file);
-    this.configMapWatch?.close();
-    this.configMapWatch = undefined;
   }
 
   current(): { configMap: T | undefined; file: T | undefined } {

@@ -79,7 +79,7 @@ describe('primary control-plane fault on kwok clusters', function () {
         async () => {
           seen = await primaryEntry();
           const failing = new Set((seen.watches ?? []).filter((w) => w.state === 'failing').map((w) => w.owner));
-          return seen.stale && seen.syncStatus === 'syncing' && failing.has('remote-secrets') && failing.has('mesh-networks');
+          return seen.stale && seen.syncStatus === 'syncing' && failing.has('remote-secrets') && failing.has('istio-configmap');
         },
         'the primary stale and not synced, its Secrets and ConfigMap watches failing',
         { timeoutMs: LIVENESS_MS + 15_000, intervalMs: 250 },

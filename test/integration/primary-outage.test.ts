@@ -49,7 +49,7 @@ describe('the primary API server down, then back: every watch on it recovers wit
       async () => {
         seen = await primaryEntry();
         const failing = new Set((seen.watches ?? []).filter((w) => w.state === 'failing').map((w) => w.owner));
-        return seen.stale && seen.syncStatus === 'syncing' && failing.has('remote-secrets') && failing.has('mesh-networks') && failing.has('cluster');
+        return seen.stale && seen.syncStatus === 'syncing' && failing.has('remote-secrets') && failing.has('istio-configmap') && failing.has('cluster');
       },
       'the primary stale, not synced, its Secrets, ConfigMap and own watches failing',
       { timeoutMs: 15_000, intervalMs: 100 },

@@ -143,7 +143,6 @@ describe('meshNetworks parsing, properties', function () {
       maxFileBytes: LIMITS.meshNetworksBytes,
       empty: emptyMeshNetworks,
       file,
-      systemNamespace: 'istio-system',
       filePollMs: 20,
     });
     let changed = 0;

@@ -9,6 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startEmulatedClusters, type EmulatedClusterSet } from '../../src/emulator/index.js';
 import { KubeConnection } from '../../src/kube/kube-connection.js';
 import { MeshModel } from '../../src/mesh/mesh-model.js';
+import { IstioConfigMap } from '../../src/mesh-networks/istio-config-map.js';
 import { MeshNetworksSources } from '../../src/mesh-networks/sources.js';
 import { parseMeshNetworksSource } from '../../src/mesh-networks/source-parse.js';
 import { Registry } from '../../src/registry/registry.js';
@@ -35,7 +36,7 @@ describe('meshconfig/MeshNetworksSources (file)', function () {
   /** Starts the file source on `text` (undefined: whatever is at the path already). */
   const start = async (text: string | undefined, options: { maxFileBytes?: number } = {}) => {
     if (text !== undefined) await writeFile(file, text);
-    sources = new MeshNetworksSources<MeshNetworks>({ parse: parseMeshNetworksSource, empty: emptyMeshNetworks, file, systemNamespace: 'istio-system', filePollMs: 20, ...options });
+    sources = new MeshNetworksSources<MeshNetworks>({ parse: parseMeshNetworksSource, empty: emptyMeshNetworks, file, filePollMs: 20, ...options });
     await sources.start();
     return sources;
   };
@@ -169,15 +170,16 @@ describe('meshconfig/MeshNetworksSources (ConfigMap) hasSynced', function () {
     kubeConfig.loadFromString(c1.kubeconfigYaml({ contextName: 'cluster1' }));
     const primary = new KubeConnection({ cluster: 'cluster1', kubeConfig, syncTimeoutMs: 10_000, backoff: { initialMs: 50, maxMs: 200 } });
     await c1.stop();
+    const configMap = new IstioConfigMap(primary, 'istio-system');
     const sources = new MeshNetworksSources<MeshNetworks>({
       parse: parseMeshNetworksSource,
       empty: emptyMeshNetworks,
-      primary,
-      systemNamespace: 'istio-system',
+      configMap: configMap.key('meshNetworks'),
     });
     assert.equal(sources.hasSynced, false, 'not started');
     try {
       await sources.start();
+      configMap.start();
       primary.start();
       // The API server is down: nothing can have been listed.
       assert.equal(sources.hasSynced, false, 'started, API server down');
@@ -186,6 +188,7 @@ describe('meshconfig/MeshNetworksSources (ConfigMap) hasSynced', function () {
       assert.equal(sources.current().configMap, undefined, 'no ConfigMap istio in the demo');
     } finally {
       sources.stop();
+      configMap.stop();
       primary.stop();
     }
   });
