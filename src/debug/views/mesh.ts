@@ -23,14 +23,7 @@ export function meshView(mesh: DebugMesh): MeshView {
   return {
     meshNetworks: istioForm(effective),
     overridden: [...overridden],
-    sources: sources.map((s) => ({
-      name: s.name,
-      loaded: s.value !== undefined,
-      ...(s.loadedAt ? { loadedAt: s.loadedAt } : {}),
-      ...(s.error ? { error: s.error } : {}),
-      ...(s.warnings ? { warnings: [...s.warnings] } : {}),
-      ...(s.value ? { networks: s.value.networks.map((n) => n.name) } : {}),
-    })),
+    sources: sources.map((s) => ({ ...sourceView(s), ...(s.value ? { networks: s.value.networks.map((n) => n.name) } : {}) })),
     meshConfig: meshConfigView(mesh),
   };
 }
@@ -40,13 +33,18 @@ function meshConfigView(mesh: DebugMesh): MeshView['meshConfig'] {
   return {
     ...(localityLbSetting ? { localityLbSetting } : {}),
     from,
-    sources: sources.map((s) => ({
-      name: s.name,
-      loaded: s.value !== undefined,
-      ...(s.loadedAt ? { loadedAt: s.loadedAt } : {}),
-      ...(s.error ? { error: s.error } : {}),
-      ...(s.warnings ? { warnings: [...s.warnings] } : {}),
-    })),
+    sources: sources.map(sourceView),
+  };
+}
+
+/** Where a document comes from, as the view says it (its value is the caller's to show). */
+function sourceView(s: { name: string; value: unknown; loadedAt?: string; error?: string; warnings?: readonly string[] }) {
+  return {
+    name: s.name,
+    loaded: s.value !== undefined,
+    ...(s.loadedAt ? { loadedAt: s.loadedAt } : {}),
+    ...(s.error ? { error: s.error } : {}),
+    ...(s.warnings ? { warnings: [...s.warnings] } : {}),
   };
 }
 
