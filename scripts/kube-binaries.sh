@@ -35,7 +35,7 @@ cache="${HORIZON_CACHE:-$HOME/.cache/horizon}/kube/k8s-$k8s.etcd-$etcd.kwok-$kwo
 binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kwokctl metallb-controller)
 files=(metallb-crds.yaml)
 
-go_tools_cached "about 15 minutes cold"
+go_tools_cached "about 10-20 minutes cold on 2 cores"
 go_tools_begin "the control-plane binaries"
 
 # Version stamps: without them the binaries report v0.0.0 and `kubectl version` shows no server version.

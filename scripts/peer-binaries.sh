@@ -34,7 +34,7 @@ cache="${HORIZON_CACHE:-$HOME/.cache/horizon}/peers/istio-$istio.grpc-$grpc-$(mo
 binaries=(pilot-discovery grpc-go-xds-client)
 files=(istio-crds.yaml)
 
-go_tools_cached "istiod takes about 15 minutes cold on 2 cores"
+go_tools_cached "istiod takes about 10-15 minutes cold on 2 cores"
 go_tools_begin "the peers"
 
 # Istio's release build: static, tags vtprotobuf (faster marshalling) and disable_pgv, version stamped
