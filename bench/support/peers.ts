@@ -39,7 +39,7 @@ export const ISTIOD_VARIANTS: Record<IstiodVariant, { label: string; what: strin
     env: {},
   },
   tuned: {
-    label: "istiod (Horizon's debounce)",
+    label: "istiod (tuned: Horizon's debounce, no admission limit)",
     what: `debounce ${HORIZON_DEBOUNCE.afterMs} ms quiet / ${HORIZON_DEBOUNCE.maxMs} ms max (PILOT_DEBOUNCE_AFTER/MAX, as Horizon); admission limit lifted (PILOT_MAX_REQUESTS_PER_SECOND=1000000); 25 concurrent pushes (default)`,
     debounce: HORIZON_DEBOUNCE,
     env: { PILOT_MAX_REQUESTS_PER_SECOND: '1000000' },
