@@ -6,8 +6,13 @@
 // Results: a table per scenario on stdout, a JSON file per scenario under bench/results/.
 // --profile <dir> writes a CPU profile of each scenario's measured phase (read it with
 // `node --import tsx bench/support/profile-top.ts <file>` or Chrome DevTools).
-import { spawn } from 'node:child_process';
+//   npm run bench -- S1 S2 --compare <checkout> [--compare-runs 3]
+//                                      the same scenarios from another checkout (before) and this one
+//                                      (after), alternately, joined side by side with ratios
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compareScenario, runScenarioOf } from './support/compare.js';
 import { machineLine } from './support/report.js';
 
 const SCENARIOS: Record<string, { file: string; what: string }> = {
@@ -37,16 +42,28 @@ for (; i < args.length && !args[i]!.startsWith('-'); i++) {
 }
 const flags = args.slice(i);
 const selected = names.length > 0 ? names : Object.keys(SCENARIOS);
-
-function runScenario(name: string): Promise<number> {
-  const file = fileURLToPath(new URL(SCENARIOS[name]!.file, import.meta.url));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', file, ...flags], {
-      stdio: 'inherit',
-      env: { ...process.env, HORIZON_LOG_LEVEL: process.env.HORIZON_LOG_LEVEL ?? 'warn' },
-    });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
+/** Takes `--<name> <value>` out of the flags the scenarios get. */
+function takeFlag(name: string): string | undefined {
+  const at = flags.indexOf(`--${name}`);
+  if (at < 0) return undefined;
+  const value = flags[at + 1];
+  if (value === undefined || value.startsWith('--')) {
+    console.error(`--${name} needs a value`);
+    process.exit(2);
+  }
+  flags.splice(at, 2);
+  return value;
+}
+const compareWith = takeFlag('compare');
+const compareRuns = Number(takeFlag('compare-runs') ?? '1');
+if (!Number.isInteger(compareRuns) || compareRuns < 1) {
+  console.error('--compare-runs must be a positive integer');
+  process.exit(2);
+}
+const here = fileURLToPath(new URL('..', import.meta.url));
+if (compareWith && !existsSync(path.join(compareWith, 'bench', 'run.ts'))) {
+  console.error(`--compare ${compareWith}: not a Horizon checkout (no bench/run.ts there)`);
+  process.exit(2);
 }
 
 console.log(`Horizon benchmarks: ${selected.join(', ')} on ${machineLine()}`);
@@ -55,7 +72,9 @@ const failed: string[] = [];
 for (const name of selected) {
   const t = Date.now();
   console.log(`\n=== ${name}: ${SCENARIOS[name]!.what}`);
-  const code = await runScenario(name);
+  const code = compareWith
+    ? await compareScenario(name, SCENARIOS[name]!.file, flags, [{ label: 'before', root: path.resolve(compareWith) }, { label: 'after', root: here }], compareRuns)
+    : await runScenarioOf(here, SCENARIOS[name]!.file, flags);
   console.log(`=== ${name} ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${((Date.now() - t) / 1000).toFixed(0)} s`);
   if (code !== 0) failed.push(name);
 }

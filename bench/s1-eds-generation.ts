@@ -10,12 +10,15 @@
 //           invalidation a change causes (the registry announces the services' endpoints changed: the mesh
 //           drops their resolved endpoints, the provider their encoded resources);
 //   cached: the same op again.
-//   npm run bench -- S1 [--iterations 40] [--cases 1/100,10/10,100/10,1000/1,10000/1]
+// With --peer istiod, istiod's own BenchmarkEndpointGeneration (support/istiod-go-bench.ts: as shipped,
+// and edited to generate what S1 generates) runs after Horizon's cases, in the same run, side by side.
+//   npm run bench -- S1 [--iterations 40] [--cases 1/100,10/10,100/10,1000/1,10000/1] [--peer istiod]
 import type { MeshChanges } from '../src/mesh/mesh-model.js';
 import { jsonToStruct } from '../src/xds/codec/struct.js';
 import { parseNode } from '../src/xds/xds-node.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE as EDS } from '../src/xds/type-urls.js';
 import { ClusterHost, waitForMesh } from './support/cluster-host-client.js';
+import { GO_BENCH_BUILDS, runIstiodEndpointBenchmark, type GoBenchCase } from './support/istiod-go-bench.js';
 import { PhaseProfiler } from './support/profiler.js';
 import { fmtMs, fmtRatio, machineFacts, machineLine, printTable, summarize, writeResult } from './support/report.js';
 import { edsName, hostOf, type MeshLayout } from './support/workload.js';
@@ -25,16 +28,18 @@ const values = scenarioArgs('S1', {
   iterations: { type: 'string', default: '40' },
   cases: { type: 'string', default: '1/100,10/10,100/10,1000/1,10000/1' },
   profile: { type: 'string', default: process.env.BENCH_PROFILE_DIR ?? '' },
+  peer: { type: 'string', default: '' },
 });
+if (values.peer !== '' && values.peer !== 'istiod') throw new Error(`--peer ${JSON.stringify(values.peer)}: the only peer is istiod`);
 
-/** istiod's published per-op figures (ms), BenchmarkEndpointGeneration. */
+/** istiod's published per-op figures (ms), BenchmarkEndpointGeneration, measured elsewhere (not this machine). */
 const ISTIOD_MS: Record<string, number> = { '1/100': 0.119, '10/10': 0.065, '100/10': 0.472, '1000/1': 0.684, '10000/1': 7.1 };
 
 const machine = machineFacts();
 console.log(`S1 EDS generation + encoding per op (${machineLine(machine)})`);
 const node = parseNode({ id: 'bench-proxy', metadata: jsonToStruct({ NETWORK: 'network1' }) });
 const rows: string[][] = [];
-const results: object[] = [];
+const results: Array<{ case: string; coldLoopMs: { p50: number }; coldAfterChangeMs: { p50: number }; bytesPerOp: number; lbEndpointsPerAssignment: number } & Record<string, unknown>> = [];
 const profiler = new PhaseProfiler(values.profile);
 
 for (const c of values.cases.split(',')) {
@@ -142,7 +147,36 @@ printTable(
   ['case (eps/svcs)', 'cold (change) p50', 'p99', 'cold (loop) p50', 'istiod', 'loop/istiod', 'change/istiod', 'cached p50', 'loop/cached', 'bytes/op'],
   rows,
 );
-console.log("  istiod's figures come from a back-to-back benchmark loop: the loop column is the like-for-like one.");
+console.log("  istiod's figures (published, measured elsewhere) come from a back-to-back benchmark loop: the loop column is the like-for-like one.");
 console.log('  Targets: cold at or below istiod (1000/1 <= 684 us, 10000/1 <= 7.1 ms); cached >= 10x faster than cold.');
-writeResult('S1', { view: 'network1', networks: 4, gatewaysPerNetwork: 1, results }, machine);
+
+// ---- istiod's own benchmark, here, now ----
+let goBench: Record<string, GoBenchCase[]> | undefined;
+if (values.peer === 'istiod') {
+  goBench = await runIstiodEndpointBenchmark(['as-shipped', 'generating'], (s) => console.log(s));
+  const peerRows: string[][] = [];
+  for (const r of results) {
+    const shipped = goBench['as-shipped']!.find((x) => x.case === r.case);
+    const gen = goBench.generating!.find((x) => x.case === r.case);
+    if (!gen || !shipped) continue;
+    const genMs = gen.nsPerOp / 1e6;
+    peerRows.push([
+      r.case,
+      `${fmtMs(shipped.nsPerOp / 1e6)} (${shipped.resourcesPerMsg} res., ${shipped.kbPerMsg} kB)`,
+      `${fmtMs(genMs)} (${gen.resourcesPerMsg} res., ${gen.kbPerMsg.toFixed(1)} kB)`,
+      `${fmtMs(r.coldLoopMs.p50)} (${(r.bytesPerOp / 1000).toFixed(1)} kB)`,
+      fmtRatio(genMs / r.coldLoopMs.p50),
+      fmtMs(r.coldAfterChangeMs.p50),
+      fmtRatio(genMs / r.coldAfterChangeMs.p50),
+      `${(gen.bytesPerOp / 1024).toFixed(0)} KiB, ${gen.allocsPerOp} allocs`,
+    ]);
+  }
+  printTable(
+    "S1 beside istiod 1.31.0's BenchmarkEndpointGeneration, same run (go test -bench; per op; ratio > 1: istiod slower)",
+    ['case', GO_BENCH_BUILDS['as-shipped'].label, GO_BENCH_BUILDS.generating.label, 'Horizon cold (loop) p50', 'istiod gen. / loop', 'Horizon cold (change) p50', 'istiod gen. / change', 'istiod Go alloc/op'],
+    peerRows,
+  );
+  console.log('  Ratios are against the generating build (the as-shipped one sends 0 resources: its time is the cost of deciding to skip).');
+}
+writeResult('S1', { view: 'network1', networks: 4, gatewaysPerNetwork: 1, results, ...(goBench ? { istiodGoBench: goBench } : {}) }, machine);
 process.exit(0);

@@ -4,9 +4,23 @@
 // LoadFleet (load-fleet.ts) over IPC.
 import * as grpc from '@grpc/grpc-js';
 import { serveRpc } from './ipc.js';
-import { LightAdsStream, type Mode } from './light-ads.js';
+import { LightAdsStream, type EndpointCount, type Mode } from './light-ads.js';
 import { now } from './report.js';
-import { namesOfStream, type SubscriptionPlan } from './subscriptions.js';
+import { callerNode, namesOfStream, type NodeShape, type SubscriptionPlan } from './subscriptions.js';
+
+/** How streams connect: as whom, whether they reopen after an error, and when a stream counts as complete. */
+export interface ConnectOptions {
+  mode: Mode;
+  streamsPerConnection: number;
+  timeoutMs: number;
+  node: NodeShape;
+  retry?: { baseMs: number; maxMs: number };
+  /**
+   * name -> distinct addresses its assignment must hold for the stream to count as complete (names not
+   * listed: received is enough). With it, assignments are counted (light-ads countAddresses).
+   */
+  complete?: Record<string, number>;
+}
 
 interface Expectation {
   t0: number;
@@ -27,7 +41,10 @@ const expecting = new Map<string, Set<Expectation>>();
 /** Local streams paused (slow clients): left out of expectations. */
 const paused = new Set<number>();
 const responsesOf: number[] = [];
+/** Per local stream (when counting): name -> endpoints of the latest assignment received. */
+const countsOf: Map<string, EndpointCount>[] = [];
 let ended = 0;
+let retries = 0;
 let responses = 0;
 let bytes = 0;
 
@@ -52,19 +69,24 @@ serveRpc(
      * Opens streams [from, to) of the plan at once and resolves when every one has received all its
      * names (and ACKed them): per stream, the epoch time at which it was complete.
      */
-    connect(args: { address: string; plan: SubscriptionPlan; from: number; to: number; mode: Mode; streamsPerConnection: number; timeoutMs: number }) {
-      const { plan } = args;
+    connect(args: { address: string; plan: SubscriptionPlan; from: number; to: number } & ConnectOptions) {
+      const { plan, complete: wanted } = args;
       const startedAt = now();
       const completeAt: number[] = [];
       let complete = 0;
       const total = args.to - args.from;
+      const retries0 = retries;
       return new Promise((resolve) => {
         const finish = (timedOut: boolean) =>
-          resolve({ startedAt, completeAt, timedOut, incomplete: total - complete, ended });
+          resolve({ startedAt, completeAt, timedOut, incomplete: total - complete, ended, retries: retries - retries0 });
         const timer = setTimeout(() => finish(true), args.timeoutMs);
         for (let i = args.from; i < args.to; i++) {
           const local = i - args.from;
           const names = namesOfStream(plan, i);
+          const counts = new Map<string, EndpointCount>();
+          countsOf.push(counts);
+          /** Names whose assignment is not yet as complete as `wanted` asks. */
+          const short = new Set(wanted ? names.filter((n) => wanted[n] !== undefined) : []);
           for (const n of names) {
             let list = subscribers.get(n);
             if (!list) subscribers.set(n, (list = []));
@@ -85,18 +107,30 @@ serveRpc(
           streams.push(
             new LightAdsStream({
               address: args.address,
-              node: { id: `load-${i}`, metadata: { NETWORK: plan.networks[i % plan.networks.length]!, NAMESPACE: 'bench-0' } },
+              node: callerNode(plan, i, args.node),
               mode: args.mode,
               typeUrl: plan.typeUrl,
               names,
               ...(channel ? { channel } : {}),
+              ...(wanted ? { countAddresses: true } : {}),
+              ...(args.retry ? { retry: args.retry } : {}),
+              onRetry: () => {
+                retries++;
+              },
               onResponse: (r, size) => {
                 const at = now();
                 responses++;
                 responsesOf[local] = (responsesOf[local] ?? 0) + 1;
                 bytes += size;
                 onArrival(local, r.names, at);
-                if (Number.isNaN(completeAt[local]!) && seen.size >= names.length) {
+                if (r.endpoints) {
+                  r.names.forEach((n, k) => {
+                    const c = r.endpoints![k]!;
+                    counts.set(n, c);
+                    if (wanted?.[n] !== undefined && c.distinct >= wanted[n]!) short.delete(n);
+                  });
+                }
+                if (Number.isNaN(completeAt[local]!) && seen.size >= names.length && short.size === 0) {
                   completeAt[local] = at;
                   if (++complete === total) {
                     clearTimeout(timer);
@@ -176,7 +210,12 @@ serveRpc(
     },
 
     stats() {
-      return { streams: streams.length, ended, responses, bytes };
+      return { streams: streams.length, ended, responses, bytes, retries };
+    },
+
+    /** What local stream `local` last received per name (when counting): endpoints and distinct addresses. */
+    counts(args: { local: number }) {
+      return Object.fromEntries(countsOf[args.local] ?? []);
     },
 
     close() {
@@ -187,6 +226,7 @@ serveRpc(
       arrivals.length = 0;
       networkOf.length = 0;
       responsesOf.length = 0;
+      countsOf.length = 0;
       paused.clear();
       subscribers.clear();
       expecting.clear();

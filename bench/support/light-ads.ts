@@ -2,6 +2,8 @@
 // names each response carried. Responses are read with a hand-written wire scan (only the fields it
 // needs: version, nonce, type, and each resource's name, field 1 of every xDS resource), and SotW ACKs
 // are assembled from bytes prepared once: thousands of these fit in one process next to Horizon.
+// Optionally (peer comparisons) it also counts each assignment's endpoints and distinct addresses, and
+// reopens a stream the server ended with an error as Envoy does (jittered exponential backoff).
 import * as grpc from '@grpc/grpc-js';
 import { encodeDeltaDiscoveryRequest, encodeDiscoveryRequest, type NodeInput } from '../../src/xds/codec/requests.js';
 import { fieldSize, utf8Bytes, writeBytesField } from '../../src/xds/codec/wire.js';
@@ -14,6 +16,15 @@ export interface ParsedResponse {
   nonce: string;
   typeUrl: string;
   names: string[];
+  /** With `countAddresses` (SotW): per resource, in the order of `names`, its lbEndpoints and distinct addresses. */
+  endpoints?: EndpointCount[];
+}
+
+export interface EndpointCount {
+  /** LbEndpoint entries over all localities (a gateway listed in several localities counts each time). */
+  entries: number;
+  /** Distinct endpoint addresses (pods sent directly + gateways). */
+  distinct: number;
 }
 
 function readVarint(b: Uint8Array, pos: number): [number, number] {
@@ -68,11 +79,44 @@ function anyName(b: Uint8Array, s: number, e: number): string {
   return name;
 }
 
-export function parseSotwResponse(b: Uint8Array): ParsedResponse {
+/** Fields 1 of nested messages down a path, e.g. LbEndpoint.endpoint.address.socket_address: calls fn on each innermost. */
+function nested(b: Uint8Array, s: number, e: number, path: readonly number[], fn: (s: number, e: number) => void): void {
+  if (path.length === 0) return fn(s, e);
+  scan(b, s, e, (f, a, z) => {
+    if (f === path[0]) nested(b, a, z, path.slice(1), fn);
+  });
+}
+
+/**
+ * A ClusterLoadAssignment's endpoints: endpoints (2) -> lb_endpoints (2) -> endpoint (1) -> address (1)
+ * -> socket_address (1) -> address (2).
+ */
+function countEndpoints(b: Uint8Array, s: number, e: number): EndpointCount {
+  const seen = new Set<string>();
+  let entries = 0;
+  nested(b, s, e, [2, 2], (ls, le) => {
+    entries++;
+    nested(b, ls, le, [1, 1, 1, 2], (as, ae) => seen.add(text(b, as, ae)));
+  });
+  return { entries, distinct: seen.size };
+}
+
+/** The resource inside a google.protobuf.Any {type_url=1, value=2}: calls fn with its bounds. */
+function anyValue(b: Uint8Array, s: number, e: number, fn: (s: number, e: number) => void): void {
+  scan(b, s, e, (f, a, z) => {
+    if (f === 2) fn(a, z);
+  });
+}
+
+export function parseSotwResponse(b: Uint8Array, countAddresses = false): ParsedResponse {
   const r: ParsedResponse = { version: '', nonce: '', typeUrl: '', names: [] };
+  if (countAddresses) r.endpoints = [];
   scan(b, 0, b.length, (f, s, e) => {
     if (f === 1) r.version = text(b, s, e);
-    else if (f === 2) r.names.push(anyName(b, s, e));
+    else if (f === 2) {
+      r.names.push(anyName(b, s, e));
+      if (r.endpoints) anyValue(b, s, e, (a, z) => r.endpoints!.push(countEndpoints(b, a, z)));
+    }
     else if (f === 4) r.typeUrl = text(b, s, e);
     else if (f === 5) r.nonce = text(b, s, e);
   });
@@ -105,16 +149,29 @@ export interface LightAdsOptions {
   names: readonly string[];
   /** Share a connection (grpc.Client) between streams; default: one connection per stream, like proxies. */
   channel?: grpc.Client;
+  /** Count each assignment's endpoints and distinct addresses (SotW only). */
+  countAddresses?: boolean;
+  /**
+   * Reopen the stream when the server ends it with an error, after a delay drawn uniformly from
+   * [0, base * 2^attempt) capped at max, as Envoy's ADS client does (JitteredExponentialBackOffStrategy,
+   * 500 ms base and 30 s cap in Envoy). Default: a stream that ends stays ended.
+   */
+  retry?: { baseMs: number; maxMs: number };
   onResponse: (r: ParsedResponse, bytes: number) => void;
   onEnd?: (status: grpc.StatusObject) => void;
+  /** Called when a stream ended by the server is reopened (with the status that ended it). */
+  onRetry?: (status: grpc.StatusObject) => void;
 }
 
 export class LightAdsStream {
   private readonly channel: grpc.Client;
   private readonly owns: boolean;
-  private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>;
+  private call!: grpc.ClientDuplexStream<Buffer, Buffer>;
   /** resource_names + type_url of every SotW request of this stream, encoded once. */
   private readonly fixed: Uint8Array;
+  private closed = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
   ended = false;
 
   constructor(private readonly o: LightAdsOptions) {
@@ -125,7 +182,6 @@ export class LightAdsStream {
         'grpc.use_local_subchannel_pool': 1,
         'grpc.max_receive_message_length': -1,
       });
-    this.call = this.channel.makeBidiStreamRequest(o.mode === 'sotw' ? ADS_SOTW_PATH : ADS_DELTA_PATH, identity, identity);
     const parts = [...o.names.map(utf8Bytes)];
     const type = utf8Bytes(o.typeUrl);
     const fixed = new Uint8Array(parts.reduce((n, p) => n + fieldSize(p.length), 0) + fieldSize(type.length));
@@ -133,9 +189,25 @@ export class LightAdsStream {
     for (const p of parts) pos = writeBytesField(fixed, pos, 3, p);
     writeBytesField(fixed, pos, 4, type);
     this.fixed = fixed;
-    this.call.on('data', (b: Buffer) => this.onData(b));
-    this.call.on('error', () => {});
-    this.call.on('status', (s: grpc.StatusObject) => {
+    this.open();
+  }
+
+  private open(): void {
+    const o = this.o;
+    const call = this.channel.makeBidiStreamRequest(o.mode === 'sotw' ? ADS_SOTW_PATH : ADS_DELTA_PATH, identity, identity);
+    this.call = call;
+    call.on('data', (b: Buffer) => {
+      this.attempt = 0;
+      this.onData(b);
+    });
+    call.on('error', () => {});
+    call.on('status', (s: grpc.StatusObject) => {
+      if (!this.closed && o.retry && s.code !== grpc.status.OK) {
+        const ceiling = Math.min(o.retry.maxMs, o.retry.baseMs * 2 ** this.attempt++);
+        o.onRetry?.(s);
+        this.retryTimer = setTimeout(() => this.open(), Math.random() * ceiling);
+        return;
+      }
       this.ended = true;
       o.onEnd?.(s);
     });
@@ -143,11 +215,11 @@ export class LightAdsStream {
       o.mode === 'sotw'
         ? encodeDiscoveryRequest({ typeUrl: o.typeUrl, versionInfo: '', resourceNames: [...o.names], responseNonce: '', node: o.node })
         : encodeDeltaDiscoveryRequest({ typeUrl: o.typeUrl, responseNonce: '', resourceNamesSubscribe: [...o.names], resourceNamesUnsubscribe: [], node: o.node });
-    this.call.write(Buffer.from(first));
+    call.write(Buffer.from(first));
   }
 
   private onData(b: Buffer): void {
-    const r = this.o.mode === 'sotw' ? parseSotwResponse(b) : parseDeltaResponse(b);
+    const r = this.o.mode === 'sotw' ? parseSotwResponse(b, this.o.countAddresses) : parseDeltaResponse(b);
     this.ack(r);
     this.o.onResponse(r, b.length);
   }
@@ -177,6 +249,8 @@ export class LightAdsStream {
   }
 
   close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     try {
       this.call.end();
       this.call.cancel();

@@ -2,7 +2,8 @@
 // the streams of one subscription plan, queried together.
 import { fileURLToPath } from 'node:url';
 import { forkRpc, type RpcChild } from './ipc.js';
-import type { Mode } from './light-ads.js';
+import type { ConnectOptions } from './ads-load-child.js';
+import type { EndpointCount } from './light-ads.js';
 import { procUsage } from './usage.js';
 import type { SubscriptionPlan } from './subscriptions.js';
 
@@ -14,6 +15,8 @@ export interface ConnectResult {
   timedOut: boolean;
   incomplete: number;
   ended: number;
+  /** Streams the server ended with an error and the client reopened (with `retry`). */
+  retries: number;
 }
 
 export interface ExpectResult {
@@ -42,7 +45,7 @@ export class LoadFleet {
     return this.pids.reduce((n, pid) => n + (procUsage(pid)?.cpuSeconds ?? 0), 0);
   }
 
-  async connect(address: string, plan: SubscriptionPlan, opts: { mode?: Mode; streamsPerConnection?: number; timeoutMs?: number } = {}): Promise<ConnectResult> {
+  async connect(address: string, plan: SubscriptionPlan, opts: Partial<ConnectOptions> = {}): Promise<ConnectResult> {
     const k = this.children.length;
     const per = Math.ceil(plan.streams / k);
     const parts = await Promise.all(
@@ -55,7 +58,10 @@ export class LoadFleet {
           mode: opts.mode ?? 'sotw',
           streamsPerConnection: opts.streamsPerConnection ?? 1,
           timeoutMs: opts.timeoutMs ?? 120_000,
-        }),
+          node: opts.node ?? 'plain',
+          ...(opts.retry ? { retry: opts.retry } : {}),
+          ...(opts.complete ? { complete: opts.complete } : {}),
+        } satisfies { address: string; plan: SubscriptionPlan; from: number; to: number } & ConnectOptions),
       ),
     );
     const start = Math.min(...parts.map((p) => p.startedAt as number));
@@ -64,7 +70,13 @@ export class LoadFleet {
       timedOut: parts.some((p) => p.timedOut),
       incomplete: parts.reduce((n, p) => n + p.incomplete, 0),
       ended: parts.reduce((n, p) => n + p.ended, 0),
+      retries: parts.reduce((n, p) => n + p.retries, 0),
     };
+  }
+
+  /** What the first stream of the first load process last received per name (when counting). */
+  async counts(): Promise<Record<string, EndpointCount>> {
+    return this.children[0]!.call('counts', { local: 0 });
   }
 
   /** Latencies from t0 to each subscriber of `name` (only those on `networks`, when given). */
@@ -87,13 +99,14 @@ export class LoadFleet {
     return this.children[0]!.call('resume', { quietMs, timeoutMs });
   }
 
-  async stats(): Promise<{ streams: number; ended: number; responses: number; bytes: number }> {
+  async stats(): Promise<{ streams: number; ended: number; responses: number; bytes: number; retries: number }> {
     const parts = await Promise.all(this.children.map((c) => c.call('stats')));
     return {
       streams: parts.reduce((n, p) => n + p.streams, 0),
       ended: parts.reduce((n, p) => n + p.ended, 0),
       responses: parts.reduce((n, p) => n + p.responses, 0),
       bytes: parts.reduce((n, p) => n + p.bytes, 0),
+      retries: parts.reduce((n, p) => n + p.retries, 0),
     };
   }
 

@@ -13,6 +13,11 @@ export interface MeshLayout {
   endpointsPerService: number;
   /** Services are spread over this many namespaces. */
   namespaces: number;
+  /**
+   * Pods carry the label sidecar injection adds (security.istio.io/tlsMode=istio): istiod sends a
+   * remote network's endpoints (through its gateway) only for such pods. Set in peer runs.
+   */
+  istioPods?: boolean;
 }
 
 export const SERVICE_PORT = 80;
@@ -79,7 +84,11 @@ export function podObject(layout: MeshLayout, s: number, e: number, generation =
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: podName(s, e, generation), namespace: namespaceOf(layout, s), labels: { app: serviceName(s), version: 'v1' } },
+    metadata: {
+      name: podName(s, e, generation),
+      namespace: namespaceOf(layout, s),
+      labels: { app: serviceName(s), version: 'v1', ...(layout.istioPods ? { 'security.istio.io/tlsMode': 'istio' } : {}) },
+    },
     spec: { containers: [{ name: 'app', image: 'bench/app:1', ports: [{ name: 'http', containerPort: TARGET_PORT }] }] },
   };
 }
@@ -92,3 +101,20 @@ export function* clusterObjects(layout: MeshLayout, c: number, services: { from:
   }
 }
 
+
+/**
+ * Distinct addresses a caller on `network` must receive for service `s` once the server knows every
+ * endpoint: its network's pods, plus one gateway for each other network holding endpoints of it (each
+ * network has one gateway, in its first cluster). The same for Horizon and istiod, however often each
+ * lists a gateway.
+ */
+export function expectedAddresses(layout: MeshLayout, s: number, network: string): number {
+  let direct = 0;
+  const remote = new Set<string>();
+  for (let e = 0; e < layout.endpointsPerService; e++) {
+    const n = networkOf(layout, clusterOfEndpoint(layout, s, e));
+    if (n === network) direct++;
+    else remote.add(n);
+  }
+  return direct + remote.size;
+}

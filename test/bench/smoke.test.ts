@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findBinaryCache } from '../../src/util/binary-cache.js';
 import { run } from '../support/exec.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,6 +43,25 @@ describe('benchmark harness (toy sizes)', function () {
     const s4 = JSON.parse(await readFile(path.join(dir, files.find((f) => f.startsWith('S4-'))!), 'utf8'));
     assert.equal(s4.storms.length, 1);
     assert.ok(s4.storms[0].allMs > 0);
+  });
+
+  it('S2 --peer istiod: the same rounds against both istiod configurations, with what each sends for the changed service', async function () {
+    const found = await findBinaryCache('peer-binaries.sh');
+    if ('missing' in found) {
+      console.log(`    skipped: no istiod binary (${found.missing})`);
+      this.skip();
+    }
+    const r = await bench(['S2', '--peer', 'istiod', '--streams', '10', '--rounds', '2', '--warmup', '1', '--services', '20', '--names', '3'], dir);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /S2 beside istiod 1\.31\.0/);
+    const s2 = JSON.parse(await readFile(path.join(dir, (await readdir(dir)).filter((f) => f.startsWith('S2-')).sort().pop()!), 'utf8'));
+    assert.equal(s2.nodeShape, 'sidecar');
+    assert.deepEqual(s2.istiod.map((p: { variant: string }) => p.variant), ['defaults', 'tuned']);
+    for (const p of s2.istiod as Array<{ sends: Record<string, { distinct: number; expected: number }>; results: Array<{ rounds: number[] }> }>) {
+      // Both servers send every address the caller should get (or the comparison would mean nothing).
+      for (const [network, got] of Object.entries(p.sends)) assert.equal(got.distinct, s2.horizonSends[network].distinct, network);
+      assert.equal(p.results[0]!.rounds.length, 2);
+    }
   });
 
   it('an unknown scenario is refused with the list of known ones', async () => {
