@@ -3,10 +3,9 @@
 // connection (restarted with the cluster's own watches, its failure shown against the primary as owner
 // `istio-configmap`) and keeps only the keys someone asked for; each key's reader gets that key's text.
 import type { KubeConnection, KubeWatch } from '../kube/kube-connection.js';
-import { configMapKeyText, type ConfigMapText } from './config-map-text.js';
+import { configMapTexts, type ConfigMapTexts, type KeyText } from './config-map-text.js';
 
-/** What a key's reader is told: its text (undefined: key or ConfigMap absent) or why it is unusable. */
-export type KeyText = { text?: string; error?: string };
+export type { KeyText };
 
 /** One key of the ConfigMap, as a reader sees it. */
 export interface ConfigMapKey {
@@ -19,14 +18,10 @@ export interface ConfigMapKey {
   read(handler: (text: KeyText) => void): void;
 }
 
-interface KeyedTexts extends Pick<ConfigMapText, 'kind' | 'apiVersion' | 'metadata'> {
-  byKey: Map<string, KeyText>;
-}
-
 export class IstioConfigMap {
   private readonly readers = new Map<string, (text: KeyText) => void>();
   private readonly keys = new Map<string, ConfigMapKey>();
-  private watch: KubeWatch<KeyedTexts> | undefined;
+  private watch: KubeWatch<ConfigMapTexts> | undefined;
 
   constructor(
     private readonly primary: Pick<KubeConnection, 'watch'>,
@@ -57,23 +52,12 @@ export class IstioConfigMap {
   /** Registers the watch on the primary's connection (before the connection starts, so its sync counts). */
   start(): void {
     if (this.watch || this.keys.size === 0) return;
-    const keys = [...this.keys.keys()];
-    // Only the asked-for keys are kept, each checked for its type as it arrives.
-    const perKey = keys.map((k) => [k, configMapKeyText(k)] as const);
-    this.watch = this.primary.watch<KeyedTexts>({
+    this.watch = this.primary.watch<ConfigMapTexts>({
       owner: 'istio-configmap',
       path: `/api/v1/namespaces/${this.systemNamespace}/configmaps`,
       fieldSelector: 'metadata.name=istio',
-      transform: (o) => {
-        const byKey = new Map<string, KeyText>();
-        let metadata: ConfigMapText['metadata'] | undefined;
-        for (const [k, pick] of perKey) {
-          const { metadata: m, text, error } = pick(o);
-          metadata = m;
-          byKey.set(k, { ...(text !== undefined ? { text } : {}), ...(error !== undefined ? { error } : {}) });
-        }
-        return { metadata: metadata!, byKey };
-      },
+      // Only the asked-for keys are kept, each checked for its type as it arrives.
+      transform: configMapTexts([...this.keys.keys()]),
       handlers: {
         upsert: (cm) => {
           for (const [k, read] of this.readers) read(cm.byKey.get(k) ?? {});

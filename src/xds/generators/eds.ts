@@ -51,7 +51,7 @@ export function buildAssignment(
     for (const ae of assignmentEndpoints(eps, portNameByCluster.get(cluster)!, subsetLabels)) endpoints.push(ae);
   }
 
-  const plan = splitHorizon(locality ? { endpoints, gateways: mesh.gateways(), view, locality } : { endpoints, gateways: mesh.gateways(), view });
+  const plan = splitHorizon({ endpoints, gateways: mesh.gateways(), view, ...(locality ? { locality } : {}) });
   // The plan's groups already have the encoder's shape (locality, weights, priority, address, port).
   const input: ClusterLoadAssignmentInput = { clusterName: clusterName(key.port, key.subset, key.host), endpoints: plan.groups };
   return { input, plan };
