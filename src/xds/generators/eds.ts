@@ -3,10 +3,12 @@
 // decision (with the cluster's locality load balancing and the caller's failover view, when it has
 // one), shaped for the encoder.
 import { assignmentEndpoints } from '../../split-horizon/assignment-endpoints.js';
+import { failoverView, type CallerFacts } from '../../split-horizon/failover-view.js';
+import type { LocalityLbPolicy } from '../../split-horizon/locality-lb-policy.js';
 import { splitHorizon } from '../../split-horizon/split-horizon.js';
-import type { AssignmentEndpoint, AssignmentPlan, SplitHorizonInput } from '../../split-horizon/types.js';
+import type { AssignmentEndpoint, AssignmentPlan } from '../../split-horizon/types.js';
 import type { MeshModel } from '../../mesh/mesh-model.js';
-import type { ClusterId, Endpoint, NetworkView } from '../../model/types.js';
+import { emptyLocality, type ClusterId, type Endpoint, type NetworkView } from '../../model/types.js';
 import type { ClusterLoadAssignmentInput } from '../resources/cluster-load-assignment.js';
 import type { IstioConfigIndex } from './istio-config-index.js';
 import { clusterName, type ClusterKey } from './names.js';
@@ -14,16 +16,20 @@ import { clusterName, type ClusterKey } from './names.js';
 export interface AssignmentResult {
   input: ClusterLoadAssignmentInput;
   plan: AssignmentPlan;
+  /** The cluster's locality load balancing, which the plan's priorities follow. */
+  localityLb: LocalityLbPolicy;
 }
 
-/** undefined when the cluster does not exist: no such service, port or subset. */
-export function buildAssignment(
-  mesh: MeshModel,
-  config: IstioConfigIndex,
-  key: ClusterKey,
-  view: NetworkView,
-  locality?: SplitHorizonInput['locality'],
-): AssignmentResult | undefined {
+/**
+ * undefined when the cluster does not exist: no such service, port or subset. `caller`: the locality
+ * and labels the priorities are worked out for (absent: a caller of the view's network with none).
+ */
+export function buildAssignment(mesh: MeshModel, config: IstioConfigIndex, key: ClusterKey, view: NetworkView, caller?: CallerFacts): AssignmentResult | undefined {
+  // No service, no cluster (and no memo entry in the config index for a name a client made up).
+  if (!mesh.hasHost(key.host)) return undefined;
+  const localityLb = config.localityLb(key);
+  const locality =
+    localityLb.mode === 'off' ? undefined : { policy: localityLb, view: failoverView(caller ?? { network: view.network, cluster: '', locality: emptyLocality, labels: {} }, localityLb) };
   const instances = mesh.serviceInstances(key.host);
   // The same port number may carry a different port name in each cluster: EndpointSlices name ports.
   const portNameByCluster = new Map<ClusterId, string>();
@@ -54,5 +60,5 @@ export function buildAssignment(
   const plan = splitHorizon({ endpoints, gateways: mesh.gateways(), view, ...(locality ? { locality } : {}) });
   // The plan's groups already have the encoder's shape (locality, weights, priority, address, port).
   const input: ClusterLoadAssignmentInput = { clusterName: clusterName(key.port, key.subset, key.host), endpoints: plan.groups };
-  return { input, plan };
+  return { input, plan, localityLb };
 }

@@ -4,8 +4,8 @@
 // back as a push request naming those hosts; the server's subscription index knows which names of a
 // host anyone subscribes to, so nothing here remembers what clients asked for.
 import type { MeshChanges, MeshModel } from '../../mesh/mesh-model.js';
-import { emptyLocality, type Hostname, type NetworkView } from '../../model/types.js';
-import { failoverView, type CallerFacts } from '../../split-horizon/failover-view.js';
+import type { Hostname, NetworkView } from '../../model/types.js';
+import type { CallerFacts } from '../../split-horizon/failover-view.js';
 import { LOCALITY_LB_OFF, type LocalityLbPolicy } from '../../split-horizon/locality-lb-policy.js';
 import { logger } from '../../log.js';
 import { encodedResource, type EncodedResource } from '../codec/any.js';
@@ -171,14 +171,9 @@ export class MeshResourceProvider implements XdsResourceProvider {
    * What a caller with this view (and these locality facts: none when absent) gets for one cluster name,
    * with the reasons and the cluster's locality load balancing (uncached).
    */
-  explainAssignment(name: string, view: NetworkView, caller?: CallerFacts): (AssignmentResult & { localityLb: LocalityLbPolicy }) | undefined {
+  explainAssignment(name: string, view: NetworkView, caller?: CallerFacts): AssignmentResult | undefined {
     const key = parseClusterName(name);
-    if (!key || !this.mesh.hasHost(key.host)) return undefined;
-    const localityLb = this.config.localityLb(key);
-    const facts: CallerFacts = caller ?? { network: view.network, cluster: '', locality: emptyLocality, labels: {} };
-    const locality = localityLb.mode === 'off' ? undefined : { policy: localityLb, view: failoverView(facts, localityLb) };
-    const built = buildAssignment(this.mesh, this.config, key, view, locality);
-    return built ? { ...built, localityLb } : undefined;
+    return key ? buildAssignment(this.mesh, this.config, key, view, caller) : undefined;
   }
 
   /** Locality load balancing for one cluster (uncached answer, memoized by the config index). */

@@ -5,7 +5,7 @@
 // nothing more, so callers that see the same priorities share the bytes; everywhere else (and always
 // when no rule can turn locality load balancing on) it is the view key alone, found without a lookup.
 import type { LocalityLbPolicy } from '../../../split-horizon/locality-lb-policy.js';
-import { failoverView, failoverViewKey } from '../../../split-horizon/failover-view.js';
+import { failoverViewKey } from '../../../split-horizon/failover-view.js';
 import { encodeClusterLoadAssignment } from '../../resources/cluster-load-assignment.js';
 import { CLUSTER_LOAD_ASSIGNMENT_TYPE } from '../../type-urls.js';
 import { callerFactsOf, networkViewOf, type XdsNode } from '../../xds-node.js';
@@ -46,11 +46,7 @@ export const endpointType: ResourceType<ClusterKey> = {
     return policy === undefined || policy.mode === 'off' ? node.viewKey : failoverVariant(node, policy);
   },
   generate(view, _name, key, node) {
-    // No service, no cluster (and no memo entry for a name a client made up).
-    if (!view.mesh.hasHost(key.host)) return undefined;
-    const policy = view.config.localityLb(key);
-    const locality = policy.mode === 'off' ? undefined : { policy, view: failoverView(callerFactsOf(node), policy) };
-    const built = buildAssignment(view.mesh, view.config, key, networkViewOf(node), locality);
+    const built = buildAssignment(view.mesh, view.config, key, networkViewOf(node), callerFactsOf(node));
     return built ? encodeClusterLoadAssignment(built.input) : undefined;
   },
 };
